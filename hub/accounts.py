@@ -1,0 +1,474 @@
+"""Local accounts: argon2id password hashes, lockout with backoff, and user management.
+
+Where OIDC is configured the identity provider checks passwords; the hub still keeps the
+account (role, department, active) and maps the provider's e-mail to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from hub.audit import AuditLog
+from hub.clock import utc_now
+from hub.config import Settings
+from hub.departments import nfc
+from hub.errors import (
+    AccountLockedError,
+    AuthenticationError,
+    InvalidInput,
+    NotFound,
+)
+from hub.permissions import Action, Actor, Role
+from hub.store import Store
+
+MIN_PASSWORD_LENGTH = 10
+_USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+_WRONG_CREDENTIALS = "Wrong username or password."
+
+
+@dataclass(frozen=True)
+class User:
+    """An account as the admin pages show it (never with its hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    role: Role
+    department_code: str | None
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+    def actor(self) -> Actor:
+        """The acting identity of this user."""
+        return Actor(
+            username=self.username,
+            role=self.role,
+            department_code=self.department_code,
+            user_id=self.id,
+            display_name=self.display_name,
+        )
+
+
+_USER_COLUMNS = (
+    "id, username, display_name, email, role, department_code, active, failed_logins,"
+    " locked_until, created_at, last_login_at"
+)
+
+
+def _user(row: tuple) -> User:
+    return User(row[0], row[1], row[2], row[3], Role(row[4]), *row[5:])
+
+
+class AccountService:
+    """Logins, lockout, and the admin's user management, every step audited."""
+
+    def __init__(
+        self,
+        store: Store,
+        audit: AuditLog,
+        settings: Settings,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self._store = store
+        self._audit = audit
+        self._settings = settings
+        self._hasher = hasher or PasswordHasher()
+        # Verifying against this when the user is unknown keeps the answer time the same.
+        self._dummy_hash = self._hasher.hash("not-a-real-password")
+
+    # -- logging in -------------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str) -> Actor:
+        """Check a username and password; return the actor, or raise a clear refusal."""
+        username = _normal_username(username)
+        now = utc_now()
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE username = ?",
+                [username],
+            ).fetchone()
+        if row is None:
+            self._verify(self._dummy_hash, password)
+            self._audit.record_now(
+                actor=None,
+                actor_name=username or "(empty)",
+                action="login",
+                outcome="failed",
+                detail="unknown user",
+            )
+            raise AuthenticationError(_WRONG_CREDENTIALS)
+        user, password_hash = _user(row[:-1]), row[-1]
+        if user.locked_until and user.locked_until > now:
+            wait = int((user.locked_until - now).total_seconds()) + 1
+            self._audit.record_now(
+                actor=user.actor(), action="login", outcome="failed", detail="account locked"
+            )
+            raise AccountLockedError(
+                f"Too many failed attempts: this account is locked for {_duration(wait)}. "
+                "Try again later, or ask an administrator to reset the password.",
+                retry_after_seconds=wait,
+            )
+        if not password_hash or not self._verify(password_hash, password):
+            self._register_failure(user, now)
+        if not user.active:
+            self._audit.record_now(
+                actor=user.actor(), action="login", outcome="failed", detail="account disabled"
+            )
+            raise AuthenticationError(
+                "This account is disabled. Ask an administrator to enable it."
+            )
+        with self._store.transaction() as cur:
+            cur.execute(
+                "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?"
+                " WHERE id = ?",
+                [now, user.id],
+            )
+            if self._hasher.check_needs_rehash(password_hash):
+                cur.execute(
+                    "UPDATE users SET password_hash = ? WHERE id = ?",
+                    [self._hasher.hash(password), user.id],
+                )
+            self._audit.record(cur, actor=user.actor(), action="login")
+        return user.actor()
+
+    def _register_failure(self, user: User, now: datetime) -> None:
+        failures = user.failed_logins + 1
+        threshold = self._settings.lockout_threshold
+        locked_until = None
+        if failures >= threshold:
+            seconds = min(
+                self._settings.lockout_base_seconds * 2 ** (failures - threshold),
+                self._settings.lockout_max_seconds,
+            )
+            locked_until = now + timedelta(seconds=seconds)
+        with self._store.transaction() as cur:
+            cur.execute(
+                "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+                [failures, locked_until, user.id],
+            )
+            self._audit.record(
+                cur,
+                actor=user.actor(),
+                action="login",
+                outcome="failed",
+                detail=f"wrong password ({failures} in a row)",
+            )
+        if locked_until is not None:
+            wait = int((locked_until - now).total_seconds())
+            raise AccountLockedError(
+                f"{_WRONG_CREDENTIALS} Too many failed attempts: this account is locked for "
+                f"{_duration(wait)}.",
+                retry_after_seconds=wait,
+            )
+        left = threshold - failures
+        raise AuthenticationError(
+            f"{_WRONG_CREDENTIALS} {left} attempt(s) left before the account is locked."
+        )
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def actor_for(self, user_id: int) -> Actor | None:
+        """The actor of an active user, re-read each time (a disabled user is out at once)."""
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE id = ? AND active", [user_id]
+            ).fetchone()
+        return _user(row).actor() if row else None
+
+    def actor_for_email(self, email: str) -> Actor:
+        """The active account whose e-mail the identity provider vouched for (OIDC)."""
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE lower(email) = lower(?)", [email]
+            ).fetchone()
+        if row is None or not row[6]:
+            self._audit.record_now(
+                actor=None,
+                actor_name=email,
+                action="login",
+                outcome="failed",
+                detail="oidc: no active account for this e-mail",
+            )
+            raise AuthenticationError(
+                f"You signed in as {email}, but the hub has no active account for that "
+                "address. Ask an administrator to add you."
+            )
+        user = _user(row)
+        with self._store.transaction() as cur:
+            cur.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [utc_now(), user.id])
+            self._audit.record(cur, actor=user.actor(), action="login", detail="oidc")
+        return user.actor()
+
+    def record_logout(self, actor: Actor) -> None:
+        """Audit a logout."""
+        self._audit.record_now(actor=actor, action="logout")
+
+    def change_own_password(self, actor: Actor, current: str, new: str) -> None:
+        """Let anyone change their own password, given the current one."""
+        self._audit.authorize(actor, Action.CHANGE_OWN_PASSWORD)
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                "SELECT password_hash FROM users WHERE username = ?", [actor.username]
+            ).fetchone()
+        if row is None or not row[0] or not self._verify(row[0], current):
+            self._audit.record_now(
+                actor=actor,
+                action="change_password",
+                outcome="failed",
+                detail="current password wrong",
+            )
+            raise AuthenticationError("The current password is wrong; nothing was changed.")
+        _check_password(new)
+        with self._store.transaction() as cur:
+            cur.execute(
+                "UPDATE users SET password_hash = ? WHERE username = ?",
+                [self._hasher.hash(new), actor.username],
+            )
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="change_password",
+                target_type="user",
+                target_id=actor.username,
+            )
+
+    # -- managing users (admins) ---------------------------------------------------------
+
+    def list_users(self, actor: Actor) -> list[User]:
+        """Every account, by username."""
+        self._audit.authorize(actor, Action.VIEW_USERS)
+        with self._store.cursor() as cur:
+            rows = cur.execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY username").fetchall()
+        return [_user(r) for r in rows]
+
+    def get_user(self, actor: Actor, username: str) -> User:
+        """One account."""
+        self._audit.authorize(actor, Action.VIEW_USERS)
+        return self._get(_normal_username(username))
+
+    def _get(self, username: str) -> User:
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username]
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"no user named {username!r}")
+        return _user(row)
+
+    def create_user(
+        self,
+        actor: Actor,
+        *,
+        username: str,
+        display_name: str,
+        role: Role | str,
+        password: str | None,
+        department_code: str | None = None,
+        email: str | None = None,
+    ) -> User:
+        """Add an account; an officer must belong to an existing department."""
+        self._audit.authorize(actor, Action.MANAGE_USERS)
+        username = _normal_username(username)
+        _check_username(username)
+        role = _role(role)
+        department_code = self._check_department(role, department_code)
+        display_name = nfc(display_name) or username
+        email = nfc(email or "") or None
+        if password is None:
+            if self._settings.oidc is None:
+                raise InvalidInput("a password is needed: this hub uses local accounts")
+            password_hash = None
+        else:
+            _check_password(password)
+            password_hash = self._hasher.hash(password)
+        with self._store.transaction() as cur:
+            exists = cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone()
+            if exists:
+                raise InvalidInput(f"a user named {username!r} already exists")
+            row = cur.execute(
+                "INSERT INTO users (username, display_name, email, role, department_code,"
+                f" password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_USER_COLUMNS}",
+                [
+                    username,
+                    display_name,
+                    email,
+                    str(role),
+                    department_code,
+                    password_hash,
+                    utc_now(),
+                ],
+            ).fetchone()
+            user = _user(row)
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="create_user",
+                target_type="user",
+                target_id=username,
+                department_code=department_code,
+                after=_public(user),
+            )
+        return user
+
+    def update_user(
+        self,
+        actor: Actor,
+        username: str,
+        *,
+        display_name: str | None = None,
+        role: Role | str | None = None,
+        department_code: str | None = None,
+        email: str | None = None,
+    ) -> User:
+        """Change an account's name, role, department or e-mail."""
+        self._audit.authorize(actor, Action.MANAGE_USERS)
+        old = self._get(_normal_username(username))
+        new_role = _role(role) if role is not None else old.role
+        new_department = department_code if department_code is not None else old.department_code
+        new_department = self._check_department(
+            new_role, new_department if new_role is Role.OFFICER else None
+        )
+        self._guard_last_admin(old, new_role, old.active)
+        new_name = nfc(display_name) if display_name is not None else old.display_name
+        new_email = (nfc(email) or None) if email is not None else old.email
+        with self._store.transaction() as cur:
+            row = cur.execute(
+                "UPDATE users SET display_name = ?, role = ?, department_code = ?, email = ?"
+                f" WHERE id = ? RETURNING {_USER_COLUMNS}",
+                [new_name or old.username, str(new_role), new_department, new_email, old.id],
+            ).fetchone()
+            user = _user(row)
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="update_user",
+                target_type="user",
+                target_id=old.username,
+                department_code=new_department,
+                before=_public(old),
+                after=_public(user),
+            )
+        return user
+
+    def set_active(self, actor: Actor, username: str, active: bool) -> User:
+        """Disable or enable an account (the last active admin cannot be disabled)."""
+        self._audit.authorize(actor, Action.MANAGE_USERS)
+        old = self._get(_normal_username(username))
+        if not active:
+            self._guard_last_admin(old, old.role, active)
+            if old.username == actor.username:
+                raise InvalidInput("you cannot disable your own account")
+        with self._store.transaction() as cur:
+            row = cur.execute(
+                f"UPDATE users SET active = ? WHERE id = ? RETURNING {_USER_COLUMNS}",
+                [active, old.id],
+            ).fetchone()
+            user = _user(row)
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="enable_user" if active else "disable_user",
+                target_type="user",
+                target_id=old.username,
+                department_code=old.department_code,
+                before={"active": old.active},
+                after={"active": active},
+            )
+        return user
+
+    def reset_password(self, actor: Actor, username: str, new_password: str) -> None:
+        """Set a new password for someone and clear their lockout."""
+        self._audit.authorize(actor, Action.MANAGE_USERS)
+        user = self._get(_normal_username(username))
+        _check_password(new_password)
+        with self._store.transaction() as cur:
+            cur.execute(
+                "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL"
+                " WHERE id = ?",
+                [self._hasher.hash(new_password), user.id],
+            )
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="reset_password",
+                target_type="user",
+                target_id=user.username,
+                department_code=user.department_code,
+            )
+
+    def _check_department(self, role: Role, department_code: str | None) -> str | None:
+        if role is not Role.OFFICER:
+            if department_code:
+                raise InvalidInput(f"only officers belong to a department; a {role.label} has none")
+            return None
+        if not department_code:
+            raise InvalidInput("an officer must belong to a department: choose one")
+        code = department_code.strip().upper()
+        with self._store.cursor() as cur:
+            found = cur.execute(
+                "SELECT 1 FROM departments WHERE code = ? AND active", [code]
+            ).fetchone()
+        if not found:
+            raise InvalidInput(f"no active department with code {code!r}")
+        return code
+
+    def _guard_last_admin(self, user: User, new_role: Role, stays_active: bool) -> None:
+        if user.role is not Role.ADMIN or (new_role is Role.ADMIN and stays_active):
+            return
+        with self._store.cursor() as cur:
+            admins = cur.execute(
+                "SELECT count(*) FROM users WHERE role = 'admin' AND active AND id <> ?",
+                [user.id],
+            ).fetchone()[0]
+        if admins == 0:
+            raise InvalidInput("this is the last active administrator; add another one first")
+
+
+def _public(user: User) -> dict:
+    data = asdict(user)
+    data["role"] = str(user.role)
+    return data
+
+
+def _normal_username(username: str) -> str:
+    return nfc(username or "").lower()
+
+
+def _check_username(username: str) -> None:
+    if not 2 <= len(username) <= 64 or not set(username) <= _USERNAME_CHARS:
+        raise InvalidInput(
+            "a username is 2-64 characters: lower-case letters, digits, '.', '_' or '-'"
+        )
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if password.strip() != password:
+        raise InvalidInput("a password cannot start or end with a space")
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(str(role).strip().lower())
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"unknown role {role!r}: use one of {names}") from None
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{round(seconds / 60)} minutes"

@@ -1,0 +1,100 @@
+"""Where the hub's parts are wired together, once, at process start.
+
+`build_hub` opens the store and builds the services; the process's composition root
+(`server.py` for the web process, `hub.cli` for commands) calls it, then `install`s the
+result so the Streamlit pages of this process can reach it with `current()`. Nothing is
+built at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.accounts import AccountService
+from hub.audit import AuditLog
+from hub.config import Settings
+from hub.departments import DepartmentService
+from hub.errors import ConfigurationError
+from hub.health import Heartbeats, health_report
+from hub.home import HomeService
+from hub.store import Store
+
+
+@dataclass
+class Hub:
+    """The services of one hub process, sharing one store."""
+
+    settings: Settings
+    store: Store
+    audit: AuditLog
+    accounts: AccountService
+    departments: DepartmentService
+    home: HomeService
+    heartbeats: Heartbeats
+    # Set by the composition root once started; read by health and the IT pages.
+    scheduler: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def health(self) -> dict:
+        """The `/healthz` report."""
+        return health_report(self.store, self.scheduler, self.heartbeats)
+
+    def close(self) -> None:
+        """Stop the scheduler (if any) and close the store."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.store.close()
+
+
+def build_hub(settings: Settings, *, create: bool = True) -> Hub:
+    """Open (and migrate) the store and build every service on it."""
+    store = Store.open(settings.db_path, create=create)
+    try:
+        store.migrate()
+    except Exception:
+        store.close()
+        raise
+    audit = AuditLog(store)
+    departments = DepartmentService(store, audit)
+    return Hub(
+        settings=settings,
+        store=store,
+        audit=audit,
+        accounts=AccountService(store, audit, settings),
+        departments=departments,
+        home=HomeService(store, audit, departments),
+        heartbeats=Heartbeats(store),
+    )
+
+
+_current: Hub | None = None
+_current_lock = threading.Lock()
+
+
+def install(hub: Hub) -> None:
+    """Make `hub` the process's hub (one per process)."""
+    global _current
+    with _current_lock:
+        if _current is not None and _current is not hub:
+            raise ConfigurationError("a hub is already running in this process")
+        _current = hub
+
+
+def uninstall() -> Hub | None:
+    """Forget the process's hub (on shutdown, and between tests); returns it."""
+    global _current
+    with _current_lock:
+        hub, _current = _current, None
+    return hub
+
+
+def current() -> Hub:
+    """The process's hub, as installed at process start."""
+    if _current is None:
+        raise ConfigurationError(
+            "the hub is not running in this process: start it with `make run` or `hub serve`, "
+            "not with `streamlit run app.py`."
+        )
+    return _current

@@ -1,0 +1,177 @@
+"""One typed settings object, loaded once at process start and passed along.
+
+Sources, strongest first: arguments given in code, environment variables with the prefix
+``HUB_`` (nested with ``__``, e.g. ``HUB_FACEBOOK__PAGE_TOKEN``), then a TOML file (the path in
+``HUB_CONFIG_FILE``, else ``./hub.toml`` when it exists). Secrets are ``SecretStr``: their
+``repr`` and ``str`` show ``**********``, so they stay out of logs, tracebacks and pages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from hub.errors import ConfigurationError
+
+DEFAULT_CONFIG_FILE = Path("hub.toml")
+
+
+class OidcSettings(BaseModel):
+    """An OpenID Connect provider; when set, people log in with it through ``st.login``."""
+
+    client_id: str
+    client_secret: SecretStr
+    server_metadata_url: str
+    redirect_uri: str = "http://localhost:8501/oauth2callback"
+    cookie_secret: SecretStr
+
+
+class SandboxSettings(BaseModel):
+    """The platform sandbox that stands in for Facebook and X on the embedded default."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8599
+    # None: <data_dir>/sandbox.duckdb
+    state_path: Path | None = None
+    simulator_enabled: bool = True
+    simulator_interactions_per_minute: float = 2.0
+    simulator_seed: int = 2026
+
+
+class FacebookSettings(BaseModel):
+    """The city's Facebook Page. Empty URL or token with the sandbox on: the sandbox's."""
+
+    graph_url: str = ""
+    graph_version: str = "v24.0"
+    page_id: str = ""
+    page_token: SecretStr = SecretStr("")
+    app_secret: SecretStr = SecretStr("")
+    webhook_verify_token: SecretStr = SecretStr("")
+    timeout_seconds: float = 20.0
+
+
+class XSettings(BaseModel):
+    """The city's X account (API v2). Empty URL or keys with the sandbox on: the sandbox's."""
+
+    api_url: str = ""
+    user_id: str = ""
+    consumer_key: SecretStr = SecretStr("")
+    consumer_secret: SecretStr = SecretStr("")
+    access_token: SecretStr = SecretStr("")
+    access_token_secret: SecretStr = SecretStr("")
+    bearer_token: SecretStr = SecretStr("")
+    timeout_seconds: float = 20.0
+
+
+class Settings(BaseSettings):
+    """Everything the hub can be told, with the embedded default as the default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HUB_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Path("data")
+    # None: <data_dir>/hub.duckdb
+    database_path: Path | None = None
+    departments_file: Path = Path("departments.csv")
+
+    server_address: str = "127.0.0.1"
+    server_port: int = 8501
+    display_timezone: str = "Asia/Kolkata"
+    reference_prefix: str = "KMC"
+
+    # Login lockout: after `lockout_threshold` failures in a row the account is locked for
+    # `lockout_base_seconds`, doubling with each further failure up to `lockout_max_seconds`.
+    lockout_threshold: int = Field(default=5, ge=1)
+    lockout_base_seconds: int = Field(default=30, ge=1)
+    lockout_max_seconds: int = Field(default=900, ge=1)
+
+    scheduler_enabled: bool = True
+    heartbeat_seconds: int = Field(default=30, ge=1)
+
+    oidc: OidcSettings | None = None
+    sandbox: SandboxSettings = SandboxSettings()
+    facebook: FacebookSettings = FacebookSettings()
+    x: XSettings = XSettings()
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
+    @property
+    def db_path(self) -> Path:
+        """Where the hub's DuckDB file lives."""
+        return self.database_path or self.data_dir / "hub.duckdb"
+
+    @property
+    def sandbox_state_path(self) -> Path:
+        """Where the sandbox keeps its own state."""
+        return self.sandbox.state_path or self.data_dir / "sandbox.duckdb"
+
+    @property
+    def display_zone(self) -> ZoneInfo:
+        """The zone times are shown in."""
+        return ZoneInfo(self.display_timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = _config_file_path()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+
+def _config_file_path() -> Path | None:
+    explicit = os.environ.get("HUB_CONFIG_FILE")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigurationError(
+                f"HUB_CONFIG_FILE points to {path}, which is not a file: "
+                "fix the path or unset HUB_CONFIG_FILE."
+            )
+        return path
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load the settings once, turning validation errors into one readable message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(part) for part in err["loc"]) or "settings"
+            # Never echo the input: it may be a secret.
+            lines.append(f"{where}: {err['msg']}")
+        raise ConfigurationError(
+            "the settings are not valid; fix these (environment HUB_..., or hub.toml):\n"
+            + "\n".join(f"- {line}" for line in lines)
+        ) from None

@@ -1,0 +1,162 @@
+"""The hub's error tree. Pages catch `HubError` and show its message; nothing else.
+
+Every message says what is wrong and what to do. Foreign exceptions (DuckDB, facebook-sdk,
+tweepy, requests) are translated once, at the boundary where they are raised, into one of
+these (``raise SomeHubError(...) from exc``). Secrets never appear in a message.
+
+    HubError
+    ├── ConfigurationError          settings or data folder unusable
+    ├── StoreError
+    │   └── StoreLockedError        another process holds the database file
+    ├── InvalidInput                a user's input cannot be accepted
+    │   └── DepartmentsFileError    departments.csv has errors (all of them listed)
+    ├── NotFound
+    ├── AuthenticationError         login refused (wrong password, unknown or disabled user)
+    │   └── AccountLockedError      too many failures: wait `retry_after_seconds`
+    ├── PermissionDenied            the actor's role or department does not allow the action
+    └── PlatformError               a social platform refused or failed
+        ├── RateLimited             wait `retry_after_seconds`
+        ├── TokenExpired            token expired or revoked: reconnect the account
+        ├── PermissionMissing       the token lacks a permission (scope)
+        ├── DuplicateContent        the platform refused a repeat of an earlier post
+        ├── ContentRejected         refused for its content (too long, blocked, invalid)
+        ├── NotSupported            the account's tier or type cannot do this
+        ├── TemporaryFailure        5xx or transient: safe to retry later
+        └── OutcomeUnknown          sent, but no answer: it may or may not have been accepted
+"""
+
+from __future__ import annotations
+
+
+class HubError(Exception):
+    """Root of every error the hub shows to a person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigurationError(HubError):
+    """Settings, the data folder or the environment cannot be used as configured."""
+
+
+class StoreError(HubError):
+    """The database could not be opened, migrated or written."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the database file."""
+
+
+class InvalidInput(HubError):
+    """Input from a person or a file cannot be accepted as it is."""
+
+
+class DepartmentsFileError(InvalidInput):
+    """departments.csv has one or more errors; nothing was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        shown = "\n".join(f"- {p}" for p in self.problems[:50])
+        more = len(self.problems) - 50
+        if more > 0:
+            shown += f"\n- ... and {more} more"
+        super().__init__(
+            f"departments file not imported: {len(self.problems)} problem(s); "
+            f"fix them and import again.\n{shown}"
+        )
+
+
+class NotFound(HubError):
+    """The thing asked for does not exist (or the actor may not know it exists)."""
+
+
+class AuthenticationError(HubError):
+    """A login was refused."""
+
+
+class AccountLockedError(AuthenticationError):
+    """Too many failed logins; the account is locked for a while."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class PermissionDenied(HubError):
+    """The actor is not allowed to do this."""
+
+
+class PlatformError(HubError):
+    """A social platform refused the request or failed to answer."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        platform: str = "",
+        code: str | int | None = None,
+        retry_after_seconds: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.platform = platform
+        self.code = code
+        self.retry_after_seconds = retry_after_seconds
+
+
+class RateLimited(PlatformError):
+    """The platform's rate limit is reached; retry after `retry_after_seconds`."""
+
+
+class TokenExpired(PlatformError):
+    """The access token expired or was revoked; the account must be reconnected."""
+
+
+class PermissionMissing(PlatformError):
+    """The token lacks a permission the action needs."""
+
+
+class DuplicateContent(PlatformError):
+    """The platform refused the post as a duplicate of an earlier one."""
+
+
+class ContentRejected(PlatformError):
+    """The platform refused the content itself (invalid, too long, blocked)."""
+
+
+class NotSupported(PlatformError):
+    """The account's tier or type cannot do this (e.g. an X account without mentions)."""
+
+
+class TemporaryFailure(PlatformError):
+    """The platform failed in a way that is safe to retry later."""
+
+
+class OutcomeUnknown(PlatformError):
+    """The request was sent but no answer came: it may have been accepted."""
+
+
+__all__ = [
+    "AccountLockedError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ContentRejected",
+    "DepartmentsFileError",
+    "DuplicateContent",
+    "HubError",
+    "InvalidInput",
+    "NotFound",
+    "NotSupported",
+    "OutcomeUnknown",
+    "PermissionDenied",
+    "PermissionMissing",
+    "PlatformError",
+    "RateLimited",
+    "StoreError",
+    "StoreLockedError",
+    "TemporaryFailure",
+    "TokenExpired",
+]

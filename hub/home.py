@@ -1,0 +1,92 @@
+"""The figures each role's home page shows, counted in the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from hub.audit import AuditLog
+from hub.clock import utc_now
+from hub.departments import DepartmentService
+from hub.permissions import Action, Actor, Role
+from hub.store import Store
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number on a home page."""
+
+    label: str
+    value: int | str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    """A greeting line and the figures for one actor."""
+
+    heading: str
+    figures: tuple[Figure, ...]
+
+
+class HomeService:
+    """Counts for the home page of each role."""
+
+    def __init__(self, store: Store, audit: AuditLog, departments: DepartmentService) -> None:
+        self._store = store
+        self._audit = audit
+        self._departments = departments
+
+    def summary(self, actor: Actor) -> HomeSummary:
+        """The figures `actor` may see, fresh from the store."""
+        self._audit.authorize(actor, Action.VIEW_HOME)
+        day_ago = utc_now() - timedelta(hours=24)
+        with self._store.cursor() as cur:
+            if actor.role is Role.OFFICER:
+                department = self._departments.get(actor, actor.department_code or "")
+                colleagues = cur.execute(
+                    "SELECT count(*) FROM users WHERE department_code = ? AND active",
+                    [department.code],
+                ).fetchone()[0]
+                actions = cur.execute(
+                    "SELECT count(*) FROM audit_log WHERE department_code = ? AND occurred_at >= ?",
+                    [department.code, day_ago],
+                ).fetchone()[0]
+                return HomeSummary(
+                    f"{department.name_en} · {department.name_bn}",
+                    (
+                        Figure("Officers in the department", colleagues),
+                        Figure(
+                            "First-response target",
+                            f"{department.first_response_target_hours} h",
+                            "from departments.csv",
+                        ),
+                        Figure("Resolution target", f"{department.resolution_target_hours} h"),
+                        Figure("Department actions, last 24 h", actions, "from the audit log"),
+                    ),
+                )
+            departments = cur.execute("SELECT count(*) FROM departments WHERE active").fetchone()[0]
+            users = cur.execute("SELECT count(*) FROM users WHERE active").fetchone()[0]
+            officers = cur.execute(
+                "SELECT count(DISTINCT department_code) FROM users"
+                " WHERE role = 'officer' AND active"
+            ).fetchone()[0]
+            failed, denied, events = cur.execute(
+                "SELECT count(*) FILTER (WHERE action = 'login' AND outcome = 'failed'),"
+                " count(*) FILTER (WHERE outcome = 'denied'), count(*)"
+                " FROM audit_log WHERE occurred_at >= ?",
+                [day_ago],
+            ).fetchone()
+        figures = [
+            Figure("Departments", departments),
+            Figure("Departments with an officer account", officers),
+            Figure("Active users", users),
+        ]
+        if actor.role in (Role.IT, Role.ADMIN):
+            figures += [
+                Figure("Failed logins, last 24 h", failed),
+                Figure("Denied actions, last 24 h", denied),
+            ]
+        if actor.role is Role.ADMIN:
+            figures.append(Figure("Audit events, last 24 h", events))
+        return HomeSummary(f"Welcome, {actor.label}", tuple(figures))

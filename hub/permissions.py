@@ -1,0 +1,136 @@
+"""Roles, actions and the one rule table every service checks before it acts.
+
+Menus only hide what a role cannot use; the services are where a refusal happens, so a
+page reached by URL, a CLI call or an HTTP route meets the same rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a person does in the hub."""
+
+    OFFICER = "officer"
+    IT = "it"
+    COMMISSIONER = "commissioner"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The role as the UI names it."""
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS = {
+    Role.OFFICER: "Controlling officer",
+    Role.IT: "IT team",
+    Role.COMMISSIONER: "Commissioner",
+    Role.ADMIN: "Administrator",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a logged-in person, the CLI, or a background job."""
+
+    username: str
+    role: Role
+    department_code: str | None = None
+    user_id: int | None = None
+    display_name: str = ""
+
+    @property
+    def label(self) -> str:
+        """A short name for the UI and the audit log."""
+        return self.display_name or self.username
+
+
+class Action(StrEnum):
+    """Every service action that needs permission."""
+
+    VIEW_HOME = "view_home"
+    CHANGE_OWN_PASSWORD = "change_own_password"
+    VIEW_DEPARTMENTS = "view_departments"
+    VIEW_DEPARTMENT_DETAIL = "view_department_detail"
+    MANAGE_DEPARTMENTS = "manage_departments"
+    VIEW_USERS = "view_users"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+    VIEW_SYSTEM_STATUS = "view_system_status"
+    VIEW_CITY_SUMMARY = "view_city_summary"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which roles may do an action; `department_scoped` limits officers to their own."""
+
+    roles: frozenset[Role]
+    department_scoped: bool = False
+
+
+ALL_ROLES = frozenset(Role)
+
+RULES: dict[Action, Rule] = {
+    Action.VIEW_HOME: Rule(ALL_ROLES),
+    Action.CHANGE_OWN_PASSWORD: Rule(ALL_ROLES),
+    Action.VIEW_DEPARTMENTS: Rule(ALL_ROLES),
+    Action.VIEW_DEPARTMENT_DETAIL: Rule(ALL_ROLES, department_scoped=True),
+    Action.MANAGE_DEPARTMENTS: Rule(frozenset({Role.ADMIN})),
+    Action.VIEW_USERS: Rule(frozenset({Role.ADMIN})),
+    Action.MANAGE_USERS: Rule(frozenset({Role.ADMIN})),
+    Action.VIEW_AUDIT: Rule(frozenset({Role.ADMIN})),
+    Action.VIEW_SYSTEM_STATUS: Rule(frozenset({Role.IT, Role.ADMIN})),
+    Action.VIEW_CITY_SUMMARY: Rule(frozenset({Role.IT, Role.COMMISSIONER, Role.ADMIN})),
+}
+
+
+def is_allowed(actor: Actor, action: Action, department_code: str | None = None) -> bool:
+    """Whether the rule table lets `actor` do `action` (on `department_code`, if scoped)."""
+    rule = RULES[action]
+    if actor.role not in rule.roles:
+        return False
+    if rule.department_scoped and actor.role is Role.OFFICER:
+        return department_code is not None and department_code == actor.department_code
+    return True
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page of the app and the action that opening it needs."""
+
+    key: str
+    title: str
+    script: str
+    icon: str
+    action: Action
+
+
+# The app's pages, in menu order. The app builds each role's menu from this table, and the
+# page's own service call checks the same action again.
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("home", "Home", "pages/home.py", ":material/home:", Action.VIEW_HOME),
+    PageSpec(
+        "departments",
+        "Departments",
+        "pages/departments.py",
+        ":material/apartment:",
+        Action.VIEW_DEPARTMENTS,
+    ),
+    PageSpec("users", "Users", "pages/users.py", ":material/group:", Action.MANAGE_USERS),
+    PageSpec("audit", "Audit log", "pages/audit.py", ":material/history:", Action.VIEW_AUDIT),
+    PageSpec(
+        "account",
+        "My account",
+        "pages/account.py",
+        ":material/person:",
+        Action.CHANGE_OWN_PASSWORD,
+    ),
+)
+
+
+def pages_for(role: Role) -> list[PageSpec]:
+    """The pages a role's menu shows."""
+    return [page for page in PAGES if role in RULES[page.action].roles]

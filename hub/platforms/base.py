@@ -1,0 +1,147 @@
+"""The small protocol every platform adapter speaks, and the frozen values it returns.
+
+Adapters never return SDK objects or raw dicts (except `raw`, the platform's own payload
+kept as evidence), and never let an SDK exception out: they raise the `PlatformError`
+family from `hub.errors`, with a message an IT person can act on and no token in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+
+class Platform(StrEnum):
+    """The platforms the hub publishes to and listens on."""
+
+    FACEBOOK = "facebook"
+    X = "x"
+
+
+class InteractionKind(StrEnum):
+    """What sort of citizen interaction was pulled."""
+
+    COMMENT = "comment"  # a top-level comment on one of the city's posts
+    REPLY = "reply"  # a reply inside a comment thread
+    MENTION = "mention"  # an X post that mentions the city's account
+    MESSAGE = "message"  # a private message (WhatsApp, later)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo to publish: its bytes as stored by the hub, with alt text."""
+
+    content: bytes
+    filename: str
+    mime_type: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """One post for one platform. `idempotency_key` is the hub's own post id."""
+
+    text: str
+    photos: tuple[Photo, ...] = ()
+    link: str | None = None
+    # Facebook only: publish natively scheduled at this time (at least 10 minutes ahead).
+    scheduled_at: datetime | None = None
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class PublishedPost:
+    """What the platform says it created."""
+
+    platform: Platform
+    platform_post_id: str
+    permalink: str
+    created_at: datetime | None
+    text: str = ""
+    scheduled: bool = False
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A citizen's comment, reply or mention as pulled from a platform."""
+
+    platform: Platform
+    platform_id: str
+    kind: InteractionKind
+    thread_id: str  # the city's post (Facebook) or the conversation (X)
+    parent_id: str | None  # the comment or post this one answers
+    author_id: str
+    author_name: str
+    text: str  # NFC-normalised
+    created_at: datetime
+    permalink: str = ""
+    is_hidden: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class InteractionPage:
+    """A batch of interactions and the cursor to ask for the next ones."""
+
+    interactions: tuple[Interaction, ...]
+    next_cursor: str | None  # None: nothing further right now
+    requests_made: int = 1
+
+
+@dataclass(frozen=True)
+class RecentPost:
+    """A post the account published, for reconciliation and comment counts."""
+
+    platform_post_id: str
+    text: str
+    created_at: datetime
+    permalink: str = ""
+    comment_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the configured credentials allow."""
+
+    platform: Platform
+    account_name: str
+    account_id: str
+    can_publish: bool
+    can_read_comments: bool
+    can_read_mentions: bool
+    can_reply: bool
+    can_hide: bool
+    notes: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class PlatformAdapter(Protocol):
+    """One account on one platform."""
+
+    platform: Platform
+
+    def check(self) -> Capabilities:
+        """Check the credentials and report what they allow."""
+        ...
+
+    def publish(self, request: PublishRequest) -> PublishedPost:
+        """Publish text with 0-10 photos (X: 0-4)."""
+        ...
+
+    def reply(self, parent_id: str, text: str) -> PublishedPost:
+        """Reply in the thread of a comment (Facebook) or a post (X)."""
+        ...
+
+    def list_interactions(self, since_cursor: str | None, **options: Any) -> InteractionPage:
+        """Citizen interactions newer than the cursor."""
+        ...
+
+    def recent_posts(self, limit: int = 100) -> list[RecentPost]:
+        """What the account published lately, newest first."""
+        ...
+
+    def hide(self, interaction_id: str) -> None:
+        """Hide a comment from public view (where the platform allows)."""
+        ...

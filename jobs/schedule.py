@@ -1,0 +1,33 @@
+"""The process's one scheduler: built and started at process start, never on a page view."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from hub.bootstrap import Hub
+from hub.clock import utc_now
+from jobs import heartbeat
+
+log = logging.getLogger(__name__)
+
+
+def start_scheduler(hub: Hub) -> BackgroundScheduler:
+    """Register every job and start; `hub.scheduler` is set to the running scheduler."""
+    scheduler = BackgroundScheduler(
+        timezone="UTC",
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    scheduler.add_job(
+        heartbeat.run,
+        "interval",
+        seconds=hub.settings.heartbeat_seconds,
+        args=[hub],
+        id=heartbeat.JOB_ID,
+        next_run_time=utc_now(),
+    )
+    scheduler.start()
+    hub.scheduler = scheduler
+    log.info("scheduler started with %d job(s)", len(scheduler.get_jobs()))
+    return scheduler

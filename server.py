@@ -1,0 +1,97 @@
+"""The hub's web process: Streamlit UI, scheduler and HTTP routes in one process.
+
+Run by `hub serve` (and so by `make run`). It is the composition root: settings are
+loaded and the store opened before the server binds, so a second process on the same
+database stops at once with a clear message instead of serving half a hub.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import streamlit as st
+
+from hub import bootstrap
+from hub.config import Settings, load_settings
+from hub.errors import HubError
+from hub.web import http_routes
+from jobs.schedule import start_scheduler
+
+log = logging.getLogger("hub.server")
+APP_SCRIPT = Path(__file__).with_name("app.py")
+
+
+def start_process(settings: Settings) -> bootstrap.Hub:
+    """Build the hub, install it for the pages, and start the scheduler."""
+    hub = bootstrap.build_hub(settings, create=False)
+    bootstrap.install(hub)
+    if settings.scheduler_enabled:
+        start_scheduler(hub)
+    return hub
+
+
+def stop_process() -> None:
+    """Stop the scheduler and close the store."""
+    hub = bootstrap.uninstall()
+    if hub is not None:
+        hub.close()
+
+
+@asynccontextmanager
+async def lifespan(_app: st.App):
+    """Stop the process's services when the server stops."""
+    try:
+        yield {}
+    finally:
+        stop_process()
+
+
+def streamlit_secrets(settings: Settings) -> dict | None:
+    """The `[auth]` secrets `st.login` needs, when an OIDC provider is configured."""
+    if settings.oidc is None:
+        return None
+    oidc = settings.oidc
+    return {
+        "auth": {
+            "redirect_uri": oidc.redirect_uri,
+            "cookie_secret": oidc.cookie_secret.get_secret_value(),
+            "client_id": oidc.client_id,
+            "client_secret": oidc.client_secret.get_secret_value(),
+            "server_metadata_url": oidc.server_metadata_url,
+        }
+    }
+
+
+def main() -> int:
+    """Start everything, serve until stopped; a `HubError` at start is printed, not raised."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings()
+        start_process(settings)
+    except HubError as exc:
+        print(f"hub: {exc}", file=sys.stderr)
+        return 2
+    app = st.App(
+        str(APP_SCRIPT),
+        routes=http_routes(bootstrap.current),
+        lifespan=lifespan,
+        secrets=streamlit_secrets(settings),
+    )
+    log.info("serving on http://%s:%s", settings.server_address, settings.server_port)
+    app.run(
+        config={
+            "server.port": settings.server_port,
+            "server.address": settings.server_address,
+            "server.headless": True,
+        }
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

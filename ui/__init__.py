@@ -1,0 +1,1 @@
+"""Plumbing shared by the Streamlit pages: the session's actor and how errors are shown."""

@@ -1,0 +1,64 @@
+"""Who is logged in on this browser session, and the few helpers every page uses."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hub import bootstrap
+from hub.bootstrap import Hub
+from hub.errors import HubError
+from hub.permissions import Actor
+
+_USER_KEY = "auth_user_id"
+
+
+def get_hub() -> Hub:
+    """The process's hub."""
+    return bootstrap.current()
+
+
+def current_actor() -> Actor | None:
+    """The logged-in actor, re-read from the store on every run (a disabled user is out)."""
+    hub = get_hub()
+    user_id = st.session_state.get(_USER_KEY)
+    if user_id is None and hub.settings.oidc is not None and st.user.is_logged_in:
+        try:
+            actor = hub.accounts.actor_for_email(str(st.user.email))
+        except HubError as exc:
+            st.error(str(exc))
+            return None
+        st.session_state[_USER_KEY] = user_id = actor.user_id
+    if user_id is None:
+        return None
+    actor = hub.accounts.actor_for(user_id)
+    if actor is None:
+        st.session_state.pop(_USER_KEY, None)
+    return actor
+
+
+def log_in(actor: Actor) -> None:
+    """Remember the actor for this browser session."""
+    st.session_state[_USER_KEY] = actor.user_id
+
+
+def log_out(actor: Actor) -> None:
+    """Forget the session's actor (and end the OIDC session when there is one)."""
+    get_hub().accounts.record_logout(actor)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if get_hub().settings.oidc is not None and st.user.is_logged_in:
+        st.logout()
+
+
+def require_actor() -> Actor:
+    """The logged-in actor; stops the page when there is none."""
+    actor = current_actor()
+    if actor is None:
+        st.warning("Please log in.")
+        st.stop()
+    return actor
+
+
+def show_error(exc: HubError) -> None:
+    """A hub error as people read it: the message, never a traceback."""
+    st.error(str(exc), icon=":material/error:")
