@@ -21,7 +21,7 @@ from hub.web import http_routes
 from jobs.schedule import start_scheduler
 
 log = logging.getLogger("hub.server")
-APP_SCRIPT = Path(__file__).with_name("app.py")
+APP_SCRIPT = Path(__file__).with_name("ui") / "app.py"
 
 
 def start_process(settings: Settings) -> bootstrap.Hub:

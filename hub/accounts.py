@@ -299,7 +299,8 @@ class AccountService:
                 raise InvalidInput(f"a user named {username!r} already exists")
             row = cur.execute(
                 "INSERT INTO users (username, display_name, email, role, department_code,"
-                f" password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_USER_COLUMNS}",
+                " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                f" RETURNING {_USER_COLUMNS}",
                 [
                     username,
                     display_name,
@@ -367,9 +368,9 @@ class AccountService:
         self._audit.authorize(actor, Action.MANAGE_USERS)
         old = self._get(_normal_username(username))
         if not active:
-            self._guard_last_admin(old, old.role, active)
             if old.username == actor.username:
                 raise InvalidInput("you cannot disable your own account")
+            self._guard_last_admin(old, old.role, active)
         with self._store.transaction() as cur:
             row = cur.execute(
                 f"UPDATE users SET active = ? WHERE id = ? RETURNING {_USER_COLUMNS}",

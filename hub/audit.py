@@ -143,17 +143,20 @@ class AuditLog:
         with self._store.cursor() as cur:
             total = cur.execute(f"SELECT count(*) FROM audit_log WHERE {clause}", params).fetchone()
             rows = cur.execute(
-                "SELECT id, occurred_at, actor, actor_role, action, outcome, target_type, target_id,"
+                "SELECT id, occurred_at, actor, actor_role, action, outcome, target_type,"
+                " target_id,"
                 " department_code, before, after, detail"
                 f" FROM audit_log WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
                 [*params, limit, offset],
             ).fetchall()
         return AuditPage([_entry(row) for row in rows], int(total[0]))
 
-    def actions(self) -> list[str]:
-        """The distinct actions present, for a filter list."""
+    def actions(self, actor: Actor) -> list[str]:
+        """The distinct actions present, for a filter list (admins only)."""
+        self.authorize(actor, Action.VIEW_AUDIT)
         with self._store.cursor() as cur:
-            return [r[0] for r in cur.execute("SELECT DISTINCT action FROM audit_log ORDER BY 1")]
+            rows = cur.execute("SELECT DISTINCT action FROM audit_log ORDER BY 1").fetchall()
+        return [r[0] for r in rows]
 
 
 def _denial_message(actor: Actor, action: Action, department_code: str | None) -> str:

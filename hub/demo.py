@@ -41,7 +41,8 @@ def import_departments_if_empty(hub: Hub, path: Path, actor: Actor = SETUP_ACTOR
         return "departments already present: file not re-imported (use `hub departments import`)"
     if not path.is_file():
         raise ConfigurationError(
-            f"no departments file at {path}: set HUB_DEPARTMENTS_FILE or run from the project folder"
+            f"no departments file at {path}: set HUB_DEPARTMENTS_FILE "
+            "or run from the project folder"
         )
     result = hub.departments.import_csv(actor, path.read_bytes(), source=str(path))
     return f"departments imported from {path}: {result.summary}"

@@ -59,8 +59,6 @@ class Action(StrEnum):
     VIEW_USERS = "view_users"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
-    VIEW_SYSTEM_STATUS = "view_system_status"
-    VIEW_CITY_SUMMARY = "view_city_summary"
 
 
 @dataclass(frozen=True)
@@ -82,8 +80,6 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_USERS: Rule(frozenset({Role.ADMIN})),
     Action.MANAGE_USERS: Rule(frozenset({Role.ADMIN})),
     Action.VIEW_AUDIT: Rule(frozenset({Role.ADMIN})),
-    Action.VIEW_SYSTEM_STATUS: Rule(frozenset({Role.IT, Role.ADMIN})),
-    Action.VIEW_CITY_SUMMARY: Rule(frozenset({Role.IT, Role.COMMISSIONER, Role.ADMIN})),
 }
 
 

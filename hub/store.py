@@ -41,6 +41,16 @@ class Store:
         """
         path = Path(path)
         folder = path.parent
+        try:
+            return cls._open_checked(path, folder, create)
+        except PermissionError as exc:
+            raise ConfigurationError(
+                f"no permission to reach {exc.filename or folder}: give the user running the "
+                "hub access to it, or set HUB_DATA_DIR to another folder."
+            ) from None
+
+    @classmethod
+    def _open_checked(cls, path: Path, folder: Path, create: bool) -> Store:
         if not folder.exists():
             if not create:
                 raise ConfigurationError(

@@ -16,9 +16,15 @@ hub = session.get_hub()
 zone = hub.settings.display_zone
 st.title("Audit log")
 
+try:
+    known_actions = hub.audit.actions(actor)
+except HubError as exc:
+    session.show_error(exc)
+    st.stop()
+
 left, middle, right, last = st.columns(4)
 who = left.text_input("Who", key="audit_who")
-action = middle.selectbox("Action", ["", *hub.audit.actions()], key="audit_action")
+action = middle.selectbox("Action", ["", *known_actions], key="audit_action")
 outcome = right.selectbox("Outcome", ["", "ok", "denied", "failed"], key="audit_outcome")
 today = datetime.now(zone).date()
 days = last.date_input("Dates", (today - timedelta(days=7), today), key="audit_dates")

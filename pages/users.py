@@ -43,12 +43,14 @@ roles = list(Role)
 st.subheader("Add a user")
 with st.form("users_add", clear_on_submit=True):
     left, right = st.columns(2)
-    username = left.text_input("Username (lower case)")
-    name = right.text_input("Full name")
-    role = left.selectbox("Role", roles, format_func=lambda r: r.label)
-    department = right.selectbox("Department (officers only)", codes)
-    email = left.text_input("E-mail")
-    password = right.text_input("First password (at least 10 characters)", type="password")
+    username = left.text_input("Username (lower case)", key="users_add_username")
+    name = right.text_input("Full name", key="users_add_name")
+    role = left.selectbox("Role", roles, format_func=lambda r: r.label, key="users_add_role")
+    department = right.selectbox("Department (officers only)", codes, key="users_add_department")
+    email = left.text_input("E-mail", key="users_add_email")
+    password = right.text_input(
+        "First password (at least 10 characters)", type="password", key="users_add_password"
+    )
     added = st.form_submit_button("Add user", type="primary")
 if added:
     try:

@@ -1,10 +1,19 @@
-"""The Streamlit entrypoint: login, then the menu of the logged-in person's role."""
+"""The Streamlit entrypoint: login, then the menu of the logged-in person's role.
+
+It lives in ui/, not beside pages/: Streamlit treats a folder named `pages` next to the
+main script as the old automatic multipage app and, until the first `st.navigation` call
+in the process, would serve every file in it with its own menu.
+"""
+
+from pathlib import Path
 
 import streamlit as st
 
 from hub.errors import HubError
 from hub.permissions import pages_for
 from ui import session
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 st.set_page_config(page_title="Municipal Social Hub", page_icon=":material/forum:", layout="wide")
 
@@ -17,13 +26,20 @@ except HubError as exc:
 actor = session.current_actor()
 if actor is None:
     page = st.navigation(
-        [st.Page("pages/login.py", title="Log in", icon=":material/login:", default=True)],
+        [
+            st.Page(
+                PROJECT_ROOT / "pages/login.py",
+                title="Log in",
+                icon=":material/login:",
+                default=True,
+            )
+        ],
         position="hidden",
     )
 else:
     menu = [
         st.Page(
-            spec.script,
+            PROJECT_ROOT / spec.script,
             title=spec.title,
             icon=spec.icon,
             url_path=spec.key,

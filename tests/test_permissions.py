@@ -1,0 +1,78 @@
+"""The permission matrix: every role against every service action, and every page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from hub.bootstrap import Hub
+from hub.demo import DEMO_PASSWORD
+from hub.errors import PermissionDenied
+from hub.permissions import PAGES, RULES, Action, Actor, Role, pages_for
+
+# One real service call per action; a new Action without a call here fails
+# test_every_action_has_a_service_call.
+ACTION_CALLS: dict[Action, Callable[[Hub, Actor], object]] = {
+    Action.VIEW_HOME: lambda hub, actor: hub.home.summary(actor),
+    Action.CHANGE_OWN_PASSWORD: lambda hub, actor: hub.accounts.change_own_password(
+        actor, DEMO_PASSWORD, DEMO_PASSWORD
+    ),
+    Action.VIEW_DEPARTMENTS: lambda hub, actor: hub.departments.list_departments(actor),
+    Action.VIEW_DEPARTMENT_DETAIL: lambda hub, actor: hub.departments.get(
+        actor, actor.department_code or "WATER"
+    ),
+    Action.MANAGE_DEPARTMENTS: lambda hub, actor: hub.departments.update(
+        actor, "PARKS", controlling_officer="Director (Parks & Squares)"
+    ),
+    Action.VIEW_USERS: lambda hub, actor: hub.accounts.list_users(actor),
+    Action.MANAGE_USERS: lambda hub, actor: hub.accounts.create_user(
+        actor, username="matrix.user", display_name="M", role="it", password="matrix-password"
+    ),
+    Action.VIEW_AUDIT: lambda hub, actor: hub.audit.browse(actor),
+}
+
+EXPECTED_ROLES: dict[Action, set[Role]] = {
+    Action.VIEW_HOME: set(Role),
+    Action.CHANGE_OWN_PASSWORD: set(Role),
+    Action.VIEW_DEPARTMENTS: set(Role),
+    Action.VIEW_DEPARTMENT_DETAIL: set(Role),
+    Action.MANAGE_DEPARTMENTS: {Role.ADMIN},
+    Action.VIEW_USERS: {Role.ADMIN},
+    Action.MANAGE_USERS: {Role.ADMIN},
+    Action.VIEW_AUDIT: {Role.ADMIN},
+}
+
+
+def test_every_action_has_a_service_call_and_an_expectation():
+    assert set(ACTION_CALLS) == set(Action) == set(EXPECTED_ROLES) == set(RULES)
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", list(Role))
+def test_role_against_action(hub, actor_of_role, audit_rows, role, action):
+    actor = actor_of_role[role]
+    if role in EXPECTED_ROLES[action]:
+        ACTION_CALLS[action](hub, actor)
+        assert not audit_rows(actor=actor.username, action=str(action), outcome="denied")
+    else:
+        with pytest.raises(PermissionDenied, match="Not allowed"):
+            ACTION_CALLS[action](hub, actor)
+        denied = audit_rows(actor=actor.username, action=str(action), outcome="denied")
+        assert len(denied) == 1
+
+
+def test_an_officer_cannot_read_another_departments_record(hub, actors, audit_rows):
+    officer = actors["officer.water"]
+    assert hub.departments.get(officer, "WATER").code == "WATER"
+    with pytest.raises(PermissionDenied, match="only for your own department"):
+        hub.departments.get(officer, "ROADS")
+    assert audit_rows(actor="officer.water", outcome="denied")[-1][3] == "ROADS"
+
+
+def test_menus_follow_the_rule_table():
+    keys = {role: [p.key for p in pages_for(role)] for role in Role}
+    assert keys[Role.ADMIN] == ["home", "departments", "users", "audit", "account"]
+    for role in (Role.OFFICER, Role.IT, Role.COMMISSIONER):
+        assert keys[role] == ["home", "departments", "account"]
+    assert len({p.key for p in PAGES}) == len(PAGES), "a page is listed twice"

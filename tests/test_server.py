@@ -1,0 +1,115 @@
+"""The one web process: scheduler at start with no browser, /healthz, and a second process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from hub import bootstrap
+from hub.web import http_routes
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import server  # noqa: E402  (the composition root, a top-level script)
+
+
+def wait_for(condition, timeout: float = 20.0, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def started(settings, template_database):
+    settings.db_path.parent.mkdir(parents=True)
+    shutil.copyfile(template_database, settings.db_path)
+    live = settings.model_copy(update={"scheduler_enabled": True, "heartbeat_seconds": 1})
+    hub = server.start_process(live)
+    yield hub
+    server.stop_process()
+
+
+def test_scheduler_runs_jobs_with_no_browser_open(started):
+    runs = wait_for(lambda: started.heartbeats.last_runs().get("heartbeat"))
+    first_count = runs[2]
+    wait_for(lambda: started.heartbeats.last_runs()["heartbeat"][2] > first_count)
+
+
+def test_healthz_reports_database_and_scheduler(started):
+    client = TestClient(Starlette(routes=http_routes(bootstrap.current)))
+    wait_for(lambda: started.heartbeats.last_runs().get("heartbeat"))
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200 and body["ok"] is True
+    assert body["database"]["ok"] and body["database"]["schema_version"] >= 1
+    assert body["scheduler"]["running"] is True
+    assert [job["id"] for job in body["scheduler"]["jobs"]] == ["heartbeat"]
+    assert body["scheduler"]["last_runs"]["heartbeat"]["outcome"] == "ok"
+
+
+def test_healthz_says_503_when_the_scheduler_is_down(started):
+    client = TestClient(Starlette(routes=http_routes(bootstrap.current)))
+    started.scheduler.shutdown(wait=True)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["scheduler"]["running"] is False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_real_process_serves_health_and_a_second_process_stops_at_once(tmp_path, template_database):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copyfile(template_database, data / "hub.duckdb")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(HUB_DATA_DIR=str(data), HUB_SERVER_PORT=str(port))
+    hub_command = str(Path(sys.executable).with_name("hub"))
+    first = subprocess.Popen(
+        [hub_command, "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+
+        def healthy():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    return json.loads(r.read())
+            except OSError:
+                return None
+
+        report = wait_for(healthy, timeout=60, interval=0.5)
+        assert report["ok"] and report["scheduler"]["running"]
+        second = subprocess.run(
+            [hub_command, "serve", "--port", str(free_port())],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2
+        assert f"in use by another process (PID {first.pid}" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
