@@ -86,7 +86,9 @@ class InteractionPage:
     """A batch of interactions and the cursor to ask for the next ones."""
 
     interactions: tuple[Interaction, ...]
-    next_cursor: str | None  # None: nothing further right now
+    # The cursor to store and pass next time. It is the cursor given when nothing new
+    # arrived (never None once something was seen), so a caller never starts over.
+    next_cursor: str | None
     requests_made: int = 1
 
 

@@ -110,6 +110,11 @@ class SandboxApp:
         self._faults: list[Fault] = []
         self.request_log: list[tuple[str, str]] = []
         self.base_url = ""
+        # Stopping wakes slow faults at once; stop() waits for requests in flight, so no
+        # handler touches the state file after it is closed.
+        self.stopping = threading.Event()
+        self._in_flight = 0
+        self._idle = threading.Condition()
 
     # -- routing -------------------------------------------------------------------
 
@@ -125,6 +130,10 @@ class SandboxApp:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor on the sandbox's own state database."""
         return self.db.cursor()
+
+    def close(self) -> None:
+        """Close the state database (after the server has stopped)."""
+        self.db.close()
 
     # -- faults ----------------------------------------------------------------------
 
@@ -151,14 +160,38 @@ class SandboxApp:
 
     # -- dispatch ----------------------------------------------------------------------
 
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is being answered; False if `timeout` ran out first."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
     def dispatch(self, request: Request) -> Response:
         """Answer one request: faults first, then the matching route."""
+        with self._idle:
+            self._in_flight += 1
+        try:
+            return self._dispatch(request)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _dispatch(self, request: Request) -> Response:
         with self.lock:
             self.request_log.append((request.method, request.path))
+        if self.stopping.is_set():
+            raise _DropConnection
         fault = self._take_fault(request.method, request.path)
         if fault is not None:
             if fault.kind == "slow":
-                time.sleep(fault.delay)
+                if self.stopping.wait(fault.delay):
+                    raise _DropConnection
             elif fault.kind == "drop_before":
                 raise _DropConnection
             elif fault.kind == "status":
@@ -205,15 +238,21 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         """Start serving in a daemon thread."""
+        # A short poll interval keeps stop() quick (the default waits up to 0.5 s).
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="sandbox-http", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="sandbox-http",
+            daemon=True,
         )
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stop serving and release the port."""
+        """Stop serving, let requests in flight finish, and release the port."""
+        self.app.stopping.set()
         self._httpd.shutdown()
+        self.app.wait_idle(timeout=10)
         self._httpd.server_close()
         if self._thread:
             self._thread.join(timeout=5)
@@ -222,6 +261,9 @@ class SandboxServer:
 def _handler_for(app: SandboxApp) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; without this, keep-alive clients wait for
+        # the delayed ACK (about 40 ms) on every request.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the sandbox keeps its own request log
@@ -247,12 +289,16 @@ def _handler_for(app: SandboxApp) -> type[BaseHTTPRequestHandler]:
                 with contextlib.suppress(OSError):
                     self.connection.shutdown(2)
                 return
-            self.send_response(response.status)
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
+            try:
+                self.send_response(response.status)
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                self.wfile.write(response.body)
+            except (BrokenPipeError, ConnectionResetError):
+                # The client gave up (a timeout in a test, or a real one): nothing to answer.
+                self.close_connection = True
 
         do_GET = do_POST = do_DELETE = do_PUT = _serve
 

@@ -1,0 +1,148 @@
+"""Which accounts the hub has, built from settings: real ones, or the sandbox's.
+
+With the sandbox on, a platform whose base URL is not set is pointed at the sandbox with the
+sandbox's credentials; a platform given a real URL keeps its own credentials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+
+from hub.config import FacebookSettings, Settings, XSettings
+from hub.errors import ConfigurationError, HubError
+from hub.platforms.base import Capabilities, Platform, PlatformAdapter
+from hub.platforms.facebook import FacebookPageAdapter
+from hub.platforms.x import XAccountAdapter
+from hub.sandbox.runtime import SANDBOX_FACEBOOK, SANDBOX_X
+
+
+def effective_facebook_settings(settings: Settings, sandbox_url: str) -> FacebookSettings:
+    """The Facebook settings with the sandbox filled in where nothing real is configured."""
+    facebook = settings.facebook
+    if not settings.sandbox.enabled or facebook.graph_url:
+        return facebook
+    return facebook.model_copy(
+        update={
+            "graph_url": sandbox_url,
+            "page_id": SANDBOX_FACEBOOK["page_id"],
+            "page_token": SecretStr(SANDBOX_FACEBOOK["page_token"]),
+            "app_secret": SecretStr(SANDBOX_FACEBOOK["app_secret"]),
+            "webhook_verify_token": SecretStr(SANDBOX_FACEBOOK["webhook_verify_token"]),
+        }
+    )
+
+
+def effective_x_settings(settings: Settings, sandbox_url: str) -> XSettings:
+    """The X settings with the sandbox filled in where nothing real is configured."""
+    x = settings.x
+    if not settings.sandbox.enabled or x.api_url:
+        return x
+    return x.model_copy(
+        update={
+            "api_url": sandbox_url,
+            "user_id": SANDBOX_X["user_id"],
+            **{key: SecretStr(SANDBOX_X[key]) for key in SANDBOX_X if key != "user_id"},
+        }
+    )
+
+
+@dataclass(frozen=True)
+class ConfiguredAccount:
+    """One platform account as configured: its adapter, or why there is none."""
+
+    platform: Platform
+    adapter: PlatformAdapter | None
+    endpoint: str
+    uses_sandbox: bool
+    problem: str | None = None
+
+
+def configured_accounts(settings: Settings, sandbox_url: str) -> list[ConfiguredAccount]:
+    """The Facebook Page and X account the settings describe, each with its adapter."""
+    accounts = []
+    facebook = effective_facebook_settings(settings, sandbox_url)
+    x = effective_x_settings(settings, sandbox_url)
+    for platform, section, endpoint, factory in (
+        (Platform.FACEBOOK, facebook, facebook.graph_url, FacebookPageAdapter.from_settings),
+        (Platform.X, x, x.api_url, XAccountAdapter.from_settings),
+    ):
+        uses_sandbox = settings.sandbox.enabled and endpoint == sandbox_url
+        try:
+            adapter = factory(section)
+        except (ConfigurationError, ValueError) as exc:
+            accounts.append(
+                ConfiguredAccount(platform, None, endpoint or "(not set)", uses_sandbox, str(exc))
+            )
+            continue
+        accounts.append(ConfiguredAccount(platform, adapter, endpoint, uses_sandbox))
+    return accounts
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    """The result of checking one account's credentials."""
+
+    platform: Platform
+    endpoint: str
+    uses_sandbox: bool
+    ok: bool
+    capabilities: Capabilities | None
+    problem: str | None
+
+    @property
+    def summary(self) -> str:
+        """One line for the CLI and the IT page."""
+        where = "sandbox" if self.uses_sandbox else self.endpoint
+        if not self.ok or self.capabilities is None:
+            return f"{self.platform.value}: NOT WORKING ({where}): {self.problem}"
+        caps = self.capabilities
+        can = [
+            name
+            for name, flag in (
+                ("publish", caps.can_publish),
+                ("read comments", caps.can_read_comments),
+                ("read mentions", caps.can_read_mentions),
+                ("reply", caps.can_reply),
+                ("hide", caps.can_hide),
+            )
+            if flag
+        ]
+        line = f"{self.platform.value}: ok ({where}) as {caps.account_name}: can {', '.join(can)}"
+        if caps.notes:
+            line += " — " + "; ".join(caps.notes)
+        return line
+
+
+def check_accounts(accounts: list[ConfiguredAccount]) -> list[AccountCheck]:
+    """Check every account's credentials; a failure is reported, never raised."""
+    results = []
+    for account in accounts:
+        if account.adapter is None:
+            results.append(
+                AccountCheck(
+                    account.platform,
+                    account.endpoint,
+                    account.uses_sandbox,
+                    False,
+                    None,
+                    account.problem,
+                )
+            )
+            continue
+        try:
+            capabilities = account.adapter.check()
+        except HubError as exc:
+            results.append(
+                AccountCheck(
+                    account.platform, account.endpoint, account.uses_sandbox, False, None, str(exc)
+                )
+            )
+            continue
+        results.append(
+            AccountCheck(
+                account.platform, account.endpoint, account.uses_sandbox, True, capabilities, None
+            )
+        )
+    return results

@@ -1,0 +1,117 @@
+"""Running the sandbox inside the hub's process (the embedded default) or on its own.
+
+The sandbox answers on its own loopback port with its own DuckDB file, so the adapters talk
+to it over real HTTP exactly as they would talk to Facebook and X.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.config import Settings
+from hub.errors import ConfigurationError
+from hub.sandbox.graph_api import GraphSandbox, install_graph_api
+from hub.sandbox.server import SandboxApp, SandboxServer
+from hub.sandbox.x_api import XSandbox, install_x_api
+
+log = logging.getLogger(__name__)
+
+# The credentials the sandbox accepts. They are not secrets: they open nothing but the
+# sandbox, and the adapters are given them when no real account is configured.
+SANDBOX_FACEBOOK = {
+    "page_id": "1000000000000001",
+    "page_token": "sandbox-page-token",
+    "app_secret": "sandbox-app-secret",
+    "webhook_verify_token": "sandbox-verify-token",
+}
+SANDBOX_X = {
+    "user_id": "1500000000000000001",
+    "consumer_key": "sandbox-consumer-key",
+    "consumer_secret": "sandbox-consumer-secret",
+    "access_token": "sandbox-access-token",
+    "access_token_secret": "sandbox-access-secret",
+    "bearer_token": "sandbox-bearer-token",
+}
+
+
+@dataclass
+class RunningSandbox:
+    """A started sandbox: its server, both platform halves, and (maybe) the simulator."""
+
+    app: SandboxApp
+    server: SandboxServer
+    graph: GraphSandbox
+    x: XSandbox
+    simulator: object | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of the sandbox, e.g. http://127.0.0.1:8599."""
+        return self.server.url
+
+    def stop(self) -> None:
+        """Stop the simulator and the server, and close the state file."""
+        stop_simulator = getattr(self.simulator, "stop", None)
+        if stop_simulator is not None:
+            stop_simulator()
+        self.server.stop()
+        self.app.close()
+
+
+def build_sandbox_app(state_path: Path | None) -> tuple[SandboxApp, GraphSandbox, XSandbox]:
+    """A sandbox app with both platforms installed on the state file (None: in memory)."""
+    app = SandboxApp(state_path)
+    graph = install_graph_api(
+        app,
+        page_id=SANDBOX_FACEBOOK["page_id"],
+        page_token=SANDBOX_FACEBOOK["page_token"],
+        app_secret=SANDBOX_FACEBOOK["app_secret"],
+    )
+    x = install_x_api(
+        app,
+        user_id=SANDBOX_X["user_id"],
+        consumer_key=SANDBOX_X["consumer_key"],
+        consumer_secret=SANDBOX_X["consumer_secret"],
+        access_token=SANDBOX_X["access_token"],
+        access_token_secret=SANDBOX_X["access_token_secret"],
+        bearer_token=SANDBOX_X["bearer_token"],
+    )
+    return app, graph, x
+
+
+def start_sandbox(settings: Settings, *, port: int | None = None) -> RunningSandbox:
+    """Start the sandbox on the configured loopback port (or `port`; 0 picks a free one)."""
+    chosen = settings.sandbox.port if port is None else port
+    state_path = settings.sandbox_state_path
+    try:
+        app, graph, x = build_sandbox_app(state_path)
+    except Exception as exc:
+        raise ConfigurationError(
+            f"cannot open the sandbox's state file {state_path} ({exc}): is another hub "
+            "running on the same data folder?"
+        ) from None
+    try:
+        server = SandboxServer(app, settings.sandbox.host, chosen).start()
+    except OSError as exc:
+        app.close()
+        raise ConfigurationError(
+            f"the sandbox cannot listen on {settings.sandbox.host}:{chosen} ({exc.strerror}): "
+            "free the port or set HUB_SANDBOX__PORT to another one."
+        ) from None
+    log.info("platform sandbox on %s (state %s)", server.url, state_path)
+    return RunningSandbox(app=app, server=server, graph=graph, x=x)
+
+
+def sandbox_is_listening(settings: Settings) -> bool:
+    """Whether something answers on the sandbox's configured address (a running hub)."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((settings.sandbox.host, settings.sandbox.port)) == 0
+
+
+def sandbox_url(settings: Settings) -> str:
+    """The URL the adapters use for the sandbox."""
+    return f"http://{settings.sandbox.host}:{settings.sandbox.port}"
