@@ -16,7 +16,9 @@ import streamlit as st
 
 from hub import bootstrap
 from hub.config import Settings, load_settings
+from hub.demo import seed_sandbox_posts
 from hub.errors import HubError
+from hub.sandbox.runtime import start_sandbox
 from hub.web import http_routes
 from jobs.schedule import start_scheduler
 
@@ -25,11 +27,21 @@ APP_SCRIPT = Path(__file__).with_name("ui") / "app.py"
 
 
 def start_process(settings: Settings) -> bootstrap.Hub:
-    """Build the hub, install it for the pages, and start the scheduler."""
+    """Build the hub, start the sandbox (embedded default), install the hub, start the jobs."""
     hub = bootstrap.build_hub(settings, create=False)
-    bootstrap.install(hub)
-    if settings.scheduler_enabled:
-        start_scheduler(hub)
+    try:
+        if settings.sandbox.enabled:
+            hub.attach_sandbox(start_sandbox(settings))
+            seeded = seed_sandbox_posts(hub)
+            if seeded:
+                log.info("sandbox: %d first posts published for the demo", seeded)
+        bootstrap.install(hub)
+        if settings.scheduler_enabled:
+            start_scheduler(hub)
+    except BaseException:
+        bootstrap.uninstall()
+        hub.close()
+        raise
     return hub
 
 

@@ -19,6 +19,9 @@ from hub.departments import DepartmentService
 from hub.errors import ConfigurationError
 from hub.health import Heartbeats, health_report
 from hub.home import HomeService
+from hub.platforms.registry import PlatformAccounts, configured_accounts
+from hub.sandbox.runtime import RunningSandbox, sandbox_url
+from hub.sandbox.trainer import SandboxTrainer
 from hub.store import Store
 
 
@@ -33,18 +36,30 @@ class Hub:
     departments: DepartmentService
     home: HomeService
     heartbeats: Heartbeats
+    platforms: PlatformAccounts
+    trainer: SandboxTrainer
     # Set by the composition root once started; read by health and the IT pages.
     scheduler: Any = None
+    sandbox: RunningSandbox | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def attach_sandbox(self, sandbox: RunningSandbox) -> None:
+        """Use a started sandbox: accounts without a real endpoint now point at it."""
+        self.sandbox = sandbox
+        self.trainer.sandbox = sandbox
+        self.platforms.replace(configured_accounts(self.settings, sandbox.url))
 
     def health(self) -> dict:
         """The `/healthz` report."""
         return health_report(self.store, self.scheduler, self.heartbeats)
 
     def close(self) -> None:
-        """Stop the scheduler (if any) and close the store."""
+        """Stop the scheduler and the sandbox (if any) and close the store."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = self.trainer.sandbox = None
         self.store.close()
 
 
@@ -66,6 +81,8 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         departments=departments,
         home=HomeService(store, audit, departments),
         heartbeats=Heartbeats(store),
+        platforms=PlatformAccounts(audit, configured_accounts(settings, sandbox_url(settings))),
+        trainer=SandboxTrainer(audit),
     )
 
 

@@ -19,6 +19,8 @@ from hub.config import Settings, load_settings
 from hub.demo import DEMO_PASSWORD, ensure_demo_accounts, import_departments_if_empty
 from hub.errors import HubError, InvalidInput
 from hub.permissions import Actor, Role
+from hub.platforms.registry import check_accounts, configured_accounts
+from hub.sandbox.runtime import sandbox_is_listening, sandbox_url, start_sandbox
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,6 +176,25 @@ def cmd_departments_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_platforms_check(args: argparse.Namespace) -> int:
+    """Check each configured account's credentials and print what it can do."""
+    settings = _settings(args)
+    url = sandbox_url(settings)
+    temporary = None
+    if settings.sandbox.enabled and not sandbox_is_listening(settings):
+        # No hub is running: bring the sandbox up just for this check.
+        temporary = start_sandbox(settings)
+        url = temporary.url
+    try:
+        results = check_accounts(configured_accounts(settings, url))
+    finally:
+        if temporary is not None:
+            temporary.stop()
+    for result in results:
+        print(result.summary)
+    return 0 if all(result.ok for result in results) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `hub` command."""
     # --data-dir is accepted before or after the command words.
@@ -236,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("file", nargs="?", default="-")
     exp.set_defaults(func=cmd_departments_export)
+    platforms = commands.add_parser("platforms", parents=[common], help="platform accounts")
+    plat = platforms.add_subparsers(dest="platforms_command", required=True)
+    plat.add_parser(
+        "check", parents=[common], help="check credentials and capabilities of each account"
+    ).set_defaults(func=cmd_platforms_check)
     return parser
 
 

@@ -66,3 +66,36 @@ def ensure_demo_accounts(hub: Hub, actor: Actor = SETUP_ACTOR) -> list[str]:
         )
         created.append(account.username)
     return created
+
+
+DEMO_POSTS = (
+    "কলকাতা পৌরসংস্থার সামাজিক মাধ্যমে আপনাকে স্বাগত। অভিযোগ ও পরামর্শ এখানে জানান, "
+    "প্রতিটি অভিযোগের একটি রেফারেন্স নম্বর দেওয়া হবে।\n"
+    "Welcome to KMC on social media: tell us your complaints and suggestions here; every "
+    "complaint gets a reference number.",
+    "Monsoon preparedness: desilting of drains in wards 60-75 runs this week. Report "
+    "waterlogging with your ward number. বর্ষার প্রস্তুতি: ৬০-৭৫ নম্বর ওয়ার্ডে নিকাশি "
+    "পরিষ্কারের কাজ চলছে।",
+)
+
+
+def seed_sandbox_posts(hub: Hub) -> int:
+    """Give an empty sandbox Page and X account the city's first posts, through the adapters.
+
+    The posts go out over HTTP through the same adapters the publisher uses, so a new hub
+    shows citizens commenting on something from its first minute. Returns posts created.
+    """
+    from hub.platforms.base import Platform, PublishRequest
+
+    if hub.sandbox is None or hub.sandbox.graph.list_posts():
+        return 0
+    created = 0
+    for platform in (Platform.FACEBOOK, Platform.X):
+        adapter = hub.platforms.adapter(platform)
+        if adapter is None:
+            continue
+        for text in DEMO_POSTS:
+            body = text if platform is Platform.FACEBOOK else text.split("\n")[-1][:270]
+            adapter.publish(PublishRequest(text=body))
+            created += 1
+    return created

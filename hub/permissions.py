@@ -59,6 +59,8 @@ class Action(StrEnum):
     VIEW_USERS = "view_users"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    VIEW_PLATFORMS = "view_platforms"
+    USE_SANDBOX = "use_sandbox"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_USERS: Rule(frozenset({Role.ADMIN})),
     Action.MANAGE_USERS: Rule(frozenset({Role.ADMIN})),
     Action.VIEW_AUDIT: Rule(frozenset({Role.ADMIN})),
+    Action.VIEW_PLATFORMS: Rule(frozenset({Role.IT, Role.ADMIN})),
+    Action.USE_SANDBOX: Rule(frozenset({Role.ADMIN})),
 }
 
 
@@ -117,6 +121,14 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("users", "Users", "pages/users.py", ":material/group:", Action.MANAGE_USERS),
     PageSpec("audit", "Audit log", "pages/audit.py", ":material/history:", Action.VIEW_AUDIT),
+    PageSpec(
+        "platforms",
+        "Platform accounts",
+        "pages/platforms.py",
+        ":material/hub:",
+        Action.VIEW_PLATFORMS,
+    ),
+    PageSpec("sandbox", "Sandbox", "pages/sandbox.py", ":material/science:", Action.USE_SANDBOX),
     PageSpec(
         "account",
         "My account",

@@ -12,6 +12,7 @@ from hub import bootstrap
 from hub.config import Settings, load_settings
 from hub.demo import ensure_demo_accounts, import_departments_if_empty
 from hub.permissions import Actor, Role
+from hub.sandbox.runtime import start_sandbox
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEPARTMENTS_FILE = PROJECT_ROOT / "departments.csv"
@@ -36,6 +37,8 @@ def settings(tmp_path: Path) -> Settings:
         lockout_threshold=3,
         lockout_base_seconds=30,
         lockout_max_seconds=120,
+        # Port 0: a free port, so tests never meet a hub running on the default one.
+        sandbox={"port": 0, "simulator_enabled": False},
     )
 
 
@@ -68,7 +71,8 @@ def hub(settings: Settings, template_database: Path):
 
 @pytest.fixture
 def installed_hub(hub):
-    """The hub installed as this process's hub, as the web process does at start."""
+    """The hub installed as this process's hub with its sandbox, as the web process has it."""
+    hub.attach_sandbox(start_sandbox(hub.settings))
     bootstrap.install(hub)
     yield hub
     bootstrap.uninstall()

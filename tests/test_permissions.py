@@ -30,6 +30,8 @@ ACTION_CALLS: dict[Action, Callable[[Hub, Actor], object]] = {
         actor, username="matrix.user", display_name="M", role="it", password="matrix-password"
     ),
     Action.VIEW_AUDIT: lambda hub, actor: hub.audit.browse(actor),
+    Action.VIEW_PLATFORMS: lambda hub, actor: hub.platforms.check(actor),
+    Action.USE_SANDBOX: lambda hub, actor: hub.trainer.page_posts(actor),
 }
 
 EXPECTED_ROLES: dict[Action, set[Role]] = {
@@ -41,6 +43,8 @@ EXPECTED_ROLES: dict[Action, set[Role]] = {
     Action.VIEW_USERS: {Role.ADMIN},
     Action.MANAGE_USERS: {Role.ADMIN},
     Action.VIEW_AUDIT: {Role.ADMIN},
+    Action.VIEW_PLATFORMS: {Role.IT, Role.ADMIN},
+    Action.USE_SANDBOX: {Role.ADMIN},
 }
 
 
@@ -50,7 +54,8 @@ def test_every_action_has_a_service_call_and_an_expectation():
 
 @pytest.mark.parametrize("action", list(Action))
 @pytest.mark.parametrize("role", list(Role))
-def test_role_against_action(hub, actor_of_role, audit_rows, role, action):
+def test_role_against_action(installed_hub, actor_of_role, audit_rows, role, action):
+    hub = installed_hub
     actor = actor_of_role[role]
     if role in EXPECTED_ROLES[action]:
         ACTION_CALLS[action](hub, actor)
@@ -72,7 +77,16 @@ def test_an_officer_cannot_read_another_departments_record(hub, actors, audit_ro
 
 def test_menus_follow_the_rule_table():
     keys = {role: [p.key for p in pages_for(role)] for role in Role}
-    assert keys[Role.ADMIN] == ["home", "departments", "users", "audit", "account"]
-    for role in (Role.OFFICER, Role.IT, Role.COMMISSIONER):
+    assert keys[Role.ADMIN] == [
+        "home",
+        "departments",
+        "users",
+        "audit",
+        "platforms",
+        "sandbox",
+        "account",
+    ]
+    assert keys[Role.IT] == ["home", "departments", "platforms", "account"]
+    for role in (Role.OFFICER, Role.COMMISSIONER):
         assert keys[role] == ["home", "departments", "account"]
     assert len({p.key for p in PAGES}) == len(PAGES), "a page is listed twice"

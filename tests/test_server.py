@@ -50,6 +50,12 @@ def test_scheduler_runs_jobs_with_no_browser_open(started):
     wait_for(lambda: started.heartbeats.last_runs()["heartbeat"][2] > first_count)
 
 
+def test_the_embedded_sandbox_starts_with_the_citys_first_posts(started):
+    assert started.sandbox is not None
+    assert len(started.sandbox.graph.list_posts()) == 2
+    assert len(started.sandbox.x.list_timeline()) == 2
+
+
 def test_healthz_reports_database_and_scheduler(started):
     client = TestClient(Starlette(routes=http_routes(bootstrap.current)))
     wait_for(lambda: started.heartbeats.last_runs().get("heartbeat"))

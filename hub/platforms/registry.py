@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from hub.audit import AuditLog
 from hub.config import FacebookSettings, Settings, XSettings
 from hub.errors import ConfigurationError, HubError
+from hub.permissions import Action, Actor
 from hub.platforms.base import Capabilities, Platform, PlatformAdapter
 from hub.platforms.facebook import FacebookPageAdapter
 from hub.platforms.x import XAccountAdapter
@@ -146,3 +148,36 @@ def check_accounts(accounts: list[ConfiguredAccount]) -> list[AccountCheck]:
             )
         )
     return results
+
+
+class PlatformAccounts:
+    """The hub's platform accounts, for the services that publish, pull and check."""
+
+    def __init__(self, audit: AuditLog, accounts: list[ConfiguredAccount]) -> None:
+        self._audit = audit
+        self._accounts = {account.platform: account for account in accounts}
+
+    def replace(self, accounts: list[ConfiguredAccount]) -> None:
+        """Swap in accounts built for another endpoint (the sandbox once it listens)."""
+        self._accounts = {account.platform: account for account in accounts}
+
+    def accounts(self) -> list[ConfiguredAccount]:
+        """Every configured account."""
+        return list(self._accounts.values())
+
+    def adapter(self, platform: Platform) -> PlatformAdapter | None:
+        """The adapter of one platform, or None when it is not configured."""
+        account = self._accounts.get(platform)
+        return account.adapter if account else None
+
+    def check(self, actor: Actor) -> list[AccountCheck]:
+        """Check every account's credentials now (IT and admins)."""
+        self._audit.authorize(actor, Action.VIEW_PLATFORMS)
+        results = check_accounts(self.accounts())
+        self._audit.record_now(
+            actor=actor,
+            action="check_platforms",
+            outcome="ok" if all(r.ok for r in results) else "failed",
+            detail="; ".join(r.summary for r in results)[:1000],
+        )
+        return results

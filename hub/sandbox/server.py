@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -226,7 +227,11 @@ class SandboxServer:
         self.app = app
         handler = _handler_for(app)
         self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
+        # Handler threads are joined on stop (after their keep-alive sockets are shut), so
+        # none is left holding the state database when the process exits.
+        self._httpd.daemon_threads = False
+        self._httpd.block_on_close = True
+        self._httpd.open_sockets = set()
         self.host, self.port = self._httpd.server_address[:2]
         app.base_url = self.url
         self._thread: threading.Thread | None = None
@@ -253,6 +258,9 @@ class SandboxServer:
         self.app.stopping.set()
         self._httpd.shutdown()
         self.app.wait_idle(timeout=10)
+        for sock in list(self._httpd.open_sockets):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         self._httpd.server_close()
         if self._thread:
             self._thread.join(timeout=5)
@@ -267,6 +275,15 @@ def _handler_for(app: SandboxApp) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the sandbox keeps its own request log
+
+        def setup(self) -> None:
+            super().setup()
+            self.server.open_sockets.add(self.connection)
+
+        def finish(self) -> None:
+            self.server.open_sockets.discard(self.connection)
+            with contextlib.suppress(OSError):
+                super().finish()
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -1,0 +1,49 @@
+"""Platform accounts (IT, admins): is each account connected, and what can it do."""
+
+import streamlit as st
+
+from hub.errors import HubError
+from ui import session
+
+actor = session.require_actor()
+hub = session.get_hub()
+st.title("Platform accounts")
+st.caption(
+    "The city's Facebook Page and X account as configured. Checking calls each platform "
+    "with the stored credentials; tokens are never shown."
+)
+
+if st.button("Check now", type="primary", key="platforms_check") or "platforms_last" not in (
+    st.session_state
+):
+    try:
+        st.session_state["platforms_last"] = hub.platforms.check(actor)
+    except HubError as exc:
+        session.show_error(exc)
+        st.stop()
+
+for result in st.session_state["platforms_last"]:
+    where = "sandbox (no real account)" if result.uses_sandbox else result.endpoint
+    with st.container(border=True):
+        st.subheader(result.platform.value.capitalize())
+        st.caption(f"Endpoint: {where}")
+        if not result.ok or result.capabilities is None:
+            st.error(result.problem or "not working", icon=":material/link_off:")
+            continue
+        caps = result.capabilities
+        st.success(f"Connected as {caps.account_name} (id {caps.account_id})")
+        columns = st.columns(5)
+        for column, (label, flag) in zip(
+            columns,
+            (
+                ("Publish", caps.can_publish),
+                ("Read comments", caps.can_read_comments),
+                ("Read mentions", caps.can_read_mentions),
+                ("Reply", caps.can_reply),
+                ("Hide", caps.can_hide),
+            ),
+            strict=True,
+        ):
+            column.metric(label, "yes" if flag else "no")
+        for note in caps.notes:
+            st.info(note)

@@ -1,0 +1,97 @@
+"""Sandbox (admins, trainers): the city's Page and X account as citizens see them."""
+
+import streamlit as st
+
+from hub.clock import format_local
+from hub.errors import HubError
+from ui import session
+
+actor = session.require_actor()
+hub = session.get_hub()
+zone = hub.settings.display_zone
+st.title("Sandbox")
+st.caption(
+    "A stand-in for Facebook and X on this hub: nothing here reaches the real platforms. "
+    "Write a citizen's comment or mention by hand to show how a complaint travels."
+)
+
+try:
+    posts = hub.trainer.page_posts(actor)
+    timeline = hub.trainer.x_timeline(actor)
+    mentions = hub.trainer.x_mentions(actor)
+except HubError as exc:
+    session.show_error(exc)
+    st.stop()
+
+facebook_tab, x_tab = st.tabs(["Facebook Page", "X account"])
+
+with facebook_tab:
+    if not posts:
+        st.info("The Page has no posts yet.")
+    for post in posts:
+        state = "" if post.published else " · scheduled / unpublished"
+        with st.expander(
+            f"{format_local(post.created_at, zone)} · {post.comment_count} comment(s){state}",
+            expanded=post is posts[0],
+        ):
+            # Citizen and city text alike are shown as plain text, never as markdown.
+            st.text(post.text)
+            comments = hub.trainer.comments(actor, post.id)
+            for comment in comments:
+                indent = "    ↳ " if comment.parent_id else ""
+                who = f"{comment.author} (Page)" if comment.by_page else comment.author
+                hidden = " [hidden]" if comment.is_hidden else ""
+                st.text(f"{indent}{who}{hidden} · {format_local(comment.created_at, zone)}")
+                st.text(f"{indent}{comment.text}")
+            with st.form(f"sandbox_comment_{post.id}", clear_on_submit=True):
+                author = st.text_input("Citizen's name", key=f"sandbox_author_{post.id}")
+                text = st.text_area("Comment", key=f"sandbox_text_{post.id}")
+                reply_labels = {"": "— a new comment —"} | {
+                    c.id: c.text[:60] for c in comments if not c.parent_id
+                }
+                parent = st.selectbox(
+                    "Reply under comment (optional)",
+                    list(reply_labels),
+                    key=f"sandbox_parent_{post.id}",
+                    format_func=reply_labels.__getitem__,
+                )
+                if st.form_submit_button("Post as citizen"):
+                    try:
+                        hub.trainer.add_comment(actor, post.id, text, author, parent or None)
+                    except HubError as exc:
+                        session.show_error(exc)
+                    else:
+                        st.rerun()
+
+with x_tab:
+    left, right = st.columns(2)
+    with left:
+        st.subheader("The city's posts")
+        for tweet in timeline:
+            st.text(f"{format_local(tweet.created_at, zone)}\n{tweet.text}")
+            st.divider()
+    with right:
+        st.subheader("Mentions")
+        with st.form("sandbox_mention", clear_on_submit=True):
+            username = st.text_input("Citizen's X username", key="sandbox_x_username")
+            text = st.text_area("Post (the @handle is added if missing)", key="sandbox_x_text")
+            reply_to = st.selectbox(
+                "In reply to the city's post (optional)",
+                [""] + [t.id for t in timeline],
+                key="sandbox_x_reply",
+                format_func=lambda tid: (
+                    "— a new post —"
+                    if not tid
+                    else next(t.text[:60] for t in timeline if t.id == tid)
+                ),
+            )
+            if st.form_submit_button("Post as citizen"):
+                try:
+                    hub.trainer.add_mention(actor, text, username, reply_to or None)
+                except HubError as exc:
+                    session.show_error(exc)
+                else:
+                    st.rerun()
+        for mention in mentions:
+            st.text(f"{mention.author} · {format_local(mention.created_at, zone)}\n{mention.text}")
+            st.divider()
