@@ -19,6 +19,7 @@ from hub.config import Settings, load_settings
 from hub.demo import seed_sandbox_posts
 from hub.errors import HubError
 from hub.sandbox.runtime import start_sandbox
+from hub.sandbox.simulator import CitizenSimulator
 from hub.web import http_routes
 from jobs.schedule import start_scheduler
 
@@ -31,10 +32,19 @@ def start_process(settings: Settings) -> bootstrap.Hub:
     hub = bootstrap.build_hub(settings, create=False)
     try:
         if settings.sandbox.enabled:
-            hub.attach_sandbox(start_sandbox(settings))
+            sandbox = start_sandbox(settings)
+            hub.attach_sandbox(sandbox)
             seeded = seed_sandbox_posts(hub)
             if seeded:
                 log.info("sandbox: %d first posts published for the demo", seeded)
+            if settings.sandbox.simulator_enabled:
+                sandbox.simulator = CitizenSimulator(
+                    sandbox.graph,
+                    sandbox.x,
+                    interactions_per_minute=settings.sandbox.simulator_interactions_per_minute,
+                    seed=settings.sandbox.simulator_seed,
+                )
+                sandbox.simulator.start_background()
         bootstrap.install(hub)
         if settings.scheduler_enabled:
             start_scheduler(hub)

@@ -119,3 +119,21 @@ def test_real_process_serves_health_and_a_second_process_stops_at_once(tmp_path,
     finally:
         first.terminate()
         first.wait(timeout=30)
+
+
+def test_the_citizen_simulator_runs_with_the_process_when_enabled(settings, template_database):
+    settings.db_path.parent.mkdir(parents=True)
+    shutil.copyfile(template_database, settings.db_path)
+    live = settings.model_copy(
+        update={
+            "sandbox": settings.sandbox.model_copy(
+                update={"simulator_enabled": True, "simulator_interactions_per_minute": 600}
+            )
+        }
+    )
+    hub = server.start_process(live)
+    try:
+        assert wait_for(lambda: hub.sandbox.x.list_mentions(), timeout=30)
+    finally:
+        server.stop_process()
+    assert hub.sandbox is None, "stopping the process stops the sandbox and its simulator"
