@@ -20,6 +20,11 @@ from hub.errors import ConfigurationError
 from hub.health import Heartbeats, health_report
 from hub.home import HomeService
 from hub.platforms.registry import PlatformAccounts, configured_accounts
+from hub.publishing.photos import PhotoLimits, PhotoStore
+from hub.publishing.publisher import Publisher
+from hub.publishing.review import ReviewService
+from hub.publishing.schedule import ScheduleService
+from hub.publishing.updates import UpdateService
 from hub.sandbox.runtime import RunningSandbox, sandbox_url
 from hub.sandbox.trainer import SandboxTrainer
 from hub.store import Store
@@ -38,6 +43,12 @@ class Hub:
     heartbeats: Heartbeats
     platforms: PlatformAccounts
     trainer: SandboxTrainer
+    # Publishing: officers' updates and photos, IT's review, the calendar of posts.
+    photos: PhotoStore
+    updates: UpdateService
+    review: ReviewService
+    schedule: ScheduleService
+    publisher: Publisher
     # Set by the composition root once started; read by health and the IT pages.
     scheduler: Any = None
     sandbox: RunningSandbox | None = None
@@ -73,6 +84,8 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         raise
     audit = AuditLog(store)
     departments = DepartmentService(store, audit)
+    photos = PhotoStore(settings.photos_dir, PhotoLimits.from_settings(settings))
+    platforms = PlatformAccounts(audit, configured_accounts(settings, sandbox_url(settings)))
     return Hub(
         settings=settings,
         store=store,
@@ -81,8 +94,13 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         departments=departments,
         home=HomeService(store, audit, departments),
         heartbeats=Heartbeats(store),
-        platforms=PlatformAccounts(audit, configured_accounts(settings, sandbox_url(settings))),
+        platforms=platforms,
         trainer=SandboxTrainer(audit),
+        photos=photos,
+        updates=UpdateService(store, audit, photos, settings),
+        review=ReviewService(store, audit, settings),
+        schedule=ScheduleService(store, audit, settings),
+        publisher=Publisher(store, audit, platforms, photos, settings),
     )
 
 

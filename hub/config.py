@@ -103,6 +103,19 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     heartbeat_seconds: int = Field(default=30, ge=1)
 
+    # Officers' photos: decoded and checked, then re-encoded without metadata.
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    photo_max_megapixels: float = Field(default=40.0, gt=0)
+    # A project launch must be notified this many hours before the event.
+    launch_notice_hours: int = Field(default=24, ge=0)
+    # The publisher: how often it runs, and how late a missed post may still go out.
+    publish_interval_seconds: int = Field(default=30, ge=1)
+    catch_up_window_minutes: int = Field(default=120, ge=0)
+    max_publish_attempts: int = Field(default=8, ge=1)
+    # Pulling citizens' comments and mentions: how often, and how far back posts are watched.
+    pull_interval_seconds: int = Field(default=60, ge=1)
+    pull_lookback_days: int = Field(default=14, ge=1)
+
     oidc: OidcSettings | None = None
     sandbox: SandboxSettings = SandboxSettings()
     facebook: FacebookSettings = FacebookSettings()
@@ -121,6 +134,11 @@ class Settings(BaseSettings):
     def db_path(self) -> Path:
         """Where the hub's DuckDB file lives."""
         return self.database_path or self.data_dir / "hub.duckdb"
+
+    @property
+    def photos_dir(self) -> Path:
+        """Where officers' photos are stored, under random names."""
+        return self.data_dir / "photos"
 
     @property
     def sandbox_state_path(self) -> Path:

@@ -61,6 +61,12 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_PLATFORMS = "view_platforms"
     USE_SANDBOX = "use_sandbox"
+    SUBMIT_UPDATE = "submit_update"
+    VIEW_UPDATES = "view_updates"
+    REVIEW_UPDATE = "review_update"
+    OVERRIDE_LAUNCH_RULE = "override_launch_rule"
+    MANAGE_SCHEDULE = "manage_schedule"
+    RECONNECT_ACCOUNT = "reconnect_account"
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,13 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_AUDIT: Rule(frozenset({Role.ADMIN})),
     Action.VIEW_PLATFORMS: Rule(frozenset({Role.IT, Role.ADMIN})),
     Action.USE_SANDBOX: Rule(frozenset({Role.ADMIN})),
+    # Officers write their own department's updates; IT reviews, schedules and publishes.
+    Action.SUBMIT_UPDATE: Rule(frozenset({Role.OFFICER}), department_scoped=True),
+    Action.VIEW_UPDATES: Rule(ALL_ROLES, department_scoped=True),
+    Action.REVIEW_UPDATE: Rule(frozenset({Role.IT})),
+    Action.OVERRIDE_LAUNCH_RULE: Rule(frozenset({Role.IT})),
+    Action.MANAGE_SCHEDULE: Rule(frozenset({Role.IT})),
+    Action.RECONNECT_ACCOUNT: Rule(frozenset({Role.IT, Role.ADMIN})),
 }
 
 
@@ -112,6 +125,29 @@ class PageSpec:
 # page's own service call checks the same action again.
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "Home", "pages/home.py", ":material/home:", Action.VIEW_HOME),
+    # Publishing: officers write, IT reviews and schedules.
+    PageSpec("compose", "New update", "pages/compose.py", ":material/edit:", Action.SUBMIT_UPDATE),
+    PageSpec(
+        "my_updates",
+        "My updates",
+        "pages/my_updates.py",
+        ":material/list_alt:",
+        Action.SUBMIT_UPDATE,
+    ),
+    PageSpec(
+        "review",
+        "Review queue",
+        "pages/review.py",
+        ":material/fact_check:",
+        Action.REVIEW_UPDATE,
+    ),
+    PageSpec(
+        "calendar",
+        "Calendar",
+        "pages/calendar.py",
+        ":material/calendar_month:",
+        Action.MANAGE_SCHEDULE,
+    ),
     PageSpec(
         "departments",
         "Departments",

@@ -8,7 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from hub.bootstrap import Hub
 from hub.clock import utc_now
-from jobs import heartbeat
+from jobs import heartbeat, publish
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,15 @@ def start_scheduler(hub: Hub) -> BackgroundScheduler:
         seconds=hub.settings.heartbeat_seconds,
         args=[hub],
         id=heartbeat.JOB_ID,
+        next_run_time=utc_now(),
+    )
+    scheduler.add_job(
+        publish.run,
+        "interval",
+        seconds=hub.settings.publish_interval_seconds,
+        args=[hub],
+        id=publish.JOB_ID,
+        # At start, not after the first interval: posts missed while down go out at once.
         next_run_time=utc_now(),
     )
     scheduler.start()

@@ -22,11 +22,42 @@ if st.button("Check now", type="primary", key="platforms_check") or "platforms_l
         session.show_error(exc)
         st.stop()
 
+try:
+    states = {state.platform: state for state in hub.publisher.account_states()}
+    counts = hub.publisher.status_counts(actor)
+except HubError as exc:
+    session.show_error(exc)
+    st.stop()
+
+waiting = {name: counts.get(name, 0) for name in ("unconfirmed", "needs_attention", "missed")}
+if any(waiting.values()):
+    st.warning(
+        f"Posts needing a look: {waiting['unconfirmed']} unconfirmed (being reconciled), "
+        f"{waiting['needs_attention']} need attention, {waiting['missed']} missed. "
+        "See the Calendar."
+    )
+
 for result in st.session_state["platforms_last"]:
     where = "sandbox (no real account)" if result.uses_sandbox else result.endpoint
     with st.container(border=True):
         st.subheader(result.platform.value.capitalize())
         st.caption(f"Endpoint: {where}")
+        state = states.get(result.platform)
+        if state is not None and state.needs_reconnect:
+            st.error(
+                "Publishing is on hold: the token stopped working. Renew it (for the real "
+                "platform: a new token in the settings), then resume. Held posts are kept.",
+                icon=":material/pause_circle:",
+            )
+            st.text(state.reason or "")
+            if st.button("Resume publishing", key=f"platforms_resume_{result.platform.value}"):
+                try:
+                    hub.publisher.resume_account(actor, result.platform)
+                except HubError as exc:
+                    session.show_error(exc)
+                else:
+                    st.success("Publishing resumed; held posts go out in the next cycle.")
+                    st.rerun()
         if not result.ok or result.capabilities is None:
             st.error(result.problem or "not working", icon=":material/link_off:")
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 
@@ -10,6 +11,19 @@ from hub.bootstrap import Hub
 from hub.demo import DEMO_PASSWORD
 from hub.errors import PermissionDenied
 from hub.permissions import PAGES, RULES, Action, Actor, Role, pages_for
+from hub.platforms.base import Platform
+from hub.publishing.compose import DraftFields
+from hub.publishing.models import UpdateKind
+from hub.publishing.schedule import week_bounds
+
+WATER_OFFICER = Actor(username="officer.water", role=Role.OFFICER, department_code="WATER")
+
+
+def water_launch_draft(hub: Hub) -> int:
+    """A launch drafted by the water officer, for the override call."""
+    draft = DraftFields(kind=UpdateKind.LAUNCH, title="Matrix launch")
+    return hub.updates.create_draft(WATER_OFFICER, draft).id
+
 
 # One real service call per action; a new Action without a call here fails
 # test_every_action_has_a_service_call.
@@ -32,6 +46,20 @@ ACTION_CALLS: dict[Action, Callable[[Hub, Actor], object]] = {
     Action.VIEW_AUDIT: lambda hub, actor: hub.audit.browse(actor),
     Action.VIEW_PLATFORMS: lambda hub, actor: hub.platforms.check(actor),
     Action.USE_SANDBOX: lambda hub, actor: hub.trainer.page_posts(actor),
+    Action.SUBMIT_UPDATE: lambda hub, actor: hub.updates.create_draft(
+        actor, DraftFields(title="Matrix")
+    ),
+    Action.VIEW_UPDATES: lambda hub, actor: hub.updates.list_for_department(
+        actor, actor.department_code or "WATER"
+    ),
+    Action.REVIEW_UPDATE: lambda hub, actor: hub.review.queue(actor),
+    Action.OVERRIDE_LAUNCH_RULE: lambda hub, actor: hub.review.override_launch_rule(
+        actor, water_launch_draft(hub), "the minister's visit was fixed this morning"
+    ),
+    Action.MANAGE_SCHEDULE: lambda hub, actor: hub.schedule.calendar(
+        actor, *week_bounds(date.today(), hub.settings.display_zone)
+    ),
+    Action.RECONNECT_ACCOUNT: lambda hub, actor: hub.publisher.resume_account(actor, Platform.X),
 }
 
 EXPECTED_ROLES: dict[Action, set[Role]] = {
@@ -45,6 +73,12 @@ EXPECTED_ROLES: dict[Action, set[Role]] = {
     Action.VIEW_AUDIT: {Role.ADMIN},
     Action.VIEW_PLATFORMS: {Role.IT, Role.ADMIN},
     Action.USE_SANDBOX: {Role.ADMIN},
+    Action.SUBMIT_UPDATE: {Role.OFFICER},
+    Action.VIEW_UPDATES: set(Role),
+    Action.REVIEW_UPDATE: {Role.IT},
+    Action.OVERRIDE_LAUNCH_RULE: {Role.IT},
+    Action.MANAGE_SCHEDULE: {Role.IT},
+    Action.RECONNECT_ACCOUNT: {Role.IT, Role.ADMIN},
 }
 
 
@@ -86,7 +120,7 @@ def test_menus_follow_the_rule_table():
         "sandbox",
         "account",
     ]
-    assert keys[Role.IT] == ["home", "departments", "platforms", "account"]
-    for role in (Role.OFFICER, Role.COMMISSIONER):
-        assert keys[role] == ["home", "departments", "account"]
+    assert keys[Role.IT] == ["home", "review", "calendar", "departments", "platforms", "account"]
+    assert keys[Role.OFFICER] == ["home", "compose", "my_updates", "departments", "account"]
+    assert keys[Role.COMMISSIONER] == ["home", "departments", "account"]
     assert len({p.key for p in PAGES}) == len(PAGES), "a page is listed twice"

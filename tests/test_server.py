@@ -64,7 +64,7 @@ def test_healthz_reports_database_and_scheduler(started):
     assert response.status_code == 200 and body["ok"] is True
     assert body["database"]["ok"] and body["database"]["schema_version"] >= 1
     assert body["scheduler"]["running"] is True
-    assert [job["id"] for job in body["scheduler"]["jobs"]] == ["heartbeat"]
+    assert [job["id"] for job in body["scheduler"]["jobs"]] == ["heartbeat", "publish_due_posts"]
     assert body["scheduler"]["last_runs"]["heartbeat"]["outcome"] == "ok"
 
 

@@ -276,6 +276,11 @@ def _handler_for(app: SandboxApp) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the sandbox keeps its own request log
 
+        def handle(self) -> None:
+            # A client that hangs up (a killed publisher, a timeout) is normal here.
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                super().handle()
+
         def setup(self) -> None:
             super().setup()
             self.server.open_sockets.add(self.connection)

@@ -1,0 +1,1 @@
+"""Publishing: officers' updates with photos, IT's review, and posts published exactly once."""

@@ -1,0 +1,128 @@
+"""The values of publishing, as the services return them (never raw rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from hub.platforms.base import Platform
+
+
+class UpdateKind(StrEnum):
+    """What an officer submits."""
+
+    WORK_UPDATE = "work_update"
+    LAUNCH = "launch"
+
+
+class UpdateStatus(StrEnum):
+    """Where an update stands in review."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class PostStatus(StrEnum):
+    """Where one platform's post stands (see migration 002 for each meaning)."""
+
+    SCHEDULED = "scheduled"
+    PUBLISHING = "publishing"
+    UNCONFIRMED = "unconfirmed"
+    RETRY_WAIT = "retry_wait"
+    PUBLISHED = "published"
+    NEEDS_ATTENTION = "needs_attention"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+# Reasons IT gives when rejecting an update.
+REJECT_REASONS = {
+    "not_public_interest": "Not of public interest",
+    "inaccurate": "Inaccurate or unverified",
+    "duplicate": "Duplicate of another update",
+    "policy": "Against the social media policy",
+    "photos_unsuitable": "Photos unsuitable",
+    "other": "Other (see the note)",
+}
+
+
+@dataclass(frozen=True)
+class UpdatePhoto:
+    """A photo attached to an update, as stored (metadata stripped, re-encoded)."""
+
+    id: str
+    position: int
+    original_name: str
+    stored_name: str
+    thumb_name: str
+    mime_type: str
+    width: int
+    height: int
+    size_bytes: int
+    alt_text: str
+
+
+@dataclass(frozen=True)
+class Post:
+    """One update on one platform."""
+
+    id: int
+    update_id: int
+    platform: Platform
+    text: str
+    scheduled_at: datetime
+    native_scheduling: bool
+    status: PostStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    platform_post_id: str | None
+    permalink: str | None
+    published_at: datetime | None
+    last_error: str | None
+    attention_reason: str | None
+
+
+@dataclass(frozen=True)
+class UpdateEvent:
+    """One step in an update's history (submitted, approved, changes requested, ...)."""
+
+    occurred_at: datetime
+    actor: str
+    event: str
+    note: str | None
+    reason_code: str | None
+
+
+@dataclass(frozen=True)
+class Update:
+    """An officer's update with its photos, posts and history."""
+
+    id: int
+    department_code: str
+    author: str
+    kind: UpdateKind
+    title: str
+    text_bn: str
+    text_en: str
+    x_text: str | None
+    platforms: tuple[Platform, ...]
+    wished_at: datetime | None
+    event_at: datetime | None
+    event_place: str | None
+    status: UpdateStatus
+    late_notice: bool
+    override_reason: str | None
+    submissions: int
+    submitted_at: datetime | None
+    review_note: str | None
+    reject_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    photos: tuple[UpdatePhoto, ...] = ()
+    posts: tuple[Post, ...] = ()
+    events: tuple[UpdateEvent, ...] = ()

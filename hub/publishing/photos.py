@@ -1,0 +1,488 @@
+"""Officers' photos: checked by their content, cleaned of metadata, stored under random names.
+
+An officer's upload is untrusted bytes. `PhotoStore.accept` decides what it is by decoding it
+with Pillow (never by its name), refuses anything that is not a JPEG, PNG or WebP photo of a
+sensible size, and stores a re-encoded copy plus a JPEG thumbnail:
+
+- Size is checked before anything is decoded; pixel count is checked from the header before the
+  pixels are loaded, so a small file that declares a huge picture (a decompression bomb) costs
+  no memory.
+- EXIF orientation is applied, then every piece of metadata is dropped: EXIF (with GPS), XMP,
+  comments, text chunks and ICC profiles. Colour managed photos are first converted to sRGB so
+  that dropping the profile does not change their colours.
+- Output format: a photo with real transparency (some pixel not fully opaque) is stored as PNG
+  with alpha; everything else, whatever it came in as (JPEG, PNG or WebP), is stored as JPEG.
+  WebP is never stored, because not every place a photo is shown or sent reads it.
+- Animated PNG or WebP: the first frame is taken and stored as a still photo.
+- Files are written atomically (temporary file in the same folder, then ``os.replace``), and
+  nothing stays on disk when a photo is refused or a write fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import os
+import re
+import secrets
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from hub.errors import InvalidInput, NotFound, StoreError
+
+if TYPE_CHECKING:
+    from hub.config import Settings
+
+__all__ = ["InvalidPhoto", "PhotoLimits", "PhotoStore", "StoredPhoto"]
+
+# The decoders Pillow may use. Restricting them also keeps the other, less travelled decoders
+# (TIFF, EPS, ...) away from untrusted bytes. MPO is how Pillow names a JPEG with extra
+# embedded pictures (many phones write those); its first picture is the photo itself.
+_ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+_JPEG_FORMATS = frozenset({"JPEG", "MPO"})
+
+_PHOTO_NAME = re.compile(r"[0-9a-f]{32}\.(?:jpg|png)")
+_THUMB_NAME = re.compile(r"[0-9a-f]{32}\.thumb\.jpg")
+_MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+
+_SMALLER_PHOTO = "send a smaller photo (most phone cameras have a 'reduce size' option)"
+_SEND_AGAIN = "choose the photo and send it again; if that fails too, take or export it again"
+
+
+class InvalidPhoto(InvalidInput):
+    """A photo cannot be accepted; `reason` says why, the message also what to do."""
+
+    def __init__(self, filename: str, reason: str, advice: str) -> None:
+        self.filename = filename
+        self.reason = reason
+        super().__init__(f"{filename}: {reason} — {advice}")
+
+
+@dataclass(frozen=True)
+class PhotoLimits:
+    """What `PhotoStore` accepts and how it re-encodes."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_megapixels: float = 40.0
+    thumbnail_px: int = 320
+    jpeg_quality: int = 88
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PhotoLimits:
+        """The limits configured in `settings` (the thumbnail size and quality are fixed)."""
+        return cls(
+            max_bytes=settings.photo_max_bytes,
+            max_megapixels=settings.photo_max_megapixels,
+        )
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A photo as stored: its random names, what it is now, and the name the officer gave."""
+
+    id: str
+    original_name: str
+    stored_name: str
+    thumb_name: str
+    mime_type: str
+    width: int
+    height: int
+    size_bytes: int
+
+
+class PhotoStore:
+    """Officers' photos in one folder, under names only this store generates.
+
+    Holds no state besides the folder and the limits, so one instance may be shared by threads.
+    """
+
+    # PhotoLimits is frozen, so one default instance shared by every store is safe.
+    def __init__(self, root: Path, limits: PhotoLimits = PhotoLimits()) -> None:
+        self.root = Path(root)
+        self.limits = limits
+
+    def accept(self, original_name: str, data: bytes) -> StoredPhoto:
+        """Check, clean and store one uploaded photo; raise `InvalidPhoto` if it is refused.
+
+        Raises `StoreError` if the photo is fine but could not be written; in both cases
+        nothing is left in the folder.
+        """
+        name = _display_name(original_name)
+        image = self._decode(name, data)
+        image = _upright(image)
+        image = _to_srgb(image)
+        transparent = image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255
+        # Built from nothing but pixels: Pillow's encoders copy some metadata (the JPEG
+        # comment, for one) from the source image's `info`, so a fresh image carries none.
+        clean = Image.new("RGBA" if transparent else "RGB", image.size)
+        clean.paste(image if image.mode == clean.mode else image.convert(clean.mode))
+        image.close()
+
+        extension = "png" if transparent else "jpg"
+        photo_bytes = self._encode(clean, extension)
+        thumb_bytes = self._encode_thumbnail(clean)
+        token = secrets.token_hex(16)
+        stored = StoredPhoto(
+            id=token,
+            original_name=name,
+            stored_name=f"{token}.{extension}",
+            thumb_name=f"{secrets.token_hex(16)}.thumb.jpg",
+            mime_type=_MIME_TYPES[extension],
+            width=clean.width,
+            height=clean.height,
+            size_bytes=len(photo_bytes),
+        )
+        self._write_both(stored, photo_bytes, thumb_bytes)
+        return stored
+
+    def read(self, stored_name: str) -> bytes:
+        """The stored photo's bytes; `NotFound` if there is no such photo."""
+        return self._read(self._checked(stored_name, _PHOTO_NAME), "photo")
+
+    def read_thumbnail(self, thumb_name: str) -> bytes:
+        """The thumbnail's bytes (JPEG); `NotFound` if there is no such thumbnail."""
+        return self._read(self._checked(thumb_name, _THUMB_NAME), "thumbnail")
+
+    def path(self, name: str) -> Path:
+        """Where a photo or thumbnail this store generated lives; other names are refused.
+
+        Only names of the generated form pass, so no name can reach outside the folder.
+        """
+        if _PHOTO_NAME.fullmatch(name) or _THUMB_NAME.fullmatch(name):
+            return self.root / name
+        raise InvalidInput(
+            f"{name[:80]!r} is not the name of a stored photo: use the name the hub gave "
+            "when the photo was accepted."
+        )
+
+    def delete(self, stored_name: str, thumb_name: str) -> None:
+        """Remove a photo and its thumbnail; already missing files are not an error."""
+        paths = [self._checked(stored_name, _PHOTO_NAME), self._checked(thumb_name, _THUMB_NAME)]
+        try:
+            for path in paths:
+                path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"the photo {stored_name} could not be deleted ({exc.strerror}): "
+                "check that the photos folder is writable."
+            ) from exc
+
+    # -- checking and decoding -------------------------------------------------------------
+
+    def _decode(self, name: str, data: bytes) -> Image.Image:
+        """Open `data` as an accepted image, checking size and pixels before decoding them."""
+        if not data:
+            raise InvalidPhoto(name, "is empty (0 bytes)", _SEND_AGAIN)
+        if len(data) > self.limits.max_bytes:
+            raise InvalidPhoto(
+                name,
+                f"is {_human_size(len(data))}; the limit is {_human_size(self.limits.max_bytes)}",
+                _SMALLER_PHOTO,
+            )
+        pixel_limit = self._pixel_limit()
+        try:
+            # Pillow itself raises DecompressionBombError past twice its global limit while
+            # reading the header; it only warns between one and two times that limit, and
+            # such sizes are above `pixel_limit` (see there), so the check below refuses them.
+            # Turning the warning into an error with `warnings.catch_warnings` would change
+            # process-wide state under other threads, so it is not done here.
+            image = Image.open(io.BytesIO(data), formats=_ACCEPTED_FORMATS)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            # The warning arrives as an exception only when the process's warning filters
+            # say so (pytest -W error, for instance). Pillow raises before the size is known
+            # to us, so the message gives the bound Pillow crossed.
+            pillow_limit = Image.MAX_IMAGE_PIXELS or pixel_limit
+            crossed = pillow_limit * (2 if isinstance(exc, Image.DecompressionBombError) else 1)
+            raise InvalidPhoto(
+                name,
+                f"is over {_megapixels(crossed)} megapixels, far more than a photo needs; "
+                f"the limit is {_megapixels(pixel_limit)} megapixels",
+                _SMALLER_PHOTO,
+            ) from exc
+        except UnidentifiedImageError as exc:
+            raise _not_accepted(name, data) from exc
+        except Exception as exc:
+            # Pillow's header parsers raise many undocumented exception types on hostile or
+            # damaged input (SyntaxError, struct.error, ValueError...): all mean "unreadable".
+            raise _damaged(name) from exc
+        if image.format not in _JPEG_FORMATS and image.format not in _ACCEPTED_FORMATS:
+            image.close()
+            raise _not_accepted(name, data)
+
+        width, height = image.size
+        if width * height > pixel_limit:
+            image.close()
+            raise InvalidPhoto(
+                name,
+                f"is {width}×{height} pixels ({_megapixels(width * height)} megapixels); "
+                f"the limit is {_megapixels(pixel_limit)} megapixels",
+                _SMALLER_PHOTO,
+            )
+        try:
+            # Animated PNG/WebP: Pillow opens on the first frame, which is the one kept.
+            # load() decodes every pixel, so a truncated or corrupt file fails here
+            # (relies on Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES staying off).
+            image.load()
+        except Exception as exc:
+            image.close()
+            raise _damaged(name) from exc
+        return image
+
+    def _pixel_limit(self) -> int:
+        """Largest accepted width × height: ours, or Pillow's global limit if that is lower."""
+        limit = int(self.limits.max_megapixels * 1_000_000)
+        # Read, never written: Pillow's limit is process-wide. Staying under it means Pillow
+        # never warns about a photo this store accepts.
+        pillow_limit = Image.MAX_IMAGE_PIXELS
+        if pillow_limit is not None:
+            limit = min(limit, pillow_limit)
+        return limit
+
+    # -- encoding and writing --------------------------------------------------------------
+
+    def _encode(self, image: Image.Image, extension: str) -> bytes:
+        buffer = io.BytesIO()
+        if extension == "png":
+            image.save(buffer, format="PNG")
+        else:
+            image.save(buffer, format="JPEG", quality=self.limits.jpeg_quality, optimize=True)
+        return buffer.getvalue()
+
+    def _encode_thumbnail(self, image: Image.Image) -> bytes:
+        thumb = image.copy()
+        side = self.limits.thumbnail_px
+        thumb.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        if thumb.mode == "RGBA":
+            # JPEG has no transparency: show transparent parts on white, as pages do.
+            background = Image.new("RGB", thumb.size, (255, 255, 255))
+            background.paste(thumb, mask=thumb.getchannel("A"))
+            thumb = background
+        buffer = io.BytesIO()
+        thumb.save(buffer, format="JPEG", quality=self.limits.jpeg_quality)
+        return buffer.getvalue()
+
+    def _write_both(self, stored: StoredPhoto, photo: bytes, thumb: bytes) -> None:
+        """Write the photo and its thumbnail, or neither."""
+        written: list[Path] = []
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            for name, content in ((stored.stored_name, photo), (stored.thumb_name, thumb)):
+                written.append(self._write_atomically(name, content))
+        except OSError as exc:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise StoreError(
+                f"the photo {stored.original_name} could not be saved ({exc.strerror}): "
+                "try again later, and tell the IT team if it keeps happening."
+            ) from exc
+
+    def _write_atomically(self, name: str, content: bytes) -> Path:
+        """Write to a temporary file beside the target, then rename it into place.
+
+        Readers never see half a photo, and the temporary name (not of the generated form)
+        can never be served even if the process dies before cleaning it up.
+        """
+        target = self.root / name
+        fd, temp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(content)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temp_name, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_name)
+            raise
+        return target
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _checked(self, name: str, pattern: re.Pattern[str]) -> Path:
+        if not pattern.fullmatch(name):
+            raise InvalidInput(
+                f"{name[:80]!r} is not the name of a stored photo: use the name the hub gave "
+                "when the photo was accepted."
+            )
+        return self.root / name
+
+    def _read(self, path: Path, what: str) -> bytes:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError as exc:
+            raise NotFound(
+                f"the {what} {path.name} is not in the photo store: it may have been deleted."
+            ) from exc
+        except OSError as exc:
+            raise StoreError(
+                f"the {what} {path.name} could not be read ({exc.strerror}): "
+                "check the photos folder."
+            ) from exc
+
+
+# -- image helpers ---------------------------------------------------------------------------
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The image turned as the camera's EXIF orientation says."""
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except Exception:
+        # A damaged EXIF block should not cost the officer the photo: keep it as stored.
+        return image
+    if upright is not image:
+        image.close()
+    return upright
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """The image as 8-bit RGB or RGBA in sRGB, whatever its mode and colour profile.
+
+    ICC profiles are dropped with the rest of the metadata, so a photo taken in another colour
+    space (Display P3 on recent phones, Adobe RGB, a CMYK print profile) is converted first.
+    """
+    profile = image.info.get("icc_profile")
+    if image.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N"):
+        # 16-bit grey: a plain convert("L") clips everything above 255 to white; scale instead.
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
+    elif image.mode == "1":
+        image = image.convert("L")
+    has_alpha = image.mode in ("RGBA", "LA", "La", "RGBa", "PA") or ("transparency" in image.info)
+    if image.mode in ("P", "PA", "LA", "La", "RGBa") or (has_alpha and image.mode in ("L", "RGB")):
+        image = image.convert("RGBA" if has_alpha else "RGB")
+
+    alpha = image.getchannel("A") if image.mode == "RGBA" else None
+    colour = image.convert("RGB") if image.mode == "RGBA" else image
+    converted = _profile_to_srgb(colour, profile) if profile else None
+    if converted is None:
+        # No profile (already sRGB by convention), or one lcms cannot use: Pillow's own
+        # conversion (CMYK inversion for Adobe JPEGs happens at decoding) is the best left.
+        converted = colour.convert("RGB")
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted
+
+
+def _profile_to_srgb(image: Image.Image, profile: bytes) -> Image.Image | None:
+    """`image` converted from its embedded ICC profile to sRGB, or None if that fails."""
+    if image.mode not in ("RGB", "CMYK", "L"):
+        return None
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        return ImageCms.profileToProfile(
+            image,
+            source,
+            _srgb_profile(),
+            renderingIntent=ImageCms.Intent.PERCEPTUAL,
+            outputMode="RGB",
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        # A profile that does not match the pixels (an RGB profile on a CMYK JPEG) or a
+        # damaged one: the photo is still worth keeping with a plain conversion.
+        return None
+
+
+@functools.cache
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    # Built on first use, not at import time.
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+def _display_name(original_name: str) -> str:
+    """The officer's file name, safe to show: no folders, no control characters, not too long."""
+    base = re.split(r"[\\/]", original_name or "")[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    if len(base) > 100:
+        base = base[:97] + "..."
+    return base or "the photo"
+
+
+def _not_accepted(name: str, data: bytes) -> InvalidPhoto:
+    kind = _describe_content(data)
+    if kind is None:
+        # Looks like an accepted type by its first bytes but Pillow could not open it.
+        return _damaged(name)
+    if kind == "a HEIC photo":
+        advice = (
+            "on an iPhone choose Settings › Camera › Formats › Most Compatible, "
+            "or export the photo as JPEG, and try again"
+        )
+    else:
+        advice = "export it as JPEG and try again"
+    return InvalidPhoto(name, f"is not a JPEG, PNG or WebP image (its content is {kind})", advice)
+
+
+def _damaged(name: str) -> InvalidPhoto:
+    return InvalidPhoto(
+        name, "could not be read as an image (the file is damaged or incomplete)", _SEND_AGAIN
+    )
+
+
+def _describe_content(data: bytes) -> str | None:
+    """What the bytes look like, in words, for the message only (never to decide anything).
+
+    None when they start like a JPEG, PNG or WebP file.
+    """
+    head = data[:64]
+    if head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (
+        head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    ):
+        return None
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "a GIF image"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
+            return "a HEIC photo"
+        if brand in (b"avif", b"avis"):
+            return "an AVIF image"
+        return "a video"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "a TIFF image"
+    if head.startswith(b"BM"):
+        return "a BMP image"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive or an Office document"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an Office document"
+    if b"<svg" in data[:1024].lower():
+        return "an SVG drawing"
+    try:
+        text = data[:1024].decode("utf-8")
+    except UnicodeDecodeError:
+        return "not a picture this hub recognises"
+    if all(ch.isprintable() or ch in "\r\n\t" for ch in text):
+        return "text"
+    return "not a picture this hub recognises"
+
+
+def _human_size(size: int) -> str:
+    """Bytes as people say them: "14.2 MB", "10 MB", "200 KB"."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{_trim(size / scale)} {unit}"
+    return f"{size} bytes"
+
+
+def _megapixels(pixels: int) -> str:
+    return _trim(pixels / 1_000_000)
+
+
+def _trim(value: float) -> str:
+    """Short numbers for people: 14.2, 10, 108, and 0.02 for the small limits of tests."""
+    if value < 1:
+        return f"{value:.2g}"
+    text = f"{value:.1f}" if value < 100 else f"{value:.0f}"
+    return text.removesuffix(".0")
