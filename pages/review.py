@@ -112,8 +112,11 @@ else:
                 else now + timedelta(minutes=15)
             ).astimezone(zone),
         )
+        publish_now = st.checkbox(
+            "Publish as soon as it is approved", key=f"review_now_{update.id}"
+        )
         schedule = {}
-        for platform in update.platforms:
+        for platform in update.platforms if not publish_now else ():
             left, right = st.columns(2)
             day = left.date_input(
                 f"{platform_label(platform)}: date (Asia/Kolkata)",
@@ -128,8 +131,10 @@ else:
             )
             if day is not None and clock is not None:
                 schedule[platform] = datetime.combine(day, clock, tzinfo=zone)
+        if publish_now:
+            schedule = dict.fromkeys(update.platforms, now)
         native = False
-        if Platform.FACEBOOK in update.platforms:
+        if Platform.FACEBOOK in update.platforms and not publish_now:
             native = st.checkbox(
                 "Let Facebook schedule it (10 minutes to 30 days ahead)",
                 key=f"review_native_{update.id}",

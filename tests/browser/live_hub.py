@@ -1,0 +1,89 @@
+"""A real `hub serve` process and Debian's Chromium, shared by the browser tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from hub.demo import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_hub(data: Path, template_database: Path, **env_extra: str) -> Iterator[str]:
+    """Serve a copy of the demo database with `hub serve`; yields the base URL."""
+    shutil.copyfile(template_database, data / "hub.duckdb")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(
+        HUB_DATA_DIR=str(data),
+        HUB_SERVER_PORT=str(port),
+        HUB_SANDBOX__PORT=str(free_port()),
+        HUB_SANDBOX__SIMULATOR_ENABLED="false",
+        **env_extra,
+    )
+    log = (data / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("hub")), "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if json.loads(response.read())["ok"]:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise AssertionError("the hub did not start:\n" + (data / "serve.log").read_text())
+        time.sleep(0.5)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def log_in(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Open the hub and log in through the form."""
+    page.goto(url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
