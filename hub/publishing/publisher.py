@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 
@@ -289,13 +290,10 @@ class Publisher:
                 [post_id, self.worker_id, now, now, match.platform_post_id],
             )
             self._event(cur, changed[0], "published", f"found on the platform: {match.permalink}")
-            self._audit.record(
+            self._audit_post(
                 cur,
-                actor=None,
-                actor_name="publisher",
-                action="reconcile_post",
-                target_type="post",
-                target_id=str(post_id),
+                "reconcile_post",
+                post_id,
                 after={"status": "published", "platform_post_id": match.platform_post_id},
             )
 
@@ -327,13 +325,10 @@ class Publisher:
             ).fetchall()
             for post_id, update_id in rows:
                 self._event(cur, update_id, "missed", f"post {post_id} returned to IT")
-                self._audit.record(
+                self._audit_post(
                     cur,
-                    actor=None,
-                    actor_name="publisher",
-                    action="post_missed",
-                    target_type="post",
-                    target_id=str(post_id),
+                    "post_missed",
+                    post_id,
                     after={"status": "missed"},
                 )
         report.missed += len(rows)
@@ -478,13 +473,10 @@ class Publisher:
             )
             self._finish_attempt(cur, post.id, "published", None, platform_post_id)
             self._event(cur, post.update_id, "published", f"{post.platform.value}: {permalink}")
-            self._audit.record(
+            self._audit_post(
                 cur,
-                actor=None,
-                actor_name="publisher",
-                action="publish_post",
-                target_type="post",
-                target_id=str(post.id),
+                "publish_post",
+                post.id,
                 after={
                     "status": "published",
                     "platform": post.platform.value,
@@ -525,15 +517,7 @@ class Publisher:
             self._finish_attempt(cur, post.id, "refused", error, None)
             if status == PostStatus.NEEDS_ATTENTION:
                 self._event(cur, post.update_id, "needs_attention", attention)
-                self._audit.record(
-                    cur,
-                    actor=None,
-                    actor_name="publisher",
-                    action="post_needs_attention",
-                    target_type="post",
-                    target_id=str(post.id),
-                    detail=attention,
-                )
+                self._audit_post(cur, "post_needs_attention", post.id, detail=attention)
         return outcome or status
 
     def _finish_attempt(
@@ -561,15 +545,26 @@ class Publisher:
             if row is None:
                 return
             self._event(cur, row[0], "needs_attention", reason)
-            self._audit.record(
+            self._audit_post(
                 cur,
-                actor=None,
-                actor_name="publisher",
-                action="post_needs_attention",
-                target_type="post",
-                target_id=str(post_id),
+                "post_needs_attention",
+                post_id,
                 detail=reason,
             )
+
+    def _audit_post(
+        self, cur: duckdb.DuckDBPyConnection, action: str, post_id: int, **fields: Any
+    ) -> None:
+        """An audit row for something the publisher itself did to a post."""
+        self._audit.record(
+            cur,
+            actor=None,
+            actor_name="publisher",
+            action=action,
+            target_type="post",
+            target_id=str(post_id),
+            **fields,
+        )
 
     def _event(
         self, cur: duckdb.DuckDBPyConnection, update_id: int, event: str, note: str | None
