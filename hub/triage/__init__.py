@@ -1,0 +1,1 @@
+"""Triage of citizens' interactions: pulling them in, routing them to departments."""
