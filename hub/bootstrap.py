@@ -19,7 +19,13 @@ from hub.departments import DepartmentService
 from hub.errors import ConfigurationError
 from hub.health import Heartbeats, health_report
 from hub.home import HomeService
-from hub.platforms.registry import PlatformAccounts, configured_accounts
+from hub.platforms.base import Platform
+from hub.platforms.registry import (
+    PlatformAccounts,
+    configured_accounts,
+    effective_facebook_settings,
+    effective_x_settings,
+)
 from hub.publishing.photos import PhotoLimits, PhotoStore
 from hub.publishing.publisher import Publisher
 from hub.publishing.review import ReviewService
@@ -28,6 +34,10 @@ from hub.publishing.updates import UpdateService
 from hub.sandbox.runtime import RunningSandbox, sandbox_url
 from hub.sandbox.trainer import SandboxTrainer
 from hub.store import Store
+from hub.triage.board import BoardService
+from hub.triage.ingest import InteractionStore, PullService, WebhookReceiver
+from hub.triage.replies import ReplyService, TemplateService
+from hub.triage.tickets import TicketService
 
 
 @dataclass
@@ -49,6 +59,16 @@ class Hub:
     review: ReviewService
     schedule: ScheduleService
     publisher: Publisher
+    # Citizens' interactions: stored once, pulled on a schedule, received by webhook.
+    interactions: InteractionStore
+    pull: PullService
+    webhooks: WebhookReceiver
+    # Answering: reply templates, and the replies sent in the citizen's thread exactly once.
+    templates: TemplateService
+    replies: ReplyService
+    # Triage: tickets with reference numbers, the board, targets and escalations.
+    tickets: TicketService
+    board: BoardService
     # Set by the composition root once started; read by health and the IT pages.
     scheduler: Any = None
     sandbox: RunningSandbox | None = None
@@ -101,7 +121,76 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         review=ReviewService(store, audit, settings),
         schedule=ScheduleService(store, audit, settings),
         publisher=Publisher(store, audit, platforms, photos, settings),
+        **(interaction := _interaction_services(settings, store, audit, platforms)),
+        **_answering_services(settings, store, audit, platforms, interaction["interactions"]),
+        **_triage_services(settings, store, audit, departments, platforms),
     )
+
+
+def _triage_services(
+    settings: Settings,
+    store: Store,
+    audit: AuditLog,
+    departments: DepartmentService,
+    platforms: PlatformAccounts,
+) -> dict[str, Any]:
+    """The ticket service (hiding spam through the platform adapters) and the board."""
+
+    def hide_on_platform(platform: str, platform_id: str) -> None:
+        # Looked up at each call: attaching the sandbox replaces the adapters.
+        adapter = platforms.adapter(Platform(platform))
+        if adapter is None:
+            raise ConfigurationError(f"no {platform} account is configured: hide it there by hand.")
+        adapter.hide(platform_id)
+
+    return {
+        "tickets": TicketService(
+            store, audit, departments, settings, hide_on_platform=hide_on_platform
+        ),
+        "board": BoardService(store, audit, settings),
+    }
+
+
+def _answering_services(
+    settings: Settings,
+    store: Store,
+    audit: AuditLog,
+    platforms: PlatformAccounts,
+    interactions: InteractionStore,
+) -> dict[str, Any]:
+    """The reply templates and the reply sender (which stores the city's X replies)."""
+    templates = TemplateService(store, audit)
+    return {
+        "templates": templates,
+        "replies": ReplyService(
+            store, audit, platforms, settings, templates=templates, interactions=interactions
+        ),
+    }
+
+
+def _interaction_services(
+    settings: Settings, store: Store, audit: AuditLog, platforms: PlatformAccounts
+) -> dict[str, Any]:
+    """The interaction store, the pull job's service and the Facebook webhook receiver."""
+    # The Page id, app secret and verify token do not depend on where the sandbox listens,
+    # so they are known before it starts.
+    facebook = effective_facebook_settings(settings, sandbox_url(settings))
+    x = effective_x_settings(settings, sandbox_url(settings))
+    interactions = InteractionStore(
+        store, city_author_ids={Platform.FACEBOOK: facebook.page_id, Platform.X: x.user_id}
+    )
+    return {
+        "interactions": interactions,
+        "pull": PullService(store, audit, platforms, settings, interactions=interactions),
+        "webhooks": WebhookReceiver(
+            store,
+            audit,
+            interactions,
+            app_secret=facebook.app_secret.get_secret_value(),
+            verify_token=facebook.webhook_verify_token.get_secret_value(),
+            page_id=facebook.page_id,
+        ),
+    }
 
 
 _current: Hub | None = None

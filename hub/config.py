@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     max_publish_attempts: int = Field(default=8, ge=1)
     # Pulling citizens' comments and mentions: how often, and how far back posts are watched.
     pull_interval_seconds: int = Field(default=60, ge=1)
+    # Routing new interactions into tickets, and checking response targets.
+    triage_interval_seconds: int = Field(default=60, ge=1)
     pull_lookback_days: int = Field(default=14, ge=1)
 
     oidc: OidcSettings | None = None

@@ -67,6 +67,13 @@ class Action(StrEnum):
     OVERRIDE_LAUNCH_RULE = "override_launch_rule"
     MANAGE_SCHEDULE = "manage_schedule"
     RECONNECT_ACCOUNT = "reconnect_account"
+    VIEW_TICKETS = "view_tickets"
+    HANDLE_TICKET = "handle_ticket"
+    REASSIGN_TICKET = "reassign_ticket"
+    MODERATE_TICKET = "moderate_ticket"
+    VIEW_ESCALATIONS = "view_escalations"
+    ANSWER_TICKET = "answer_ticket"
+    MANAGE_TEMPLATES = "manage_templates"
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,16 @@ RULES: dict[Action, Rule] = {
     Action.OVERRIDE_LAUNCH_RULE: Rule(frozenset({Role.IT})),
     Action.MANAGE_SCHEDULE: Rule(frozenset({Role.IT})),
     Action.RECONNECT_ACCOUNT: Rule(frozenset({Role.IT, Role.ADMIN})),
+    # Triage: officers work their own department's tickets; IT sees and moderates all.
+    Action.VIEW_TICKETS: Rule(
+        frozenset({Role.OFFICER, Role.IT, Role.COMMISSIONER}), department_scoped=True
+    ),
+    Action.HANDLE_TICKET: Rule(frozenset({Role.OFFICER, Role.IT}), department_scoped=True),
+    Action.REASSIGN_TICKET: Rule(frozenset({Role.OFFICER, Role.IT}), department_scoped=True),
+    Action.MODERATE_TICKET: Rule(frozenset({Role.IT})),
+    Action.VIEW_ESCALATIONS: Rule(frozenset({Role.COMMISSIONER, Role.IT})),
+    Action.ANSWER_TICKET: Rule(frozenset({Role.OFFICER, Role.IT}), department_scoped=True),
+    Action.MANAGE_TEMPLATES: Rule(frozenset({Role.IT, Role.ADMIN})),
 }
 
 
@@ -148,6 +165,20 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/calendar_month:",
         Action.MANAGE_SCHEDULE,
     ),
+    # Triage: the board, one ticket, and the commissioner's escalations.
+    PageSpec(
+        "board", "Triage board", "pages/board.py", ":material/view_kanban:", Action.VIEW_TICKETS
+    ),
+    PageSpec(
+        "ticket", "Ticket", "pages/ticket.py", ":material/confirmation_number:", Action.VIEW_TICKETS
+    ),
+    PageSpec(
+        "escalations",
+        "Escalations",
+        "pages/escalations.py",
+        ":material/priority_high:",
+        Action.VIEW_ESCALATIONS,
+    ),
     PageSpec(
         "departments",
         "Departments",
@@ -163,6 +194,14 @@ PAGES: tuple[PageSpec, ...] = (
         "pages/platforms.py",
         ":material/hub:",
         Action.VIEW_PLATFORMS,
+    ),
+    # Answering: the reply templates officers pick from on a ticket (IT and admins manage).
+    PageSpec(
+        "templates",
+        "Reply templates",
+        "pages/templates.py",
+        ":material/quick_phrases:",
+        Action.MANAGE_TEMPLATES,
     ),
     PageSpec("sandbox", "Sandbox", "pages/sandbox.py", ":material/science:", Action.USE_SANDBOX),
     PageSpec(

@@ -8,7 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from hub.bootstrap import Hub
 from hub.clock import utc_now
-from jobs import heartbeat, publish
+from jobs import heartbeat, publish, pull, replies, triage
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,33 @@ def start_scheduler(hub: Hub) -> BackgroundScheduler:
         args=[hub],
         id=publish.JOB_ID,
         # At start, not after the first interval: posts missed while down go out at once.
+        next_run_time=utc_now(),
+    )
+    scheduler.add_job(
+        pull.run,
+        "interval",
+        seconds=hub.settings.pull_interval_seconds,
+        args=[hub],
+        id=pull.JOB_ID,
+        # At start: comments that came in while the hub was down are pulled at once.
+        next_run_time=utc_now(),
+    )
+    scheduler.add_job(
+        replies.run,
+        "interval",
+        seconds=hub.settings.publish_interval_seconds,
+        args=[hub],
+        id=replies.JOB_ID,
+        # At start: acknowledgements and answers queued while the hub was down go out at once.
+        next_run_time=utc_now(),
+    )
+    scheduler.add_job(
+        triage.run,
+        "interval",
+        seconds=hub.settings.triage_interval_seconds,
+        args=[hub],
+        id=triage.JOB_ID,
+        # At start: interactions pulled while the hub was down become tickets at once.
         next_run_time=utc_now(),
     )
     scheduler.start()

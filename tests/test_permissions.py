@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from replies_fixtures import add_ticket
+from triage_fixtures import new_ticket
 
 from hub.bootstrap import Hub
 from hub.demo import DEMO_PASSWORD
@@ -15,6 +17,7 @@ from hub.platforms.base import Platform
 from hub.publishing.compose import DraftFields
 from hub.publishing.models import UpdateKind
 from hub.publishing.schedule import week_bounds
+from hub.triage.board import BoardFilters
 
 WATER_OFFICER = Actor(username="officer.water", role=Role.OFFICER, department_code="WATER")
 
@@ -60,6 +63,24 @@ ACTION_CALLS: dict[Action, Callable[[Hub, Actor], object]] = {
         actor, *week_bounds(date.today(), hub.settings.display_zone)
     ),
     Action.RECONNECT_ACCOUNT: lambda hub, actor: hub.publisher.resume_account(actor, Platform.X),
+    # Triage: a fresh WATER ticket per call (the water officer is the matrix's officer).
+    Action.VIEW_TICKETS: lambda hub, actor: hub.board.page(actor, BoardFilters()),
+    Action.HANDLE_TICKET: lambda hub, actor: hub.tickets.add_note(
+        actor, new_ticket(hub, author="matrix-a"), "matrix note"
+    ),
+    Action.REASSIGN_TICKET: lambda hub, actor: hub.tickets.reassign(
+        actor, new_ticket(hub, author="matrix-b"), "ROADS", "a pothole, not a pipe"
+    ),
+    Action.MODERATE_TICKET: lambda hub, actor: hub.tickets.merge(
+        actor, new_ticket(hub, author="matrix-c"), new_ticket(hub, author="matrix-d")
+    ),
+    Action.VIEW_ESCALATIONS: lambda hub, actor: hub.tickets.escalations(actor),
+    Action.ANSWER_TICKET: lambda hub, actor: hub.replies.answer(
+        actor, add_ticket(hub, department_code="WATER"), "We are on it"
+    ),
+    Action.MANAGE_TEMPLATES: lambda hub, actor: hub.templates.create(
+        actor, name="Matrix", language="en", body="Noted: {reference}"
+    ),
 }
 
 EXPECTED_ROLES: dict[Action, set[Role]] = {
@@ -79,6 +100,13 @@ EXPECTED_ROLES: dict[Action, set[Role]] = {
     Action.OVERRIDE_LAUNCH_RULE: {Role.IT},
     Action.MANAGE_SCHEDULE: {Role.IT},
     Action.RECONNECT_ACCOUNT: {Role.IT, Role.ADMIN},
+    Action.VIEW_TICKETS: {Role.OFFICER, Role.IT, Role.COMMISSIONER},
+    Action.HANDLE_TICKET: {Role.OFFICER, Role.IT},
+    Action.REASSIGN_TICKET: {Role.OFFICER, Role.IT},
+    Action.MODERATE_TICKET: {Role.IT},
+    Action.VIEW_ESCALATIONS: {Role.COMMISSIONER, Role.IT},
+    Action.ANSWER_TICKET: {Role.OFFICER, Role.IT},
+    Action.MANAGE_TEMPLATES: {Role.IT, Role.ADMIN},
 }
 
 
@@ -117,10 +145,37 @@ def test_menus_follow_the_rule_table():
         "users",
         "audit",
         "platforms",
+        "templates",
         "sandbox",
         "account",
     ]
-    assert keys[Role.IT] == ["home", "review", "calendar", "departments", "platforms", "account"]
-    assert keys[Role.OFFICER] == ["home", "compose", "my_updates", "departments", "account"]
-    assert keys[Role.COMMISSIONER] == ["home", "departments", "account"]
+    assert keys[Role.IT] == [
+        "home",
+        "review",
+        "calendar",
+        "board",
+        "ticket",
+        "escalations",
+        "departments",
+        "platforms",
+        "templates",
+        "account",
+    ]
+    assert keys[Role.OFFICER] == [
+        "home",
+        "compose",
+        "my_updates",
+        "board",
+        "ticket",
+        "departments",
+        "account",
+    ]
+    assert keys[Role.COMMISSIONER] == [
+        "home",
+        "board",
+        "ticket",
+        "escalations",
+        "departments",
+        "account",
+    ]
     assert len({p.key for p in PAGES}) == len(PAGES), "a page is listed twice"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from hub import bootstrap
 from hub.bootstrap import Hub
 from hub.errors import HubError
-from hub.permissions import Actor
+from hub.permissions import PAGES, Actor
 
 _USER_KEY = "auth_user_id"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def get_hub() -> Hub:
@@ -62,3 +65,13 @@ def require_actor() -> Actor:
 def show_error(exc: HubError) -> None:
     """A hub error as people read it: the message, never a traceback."""
     st.error(str(exc), icon=":material/error:")
+
+
+def switch_to(page_key: str) -> None:
+    """Go to one of the app's pages by its key in `hub.permissions.PAGES`.
+
+    The pages are registered by absolute path (the entrypoint lives in ui/), so a path
+    relative to the entrypoint would not be found.
+    """
+    spec = next(page for page in PAGES if page.key == page_key)
+    st.switch_page(PROJECT_ROOT / spec.script)

@@ -1,0 +1,251 @@
+"""The triage board: tickets filtered, sorted by how close each is to its target, paged in SQL.
+
+Everything happens in one DuckDB query per page (and one ``count(*)`` with the same WHERE):
+filters on indexed columns first, the response target computed in SQL from the department's
+hours, ``ORDER BY minutes_left`` and ``LIMIT/OFFSET``. No page ever loads the table into
+pandas, so the first page stays fast at a million tickets.
+
+How the target clock works (shared with `TicketService.check_targets` and the ticket view):
+
+- until the city's first public reply (``first_response_at``) the first-response target runs
+  from ``opened_at`` (the citizen's interaction time);
+- after it, the resolution target runs from ``opened_at``, or from ``last_reopened_at`` for a
+  reopened ticket, which gets a fresh resolution target from the moment it reopened;
+- the IT team's queue (no department) uses `IT_QUEUE_TARGET_HOURS`;
+- resolved and closed tickets have no clock (``minutes_left`` NULL, state ``done``).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from hub.audit import AuditLog
+from hub.clock import utc_now
+from hub.config import Settings
+from hub.errors import InvalidInput
+from hub.permissions import Action, Actor, Role
+from hub.store import Store
+
+# The board filter that selects the IT team's queue (tickets without a department).
+IT_QUEUE = "IT queue"
+OPEN_STATUSES = ("new", "acknowledged", "in_progress")
+STATUSES = (*OPEN_STATUSES, "resolved", "closed")
+TARGET_STATES = ("ok", "due_soon", "breached", "done")
+# No department row exists for the IT team's queue: these are its (first response,
+# resolution) targets, the same as the IT department's in the shipped departments.csv.
+IT_QUEUE_TARGET_HOURS = (8, 72)
+# A reminder goes out when this share of the target has passed.
+REMINDER_SHARE = 0.75
+# The board shows this many characters of a citizen's text; the ticket view shows it all.
+BOARD_TEXT_CHARS = 300
+MAX_PAGE_SIZE = 500
+
+_OPEN_SQL = "t.status IN ('new', 'acknowledged', 'in_progress')"
+_TARGET_START = (
+    "(CASE WHEN t.first_response_at IS NULL THEN t.opened_at"
+    " ELSE coalesce(t.last_reopened_at, t.opened_at) END)"
+)
+_TARGET_HOURS = (
+    "(CASE WHEN t.first_response_at IS NULL"
+    f" THEN coalesce(d.first_response_target_hours, {IT_QUEUE_TARGET_HOURS[0]})"
+    f" ELSE coalesce(d.resolution_target_hours, {IT_QUEUE_TARGET_HOURS[1]}) END)"
+)
+DUE_AT_SQL = f"({_TARGET_START} + {_TARGET_HOURS} * INTERVAL 1 HOUR)"
+# Seconds of the target already used, and the whole target, for the 75 % and 100 % marks.
+ELAPSED_SECONDS_SQL = f"(epoch($now) - epoch({_TARGET_START}))"
+TARGET_SECONDS_SQL = f"({_TARGET_HOURS} * 3600)"
+MINUTES_LEFT_SQL = (
+    f"(CASE WHEN {_OPEN_SQL} THEN CAST(floor((epoch({DUE_AT_SQL}) - epoch($now)) / 60) AS BIGINT)"
+    " END)"
+)
+TARGET_STATE_SQL = (
+    f"(CASE WHEN NOT ({_OPEN_SQL}) THEN 'done'"
+    f" WHEN {ELAPSED_SECONDS_SQL} >= {TARGET_SECONDS_SQL} THEN 'breached'"
+    f" WHEN {ELAPSED_SECONDS_SQL} >= {REMINDER_SHARE} * {TARGET_SECONDS_SQL} THEN 'due_soon'"
+    " ELSE 'ok' END)"
+)
+# Tickets with their interaction and their department's targets; `t`, `i` and `d`.
+TICKETS_FROM_SQL = (
+    " FROM tickets t JOIN interactions i ON i.id = t.interaction_id"
+    " LEFT JOIN departments d ON d.code = t.department_code"
+)
+_ROW_COLUMNS = (
+    "t.id, t.reference, t.platform, t.department_code, t.status, t.ward, t.category, t.urgent,"
+    f" t.opened_at, CASE WHEN length(i.text) > {BOARD_TEXT_CHARS}"
+    f" THEN left(i.text, {BOARD_TEXT_CHARS}) || '…' ELSE i.text END AS text,"
+    f" i.author_name, {MINUTES_LEFT_SQL} AS minutes_left, {TARGET_STATE_SQL} AS target_state,"
+    " t.escalated_at IS NOT NULL AS escalated, t.escalation_reason, t.hidden"
+)
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the board shows. ``department`` None: everything the actor may see."""
+
+    department: str | None = None
+    statuses: tuple[str, ...] = ()
+    platform: str | None = None
+    ward: int | None = None
+    category: str | None = None
+    urgent: bool | None = None
+    min_age_hours: float | None = None
+    max_age_hours: float | None = None
+    target_state: str | None = None
+    search: str = ""
+    include_hidden: bool = False
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One ticket as the board lists it; ``text`` is the citizen's, cut to 300 characters."""
+
+    id: int
+    reference: str
+    platform: str
+    department_code: str | None
+    status: str
+    ward: int | None
+    category: str
+    urgent: bool
+    opened_at: datetime
+    text: str
+    author_name: str
+    minutes_left: int | None
+    target_state: str
+    escalated: bool
+    escalation_reason: str | None
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    """One page of the board and how many tickets match in all."""
+
+    rows: list[BoardRow]
+    total: int
+    page: int
+    pages: int
+
+
+def fetch_rows(
+    cur: Any,
+    where: list[str],
+    params: dict[str, Any],
+    *,
+    order_by: str,
+    limit: int,
+    offset: int,
+) -> tuple[list[BoardRow], int]:
+    """Board rows matching ``where`` (on `t`, `i`, `d`, target columns outside), and the count.
+
+    ``params`` must hold ``now``. Conditions naming ``target_state`` or ``minutes_left`` are
+    applied to the computed columns; the others go to the inner query so DuckDB can use
+    the indexes and zone maps of `tickets` first.
+    """
+    inner = [c for c in where if "target_state" not in c and "minutes_left" not in c]
+    outer = [c for c in where if c not in inner] or ["TRUE"]
+    inner_sql = " AND ".join(inner) or "TRUE"
+    base = f"SELECT {_ROW_COLUMNS}{TICKETS_FROM_SQL} WHERE {inner_sql}"
+    outer_sql = " AND ".join(outer)
+    count_params = params
+    if outer == ["TRUE"]:
+        # The count does not need the target columns: `$now` would be an unused parameter.
+        count_sql = f"SELECT count(*){TICKETS_FROM_SQL} WHERE {inner_sql}"
+        count_params = {k: v for k, v in params.items() if k != "now"}
+    else:
+        count_sql = f"SELECT count(*) FROM ({base}) WHERE {outer_sql}"
+    total = int(cur.execute(count_sql, count_params).fetchone()[0])
+    rows = cur.execute(
+        f"SELECT * FROM ({base}) WHERE {outer_sql} ORDER BY {order_by} LIMIT $limit OFFSET $offset",
+        {**params, "limit": limit, "offset": offset},
+    ).fetchall()
+    return [BoardRow(*row) for row in rows], total
+
+
+class BoardService:
+    """The triage board's one query, with the actor's department forced for officers."""
+
+    def __init__(self, store: Store, audit: AuditLog, settings: Settings, *, clock=utc_now):
+        self._store = store
+        self._audit = audit
+        self._settings = settings
+        self._clock = clock
+
+    def page(
+        self, actor: Actor, filters: BoardFilters, page: int = 1, page_size: int = 50
+    ) -> BoardPage:
+        """One page of tickets, closest to breaching their target first (urgent first on ties)."""
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidInput(f"a page holds 1 to {MAX_PAGE_SIZE} tickets, not {page_size}")
+        page = max(1, int(page))
+        where, params = self._where(actor, filters)
+        with self._store.cursor() as cur:
+            rows, total = fetch_rows(
+                cur,
+                where,
+                params,
+                order_by="minutes_left ASC NULLS LAST, urgent DESC, opened_at, id",
+                limit=page_size,
+                offset=(page - 1) * page_size,
+            )
+        return BoardPage(rows, total, page, max(1, math.ceil(total / page_size)))
+
+    def _where(self, actor: Actor, filters: BoardFilters) -> tuple[list[str], dict[str, Any]]:
+        now = self._clock()
+        params: dict[str, Any] = {"now": now}
+        where: list[str] = []
+        department = filters.department
+        if actor.role is Role.OFFICER and department is None:
+            # Officers see their own department only, whatever the page asked for.
+            department = actor.department_code
+        if department == IT_QUEUE:
+            # The IT queue has no department: an officer asking for it is refused.
+            self._audit.authorize(actor, Action.VIEW_TICKETS, None, target=IT_QUEUE)
+            where.append("t.department_code IS NULL")
+        else:
+            # None (IT and the commissioner: everything) passes; officers have their own.
+            self._audit.authorize(actor, Action.VIEW_TICKETS, department)
+        if department not in (None, IT_QUEUE):
+            where.append("t.department_code = $department")
+            params["department"] = department
+        if filters.statuses:
+            unknown = set(filters.statuses) - set(STATUSES)
+            if unknown:
+                raise InvalidInput(f"unknown status {sorted(unknown)[0]!r}")
+            where.append("list_contains($statuses, t.status)")
+            params["statuses"] = list(filters.statuses)
+        for column in ("platform", "category", "ward", "urgent"):
+            value = getattr(filters, column)
+            if value is not None and value != "":
+                where.append(f"t.{column} = ${column}")
+                params[column] = value
+        if filters.min_age_hours is not None:
+            where.append("t.opened_at <= $opened_before")
+            params["opened_before"] = now - timedelta(hours=filters.min_age_hours)
+        if filters.max_age_hours is not None:
+            where.append("t.opened_at >= $opened_after")
+            params["opened_after"] = now - timedelta(hours=filters.max_age_hours)
+        if not filters.include_hidden:
+            where.append("NOT t.hidden")
+        search = unicodedata.normalize("NFC", filters.search or "").strip()
+        if search:
+            where.append(
+                "(i.text ILIKE $search ESCAPE '\\' OR t.reference ILIKE $search ESCAPE '\\'"
+                " OR i.author_name ILIKE $search ESCAPE '\\')"
+            )
+            params["search"] = "%" + _escape_like(search) + "%"
+        if filters.target_state:
+            if filters.target_state not in TARGET_STATES:
+                raise InvalidInput(f"unknown target state {filters.target_state!r}")
+            where.append("target_state = $target_state")
+            params["target_state"] = filters.target_state
+        return where, params
+
+
+def _escape_like(text: str) -> str:
+    """`text` with LIKE's wildcards taken literally (a citizen may search for "50%")."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

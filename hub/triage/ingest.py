@@ -1,0 +1,944 @@
+"""Citizens' interactions into the store: stored once, pulled on a schedule, pushed by webhook.
+
+Three services share one storing path:
+
+- `InteractionStore.store_batch` writes a whole batch in one transaction and a handful of
+  statements, whatever its size: the batch becomes one Arrow table, registered on the cursor,
+  copied into a TEMP staging table joined with what is already stored, then one
+  ``INSERT ... SELECT`` for the new rows, one ``INSERT`` into ``interaction_changes`` for edits
+  and hides, and one ``UPDATE ... FROM`` staging for the changed rows. No round trip per row.
+  ``UNIQUE (platform, platform_id)`` makes storing idempotent: the same batch twice, or a
+  comment seen by the webhook and again by the poll, is stored once.
+- `PullService.pull_all` is the scheduler's cycle (`jobs/pull.py`): Facebook comments and
+  replies on the Page's recent posts, and the X account's mentions, each platform on its own
+  so that one failing never stops the other.
+- `WebhookReceiver.receive` checks the Graph ``feed`` webhook's ``X-Hub-Signature-256`` over the
+  raw body and stores the comment at once; polling still fills any gap the webhook missed.
+
+How a Facebook cycle stays cheap: one call lists the recent posts with their comment counts
+(100 posts per call); a post is read only when its count differs from the count kept for it,
+incrementally from the adapter's per-post watermark when the count went up. When the count
+went down, comments were deleted: that post is re-listed in full and the stored comments it no
+longer has are marked deleted. Edits and hides leave the count alone, so the webhook is their
+main path; as a backstop each post with comments is re-read in full once every
+``reread_interval`` (6 hours by default), at most ``max_rereads_per_cycle`` posts a cycle.
+
+The city's own replies are stored too (``from_city``), since the first response time is
+measured from them: on Facebook they are the comments whose author is the Page; on X the
+adapter leaves the account's own posts out of the mentions, so the reply service must store
+the city's X replies itself (`store_batch` flags them by the account's user id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import math
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+from hub.audit import AuditLog
+from hub.clock import utc_now
+from hub.config import Settings
+from hub.errors import HubError, NotSupported, RateLimited
+from hub.platforms.base import Interaction, InteractionKind, Platform, RecentPost
+from hub.platforms.registry import PlatformAccounts
+from hub.store import Store
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("poll", "webhook")
+WEBHOOK_ROUTE = "/webhooks/facebook"
+# The name webhook deliveries are audited under (nobody logged in sends them).
+WEBHOOK_ACTOR = "facebook-webhook"
+PULL_ACTOR = "pull-job"
+
+# Graph lists at most 100 posts per call.
+POSTS_PER_REQUEST = 100
+# Every comment of a post that is read is read to its end: a partial read could not tell a
+# deleted comment from one not reached yet.
+_UNBOUNDED_COMMENTS = 10**9
+# A publish-only X account is asked again this rarely (it may have been upgraded).
+NOT_SUPPORTED_RETRY = timedelta(hours=6)
+# A rate limit that does not say how long to wait.
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
+
+_STAGING_SCHEMA = pa.schema(
+    [
+        ("ordinal", pa.int64()),
+        ("platform", pa.string()),
+        ("platform_id", pa.string()),
+        ("kind", pa.string()),
+        ("thread_id", pa.string()),
+        ("parent_id", pa.string()),
+        ("author_id", pa.string()),
+        ("author_name", pa.string()),
+        ("text", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("permalink", pa.string()),
+        ("from_city", pa.bool_()),
+        ("is_hidden", pa.bool_()),
+        ("raw", pa.string()),
+    ]
+)
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one stored batch changed."""
+
+    new: tuple[int, ...]  # hub ids of the interactions stored for the first time
+    edited: int  # already stored, text changed (recorded in interaction_changes)
+    unchanged: int  # already stored, nothing to record
+    hidden_changes: int  # already stored, hidden or shown again
+
+
+@dataclass(frozen=True)
+class PlatformPull:
+    """One platform's part of a pull cycle."""
+
+    platform: Platform
+    # 'ok', 'error', 'not_supported' (publish-only account), 'not_configured', 'waiting'
+    # (a rate limit or an earlier refusal says not yet), 'busy' (another cycle is running).
+    status: str
+    requests: int = 0
+    new: int = 0
+    edited: int = 0
+    deleted: int = 0
+    hidden_changes: int = 0
+    error: str | None = None
+
+    @property
+    def summary(self) -> str:
+        """One line, e.g. ``facebook: ok, 2 requests, 3 new, 1 edited``."""
+        parts = [f"{self.platform.value}: {self.status}", f"{self.requests} requests"]
+        for name in ("new", "edited", "deleted", "hidden_changes"):
+            if getattr(self, name):
+                parts.append(f"{getattr(self, name)} {name.replace('_', ' ')}")
+        if self.error:
+            parts.append(self.error)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class PullReport:
+    """A pull cycle: one entry per platform."""
+
+    platforms: tuple[PlatformPull, ...] = ()
+
+    def of(self, platform: Platform) -> PlatformPull:
+        """The entry of one platform."""
+        return next(p for p in self.platforms if p.platform == platform)
+
+    @property
+    def requests(self) -> int:
+        """Requests made to every platform."""
+        return sum(p.requests for p in self.platforms)
+
+    @property
+    def new(self) -> int:
+        """Interactions stored for the first time."""
+        return sum(p.new for p in self.platforms)
+
+    @property
+    def summary(self) -> str:
+        """One line for the job's heartbeat and the log."""
+        return "; ".join(p.summary for p in self.platforms) or "nothing to pull"
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    """What a webhook delivery came to, and the HTTP status to answer with."""
+
+    status: int  # 200 accepted, 400 malformed body, 403 signature refused
+    reason: str = "ok"
+    new: int = 0
+    edited: int = 0
+    deleted: int = 0
+    hidden_changes: int = 0
+    ignored: int = 0  # changes that are not about comments (reactions, posts, ...)
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the delivery was signed correctly and readable."""
+        return self.status == 200
+
+
+# -- storing -------------------------------------------------------------------------------
+
+
+class InteractionStore:
+    """Stores interactions in bulk, once each, and records later edits, hides and deletions."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        city_author_ids: Mapping[Platform | str, str] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        """`city_author_ids`: the city's own account per platform (the Page id, the X user id);
+        interactions written by it are stored with ``from_city`` true."""
+        self._store = store
+        self._clock = clock
+        self._city_author_ids = {
+            str(Platform(platform).value): author_id
+            for platform, author_id in (city_author_ids or {}).items()
+            if author_id
+        }
+
+    def store_batch(self, interactions: Sequence[Interaction], source: str) -> IngestResult:
+        """Store a batch in one transaction: new ones inserted, edits and hides recorded.
+
+        Within a batch the last occurrence of an interaction wins. An interaction already
+        stored with the same text and visibility is left alone (its first ``source`` and raw
+        payload stay); one whose text changed gets an ``edit`` change with the old and new
+        text, its text, raw payload and ``edited_at`` updated.
+        """
+        _check_source(source)
+        if not interactions:
+            return IngestResult((), 0, 0, 0)
+        batch = self._as_arrow(_last_of_each(interactions))
+        now = self._clock()
+        with self._store.transaction() as cur:
+            cur.register("ingest_arrow", batch)
+            try:
+                return self._store_staged(cur, source, now, batch.num_rows)
+            finally:
+                cur.execute("DROP TABLE IF EXISTS temp.ingest_stored")
+                cur.unregister("ingest_arrow")
+
+    def _store_staged(self, cur: Any, source: str, now: datetime, rows: int) -> IngestResult:
+        # Only the rows already stored are staged (usually few, none in a bulk load): the
+        # change log and the update read them, and the insert skips them with an anti join.
+        cur.execute(
+            "CREATE TEMP TABLE ingest_stored AS"
+            " SELECT b.ordinal, i.id AS stored_id, i.text AS stored_text, b.text, b.raw,"
+            "  b.is_hidden, b.permalink,"
+            "  b.text IS DISTINCT FROM i.text AS text_changed,"
+            "  b.is_hidden IS DISTINCT FROM i.is_hidden AS hidden_changed,"
+            "  i.permalink IS NULL AND b.permalink IS NOT NULL AS permalink_learnt"
+            " FROM ingest_arrow AS b JOIN interactions AS i"
+            "  ON i.platform = b.platform AND i.platform_id = b.platform_id"
+        )
+        stored, edited, hidden, changed, learnt = cur.execute(
+            "SELECT count(*), count(*) FILTER (text_changed), count(*) FILTER (hidden_changed),"
+            " count(*) FILTER (text_changed OR hidden_changed),"
+            " count(*) FILTER (permalink_learnt)"
+            " FROM ingest_stored"
+        ).fetchone()
+        new_ids: tuple[int, ...] = ()
+        if stored < rows:
+            inserted = cur.execute(
+                "INSERT INTO interactions (platform, platform_id, kind, thread_id, parent_id,"
+                " author_id, author_name, text, created_at, permalink, from_city, is_hidden,"
+                " raw, first_seen_at, source)"
+                " SELECT platform, platform_id, kind, thread_id, parent_id, author_id,"
+                "  author_name, text, created_at, permalink, from_city, is_hidden, raw,"
+                "  $now, $source"
+                " FROM ingest_arrow AS b ANTI JOIN ingest_stored AS s ON s.ordinal = b.ordinal"
+                " RETURNING id",
+                {"now": now, "source": source},
+            ).fetchnumpy()["id"]
+            new_ids = tuple(sorted(inserted.tolist()))
+        if changed:
+            cur.execute(
+                "INSERT INTO interaction_changes (interaction_id, occurred_at, change, old_text,"
+                " new_text, source)"
+                " SELECT stored_id, $now, 'edit', stored_text, text, $source"
+                "  FROM ingest_stored WHERE text_changed"
+                " UNION ALL"
+                " SELECT stored_id, $now, CASE WHEN is_hidden THEN 'hide' ELSE 'unhide' END,"
+                "  NULL, NULL, $source"
+                "  FROM ingest_stored WHERE hidden_changed",
+                {"now": now, "source": source},
+            )
+        if changed or learnt:
+            cur.execute(
+                "UPDATE interactions SET"
+                " text = CASE WHEN s.text_changed THEN s.text ELSE interactions.text END,"
+                " raw = CASE WHEN s.text_changed THEN s.raw ELSE interactions.raw END,"
+                " edited_at = CASE WHEN s.text_changed THEN $now ELSE interactions.edited_at END,"
+                " is_hidden = s.is_hidden,"
+                " permalink = coalesce(interactions.permalink, s.permalink)"
+                " FROM ingest_stored AS s"
+                " WHERE interactions.id = s.stored_id"
+                "  AND (s.text_changed OR s.hidden_changed OR s.permalink_learnt)",
+                {"now": now},
+            )
+        return IngestResult(
+            new=new_ids, edited=edited, unchanged=stored - changed, hidden_changes=hidden
+        )
+
+    def mark_deleted(
+        self, platform: Platform | str, platform_ids: Iterable[str], source: str
+    ) -> tuple[int, ...]:
+        """Record that these interactions were deleted on the platform; returns the hub ids
+        newly marked (already deleted or unknown ones are left alone)."""
+        _check_source(source)
+        ids = sorted(set(platform_ids))
+        if not ids:
+            return ()
+        now = self._clock()
+        with self._store.transaction() as cur:
+            marked = cur.execute(
+                "UPDATE interactions SET deleted_at = ?"
+                " WHERE platform = ? AND platform_id IN (SELECT unnest(?::VARCHAR[]))"
+                "  AND deleted_at IS NULL RETURNING id, text",
+                [now, str(Platform(platform).value), ids],
+            ).fetchall()
+            if marked:
+                cur.executemany(
+                    "INSERT INTO interaction_changes (interaction_id, occurred_at, change,"
+                    " old_text, new_text, source) VALUES (?, ?, 'delete', ?, NULL, ?)",
+                    [[hub_id, now, text, source] for hub_id, text in marked],
+                )
+        return tuple(sorted(hub_id for hub_id, _ in marked))
+
+    def set_hidden(
+        self, platform: Platform | str, platform_ids: Iterable[str], hidden: bool, source: str
+    ) -> tuple[int, ...]:
+        """Record that these interactions were hidden (or shown again); returns the hub ids
+        whose visibility changed."""
+        _check_source(source)
+        ids = sorted(set(platform_ids))
+        if not ids:
+            return ()
+        now = self._clock()
+        with self._store.transaction() as cur:
+            changed = cur.execute(
+                "UPDATE interactions SET is_hidden = ?"
+                " WHERE platform = ? AND platform_id IN (SELECT unnest(?::VARCHAR[]))"
+                "  AND is_hidden <> ? RETURNING id",
+                [hidden, str(Platform(platform).value), ids, hidden],
+            ).fetchall()
+            if changed:
+                cur.executemany(
+                    "INSERT INTO interaction_changes (interaction_id, occurred_at, change,"
+                    " old_text, new_text, source) VALUES (?, ?, ?, NULL, NULL, ?)",
+                    [[row[0], now, "hide" if hidden else "unhide", source] for row in changed],
+                )
+        return tuple(sorted(row[0] for row in changed))
+
+    def live_ids_of_threads(
+        self, platform: Platform | str, thread_ids: Iterable[str], seen_before: datetime
+    ) -> dict[str, set[str]]:
+        """Platform ids not marked deleted per thread, first seen before `seen_before`."""
+        threads = sorted(set(thread_ids))
+        found: dict[str, set[str]] = {thread: set() for thread in threads}
+        if not threads:
+            return found
+        with self._store.cursor() as cur:
+            rows = cur.execute(
+                "SELECT thread_id, platform_id FROM interactions"
+                " WHERE platform = ? AND thread_id IN (SELECT unnest(?::VARCHAR[]))"
+                "  AND deleted_at IS NULL AND first_seen_at < ?",
+                [str(Platform(platform).value), threads, seen_before],
+            ).fetchall()
+        for thread_id, platform_id in rows:
+            found[thread_id].add(platform_id)
+        return found
+
+    def _as_arrow(self, interactions: Sequence[Interaction]) -> pa.Table:
+        """The batch column by column (NFC applied, raw payload as JSON text)."""
+        nfc = unicodedata.normalize
+        city = self._city_author_ids
+        platforms = [str(i.platform) for i in interactions]
+        columns = {
+            "ordinal": pa.array(range(len(interactions)), pa.int64()),
+            "platform": platforms,
+            "platform_id": [i.platform_id for i in interactions],
+            "kind": [str(i.kind) for i in interactions],
+            "thread_id": [i.thread_id for i in interactions],
+            "parent_id": [i.parent_id for i in interactions],
+            "author_id": [i.author_id for i in interactions],
+            "author_name": [nfc("NFC", i.author_name) for i in interactions],
+            "text": [nfc("NFC", i.text) for i in interactions],
+            # Epoch microseconds: Arrow converts aware datetimes one utcoffset() call at a time.
+            "created_at": pa.array(
+                [round(i.created_at.timestamp() * 1_000_000) for i in interactions], pa.int64()
+            ).cast(_STAGING_SCHEMA.field("created_at").type),
+            "permalink": [i.permalink or None for i in interactions],
+            "from_city": [
+                city.get(p) == i.author_id for p, i in zip(platforms, interactions, strict=True)
+            ],
+            "is_hidden": [i.is_hidden for i in interactions],
+            "raw": [_encode_json(i.raw) if i.raw else None for i in interactions],
+        }
+        return pa.table(columns, schema=_STAGING_SCHEMA)
+
+
+# Built once: json.dumps with options builds a new encoder on every call.
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def _last_of_each(interactions: Sequence[Interaction]) -> Sequence[Interaction]:
+    """The batch with only the last occurrence of each (platform, platform id), in order."""
+    keys = [(i.platform, i.platform_id) for i in interactions]
+    if len(set(keys)) == len(keys):
+        return interactions
+    last = {key: index for index, key in enumerate(keys)}
+    return [i for index, i in enumerate(interactions) if last[keys[index]] == index]
+
+
+def _check_source(source: str) -> None:
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+
+
+# -- pulling ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _PostState:
+    """What the pull job knows of one Facebook post between cycles."""
+
+    comment_count: int  # the post's stream comment count when last read (-1: read again)
+    full_read_at: int  # epoch seconds of the last complete listing (0: never)
+
+
+@dataclass
+class _FacebookCursor:
+    """The stored Facebook cursor: the adapter's watermarks plus the job's own count per post.
+
+    The adapter's cursor (JSON ``{"v": 1, "posts": {post_id: [count, newest, seen]}}``) is kept
+    as it is, except that the job edits two things the adapter documents: a count of -1 makes
+    the adapter read that post again from its watermark, and a post left out is read in full.
+    The counts the job compares are its own, taken from the one posts call of the cycle.
+    """
+
+    adapter_posts: dict[str, Any] = field(default_factory=dict)
+    posts: dict[str, _PostState] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str | None) -> _FacebookCursor:
+        """Read a stored cursor; an unreadable one starts over (every post read in full)."""
+        if not text:
+            return cls()
+        try:
+            data = json.loads(text)
+            adapter = json.loads(data["adapter"])["posts"] if data.get("adapter") else {}
+            posts = {
+                str(post_id): _PostState(int(count), int(full))
+                for post_id, (count, full) in data["posts"].items()
+            }
+            return cls(dict(adapter), posts)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            log.warning("the stored Facebook comments cursor is unreadable: reading posts anew")
+            return cls()
+
+    def adapter_cursor(self, read_again: Iterable[str], read_in_full: Iterable[str]) -> str:
+        """The adapter's cursor with `read_again` marked stale and `read_in_full` left out."""
+        posts = dict(self.adapter_posts)
+        for post_id in read_in_full:
+            posts.pop(post_id, None)
+        for post_id in read_again:
+            if post_id in posts:
+                posts[post_id] = [-1, *list(posts[post_id])[1:]]
+        return json.dumps({"v": 1, "posts": posts}, separators=(",", ":"))
+
+    def merge_adapter_cursor(self, text: str | None) -> None:
+        """Take the watermarks the adapter returned for the posts it read."""
+        if text:
+            self.adapter_posts.update(json.loads(text).get("posts", {}))
+
+    def keep_only(self, post_ids: set[str]) -> None:
+        """Forget posts that left the lookback window."""
+        self.adapter_posts = {k: v for k, v in self.adapter_posts.items() if k in post_ids}
+        self.posts = {k: v for k, v in self.posts.items() if k in post_ids}
+
+    def dump(self) -> str:
+        """The cursor to store."""
+        return json.dumps(
+            {
+                "v": 1,
+                "adapter": json.dumps(
+                    {"v": 1, "posts": dict(sorted(self.adapter_posts.items()))},
+                    separators=(",", ":"),
+                ),
+                "posts": {
+                    k: [s.comment_count, s.full_read_at] for k, s in sorted(self.posts.items())
+                },
+            },
+            separators=(",", ":"),
+        )
+
+
+@dataclass(frozen=True)
+class _SyncState:
+    cursor: str | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+
+
+class PullService:
+    """Pulls Facebook comments and replies and X mentions into the store, incrementally."""
+
+    FACEBOOK_SCOPE = "comments"
+    X_SCOPE = "mentions"
+
+    def __init__(
+        self,
+        store: Store,
+        audit: AuditLog,
+        platforms: PlatformAccounts,
+        settings: Settings,
+        *,
+        interactions: InteractionStore,
+        clock: Callable[[], datetime] = utc_now,
+        reread_interval: timedelta | None = timedelta(hours=6),
+        max_rereads_per_cycle: int = 5,
+        max_posts: int = 300,
+    ) -> None:
+        self._store = store
+        self._audit = audit
+        self._platforms = platforms
+        self._settings = settings
+        self._interactions = interactions
+        self._clock = clock
+        self._reread_interval = reread_interval
+        self._max_rereads = max_rereads_per_cycle
+        self._max_posts = max_posts
+        self._cycle_lock = threading.Lock()
+        # The status a platform is waiting in ('not_supported' or 'error'), for the report.
+        self._waiting_status: dict[Platform, str] = {}
+        # The kind of the last failure per platform: a new kind is audited, a repeat is not.
+        self._failure_kind: dict[Platform, str] = {}
+
+    def pull_all(self) -> PullReport:
+        """One cycle over every platform; a platform's failure is recorded, never raised."""
+        if not self._cycle_lock.acquire(blocking=False):
+            return PullReport(
+                tuple(PlatformPull(p, "busy") for p in (Platform.FACEBOOK, Platform.X))
+            )
+        try:
+            return PullReport(
+                (
+                    self._pull_guarded(Platform.FACEBOOK, self.FACEBOOK_SCOPE, self._pull_facebook),
+                    self._pull_guarded(Platform.X, self.X_SCOPE, self._pull_x),
+                )
+            )
+        finally:
+            self._cycle_lock.release()
+
+    # -- per platform ------------------------------------------------------------------------
+
+    def _pull_guarded(
+        self,
+        platform: Platform,
+        scope: str,
+        pull: Callable[[Any, _SyncState, datetime], PlatformPull],
+    ) -> PlatformPull:
+        """Run one platform's pull, turning every failure into a recorded status."""
+        now = self._clock()
+        state = self._sync_state(platform, scope)
+        adapter = self._platforms.adapter(platform)
+        if adapter is None:
+            return PlatformPull(platform, "not_configured", error="no account is configured")
+        if state.next_attempt_at is not None and now < state.next_attempt_at:
+            status = self._waiting_status.get(platform, "waiting")
+            return PlatformPull(platform, status, error=state.last_error)
+        try:
+            result = pull(adapter, state, now)
+        except NotSupported as exc:
+            result = PlatformPull(platform, "not_supported", requests=1, error=exc.message)
+            self._record_failure(platform, scope, state, result, now + NOT_SUPPORTED_RETRY, exc)
+        except RateLimited as exc:
+            wait = (
+                timedelta(seconds=exc.retry_after_seconds)
+                if exc.retry_after_seconds
+                else DEFAULT_RATE_LIMIT_WAIT
+            )
+            result = PlatformPull(platform, "error", requests=1, error=exc.message)
+            self._record_failure(platform, scope, state, result, now + wait, exc)
+        except HubError as exc:
+            # TokenExpired, PermissionMissing, TemporaryFailure, StoreError...: try next cycle.
+            result = PlatformPull(platform, "error", requests=1, error=exc.message)
+            self._record_failure(platform, scope, state, result, None, exc)
+        else:
+            if state.last_error:
+                self._audit_transition(platform, "ok", f"{platform.value}: pulling works again")
+            self._failure_kind.pop(platform, None)
+        self._waiting_status[platform] = result.status
+        return result
+
+    def _pull_facebook(self, adapter: Any, state: _SyncState, now: datetime) -> PlatformPull:
+        """Posts with counts in one call per 100; comments only where a count moved."""
+        cursor = _FacebookCursor.parse(state.cursor)
+        since = now - timedelta(days=self._settings.pull_lookback_days)
+        posts: list[RecentPost] = adapter.posts_with_comment_counts(since, limit=self._max_posts)
+        requests = max(1, math.ceil(len(posts) / POSTS_PER_REQUEST))
+        cursor.keep_only({p.platform_post_id for p in posts})
+        read_again, read_in_full = self._posts_to_read(posts, cursor, now)
+        counts = {p.platform_post_id: p.comment_count or 0 for p in posts}
+        for post_id, count in counts.items():
+            if post_id not in cursor.posts:
+                cursor.posts[post_id] = _PostState(count, 0)
+        result = IngestResult((), 0, 0, 0)
+        deleted: tuple[int, ...] = ()
+        to_read = read_again + read_in_full
+        if to_read:
+            cycle_started = self._clock()
+            page = adapter.list_interactions(
+                cursor.adapter_cursor(read_again, read_in_full),
+                post_ids=to_read,
+                include_own=True,
+                max_comments=_UNBOUNDED_COMMENTS,
+            )
+            requests += page.requests_made
+            result = self._interactions.store_batch(page.interactions, "poll")
+            deleted = self._mark_missing_deleted(read_in_full, page.interactions, cycle_started)
+            cursor.merge_adapter_cursor(page.next_cursor)
+            for post_id in to_read:
+                full_read = cursor.posts[post_id].full_read_at
+                if post_id in read_in_full:
+                    full_read = int(now.timestamp())
+                cursor.posts[post_id] = _PostState(counts[post_id], full_read)
+        pulled = PlatformPull(
+            Platform.FACEBOOK,
+            "ok",
+            requests=requests,
+            new=len(result.new),
+            edited=result.edited,
+            deleted=len(deleted),
+            hidden_changes=result.hidden_changes,
+        )
+        self._record_success(Platform.FACEBOOK, self.FACEBOOK_SCOPE, cursor.dump(), pulled, now)
+        return pulled
+
+    def _posts_to_read(
+        self, posts: list[RecentPost], cursor: _FacebookCursor, now: datetime
+    ) -> tuple[list[str], list[str]]:
+        """Posts to read from their watermark (count went up) and in full (new to the job,
+        count went down, or due for the periodic re-read)."""
+        read_again: list[str] = []
+        read_in_full: list[str] = []
+        due: list[tuple[int, str]] = []
+        for post in posts:
+            post_id, count = post.platform_post_id, post.comment_count or 0
+            known = cursor.posts.get(post_id)
+            if known is None or post_id not in cursor.adapter_posts:
+                # New to the job (or its watermark was lost): read it all, or, when its
+                # comments are gone, list it to find which stored ones were deleted.
+                if count > 0 or (known is not None and known.comment_count > 0):
+                    read_in_full.append(post_id)
+            elif count > known.comment_count:
+                read_again.append(post_id)
+            elif count < known.comment_count:
+                read_in_full.append(post_id)  # comments were deleted: find which
+            elif count > 0 and self._reread_due(known, now):
+                due.append((known.full_read_at, post_id))
+        read_in_full.extend(post_id for _, post_id in sorted(due)[: self._max_rereads])
+        return read_again, read_in_full
+
+    def _reread_due(self, known: _PostState, now: datetime) -> bool:
+        if self._reread_interval is None:
+            return False
+        return now.timestamp() - known.full_read_at >= self._reread_interval.total_seconds()
+
+    def _mark_missing_deleted(
+        self, read_in_full: list[str], listed: Sequence[Interaction], cycle_started: datetime
+    ) -> tuple[int, ...]:
+        """Comments stored for a post listed in full that the listing no longer has."""
+        if not read_in_full:
+            return ()
+        still_there = {i.platform_id for i in listed}
+        stored = self._interactions.live_ids_of_threads(
+            Platform.FACEBOOK, read_in_full, cycle_started
+        )
+        missing = [pid for ids in stored.values() for pid in ids if pid not in still_there]
+        return self._interactions.mark_deleted(Platform.FACEBOOK, missing, "poll")
+
+    def _pull_x(self, adapter: Any, state: _SyncState, now: datetime) -> PlatformPull:
+        """Mentions newer than the stored id: one request when nothing is new."""
+        page = adapter.list_interactions(state.cursor, max_results=100, max_pages=10)
+        result = self._interactions.store_batch(page.interactions, "poll")
+        pulled = PlatformPull(
+            Platform.X,
+            "ok",
+            requests=page.requests_made,
+            new=len(result.new),
+            edited=result.edited,
+            hidden_changes=result.hidden_changes,
+        )
+        self._record_success(Platform.X, self.X_SCOPE, page.next_cursor, pulled, now)
+        return pulled
+
+    # -- sync_cursors ----------------------------------------------------------------------
+
+    def _sync_state(self, platform: Platform, scope: str) -> _SyncState:
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                "SELECT cursor, last_error, next_attempt_at FROM sync_cursors"
+                " WHERE platform = ? AND scope = ?",
+                [platform.value, scope],
+            ).fetchone()
+        return _SyncState(*row) if row else _SyncState(None, None, None)
+
+    def _record_success(
+        self,
+        platform: Platform,
+        scope: str,
+        cursor: str | None,
+        pulled: PlatformPull,
+        now: datetime,
+    ) -> None:
+        with self._store.transaction() as cur:
+            cur.execute(
+                "INSERT INTO sync_cursors (platform, scope, cursor, updated_at, last_requests,"
+                " last_new, last_error, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)"
+                " ON CONFLICT (platform, scope) DO UPDATE SET cursor = excluded.cursor,"
+                " updated_at = excluded.updated_at, last_requests = excluded.last_requests,"
+                " last_new = excluded.last_new, last_error = NULL, next_attempt_at = NULL",
+                [platform.value, scope, cursor, now, pulled.requests, pulled.new],
+            )
+
+    def _record_failure(
+        self,
+        platform: Platform,
+        scope: str,
+        state: _SyncState,
+        pulled: PlatformPull,
+        next_attempt_at: datetime | None,
+        error: HubError,
+    ) -> None:
+        """Keep the cursor, note the error; audit only when the platform's state changes."""
+        message = (pulled.error or "")[:2000]
+        try:
+            with self._store.transaction() as cur:
+                cur.execute(
+                    "INSERT INTO sync_cursors (platform, scope, cursor, updated_at,"
+                    " last_requests, last_new, last_error, next_attempt_at)"
+                    " VALUES (?, ?, ?, ?, ?, 0, ?, ?)"
+                    " ON CONFLICT (platform, scope) DO UPDATE SET"
+                    " updated_at = excluded.updated_at, last_requests = excluded.last_requests,"
+                    " last_new = 0, last_error = excluded.last_error,"
+                    " next_attempt_at = excluded.next_attempt_at",
+                    [
+                        platform.value,
+                        scope,
+                        state.cursor,
+                        self._clock(),
+                        pulled.requests,
+                        message,
+                        next_attempt_at,
+                    ],
+                )
+        except HubError:
+            log.exception("could not record the %s pull failure", platform.value)
+        # Messages differ from one attempt to the next (trace ids, times): compare kinds.
+        kind = f"{type(error).__name__}:{getattr(error, 'code', '')}"
+        if state.last_error is None or self._failure_kind.get(platform) != kind:
+            self._audit_transition(platform, "failed", message)
+        self._failure_kind[platform] = kind
+        log.warning("pull %s: %s", platform.value, message)
+
+    def _audit_transition(self, platform: Platform, outcome: str, detail: str) -> None:
+        try:
+            self._audit.record_now(
+                actor=None,
+                actor_name=PULL_ACTOR,
+                action="pull_interactions",
+                outcome=outcome,
+                target_type="platform",
+                target_id=platform.value,
+                detail=detail[:1000],
+            )
+        except HubError:
+            log.exception("could not audit the %s pull state", platform.value)
+
+
+# -- webhooks --------------------------------------------------------------------------------
+
+
+class WebhookReceiver:
+    """The Graph ``feed`` webhook: signature checked over the raw body, comments stored at once."""
+
+    def __init__(
+        self,
+        store: Store,
+        audit: AuditLog,
+        interactions: InteractionStore,
+        app_secret: str,
+        verify_token: str,
+        page_id: str,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._audit = audit
+        self._interactions = interactions
+        self._app_secret = app_secret.encode()
+        self._verify_token = verify_token
+        self._page_id = page_id
+        self._clock = clock
+
+    def verify_subscription(
+        self, mode: str | None, token: str | None, challenge: str | None
+    ) -> str | None:
+        """The challenge to echo when Meta verifies the subscription, else None (answer 403)."""
+        if mode != "subscribe" or not challenge or not self._verify_token or token is None:
+            return None
+        if not hmac.compare_digest(token.encode(), self._verify_token.encode()):
+            return None
+        return challenge
+
+    def receive(
+        self, raw_body: bytes, signature_header: str | None, remote: str | None
+    ) -> WebhookResult:
+        """Check the signature over the raw bytes, then store what the delivery says."""
+        refusal = self._signature_problem(raw_body, signature_header)
+        if refusal is not None:
+            self._record_refusal(refusal, remote, len(raw_body))
+            return WebhookResult(403, refusal)
+        try:
+            payload = json.loads(raw_body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return WebhookResult(400, "the body is not JSON")
+        if not isinstance(payload, dict) or not isinstance(payload.get("entry", []), list):
+            return WebhookResult(400, "the body is not a webhook event")
+        if payload.get("object") != "page":
+            return WebhookResult(200, "not a Page event", ignored=1)
+        return self._apply(payload["entry"])
+
+    def _signature_problem(self, raw_body: bytes, header: str | None) -> str | None:
+        if not self._app_secret:
+            return "no app secret is configured, so no signature can be checked"
+        if not header:
+            return "missing X-Hub-Signature-256"
+        scheme, _, given = header.strip().partition("=")
+        if scheme != "sha256" or not given:
+            return "malformed X-Hub-Signature-256"
+        expected = hmac.new(self._app_secret, raw_body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), given.strip().lower().encode()):
+            return "bad X-Hub-Signature-256"
+        return None
+
+    def _record_refusal(self, reason: str, remote: str | None, body_bytes: int) -> None:
+        with self._store.transaction() as cur:
+            cur.execute(
+                "INSERT INTO webhook_refusals (received_at, route, reason, remote, body_bytes)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [self._clock(), WEBHOOK_ROUTE, reason, remote, body_bytes],
+            )
+            self._audit.record(
+                cur,
+                actor=None,
+                actor_name=WEBHOOK_ACTOR,
+                action="receive_webhook",
+                outcome="denied",
+                target_type="webhook",
+                target_id=WEBHOOK_ROUTE,
+                detail=f"{reason} (from {remote or 'unknown'}, {body_bytes} bytes)",
+            )
+        log.warning("webhook refused from %s: %s", remote, reason)
+
+    def _apply(self, entries: list[Any]) -> WebhookResult:
+        """Store, edit, delete, hide or show what the comment changes say, in bulk."""
+        upserts: list[Interaction] = []
+        removed: list[str] = []
+        visibility: dict[bool, list[str]] = {True: [], False: []}
+        ignored = 0
+        for value in _feed_changes(entries, self._page_id):
+            verb = value.get("verb")
+            if value.get("item") != "comment" or not value.get("comment_id"):
+                ignored += 1
+            elif verb == "remove":
+                removed.append(str(value["comment_id"]))
+            elif verb in ("hide", "unhide"):
+                hidden = verb == "hide"
+                # With its text the comment can be stored even if its `add` was missed;
+                # without, only its visibility is known.
+                interaction = comment_from_webhook(value) if "message" in value else None
+                if interaction is None:
+                    visibility[hidden].append(str(value["comment_id"]))
+                else:
+                    upserts.append(replace(interaction, is_hidden=hidden))
+            elif verb in ("add", "edit", "edited"):
+                # An edit without its new text says nothing to store.
+                interaction = comment_from_webhook(value)
+                if interaction is None or (verb != "add" and "message" not in value):
+                    ignored += 1
+                else:
+                    upserts.append(interaction)
+            else:
+                ignored += 1
+        stored = self._interactions.store_batch(upserts, "webhook")
+        deleted = self._interactions.mark_deleted(Platform.FACEBOOK, removed, "webhook")
+        shown = sum(
+            len(self._interactions.set_hidden(Platform.FACEBOOK, ids, hidden, "webhook"))
+            for hidden, ids in visibility.items()
+        )
+        return WebhookResult(
+            200,
+            new=len(stored.new),
+            edited=stored.edited,
+            deleted=len(deleted),
+            hidden_changes=stored.hidden_changes + shown,
+            ignored=ignored,
+        )
+
+
+def _feed_changes(entries: list[Any], page_id: str) -> Iterable[dict[str, Any]]:
+    """The `feed` change values of the entries about the city's Page."""
+    for entry in entries:
+        if not isinstance(entry, dict) or (page_id and str(entry.get("id")) != page_id):
+            continue
+        for change in entry.get("changes") or []:
+            if isinstance(change, dict) and change.get("field") == "feed":
+                value = change.get("value")
+                if isinstance(value, dict):
+                    yield value
+
+
+def comment_from_webhook(value: Mapping[str, Any]) -> Interaction | None:
+    """A Graph ``feed`` comment change as an `Interaction`, or None when it lacks the essentials.
+
+    ``created_time`` is epoch seconds; ``post_id`` is the thread. Graph sets ``parent_id`` to
+    the post itself for a top-level comment, so only a parent other than the post makes a reply.
+    """
+    comment_id, post_id = value.get("comment_id"), value.get("post_id")
+    created = value.get("created_time")
+    if not comment_id or not post_id or created is None:
+        return None
+    try:
+        created_at = datetime.fromtimestamp(int(created), UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    parent_id = str(value.get("parent_id") or post_id)
+    author = value.get("from") if isinstance(value.get("from"), dict) else {}
+    return Interaction(
+        platform=Platform.FACEBOOK,
+        platform_id=str(comment_id),
+        kind=InteractionKind.COMMENT if parent_id == str(post_id) else InteractionKind.REPLY,
+        thread_id=str(post_id),
+        parent_id=parent_id,
+        author_id=str(author.get("id", "")),
+        author_name=unicodedata.normalize("NFC", str(author.get("name", ""))),
+        text=unicodedata.normalize("NFC", str(value.get("message") or "")),
+        created_at=created_at,
+        raw=dict(value),
+    )
+
+
+__all__ = [
+    "IngestResult",
+    "InteractionStore",
+    "PlatformPull",
+    "PullReport",
+    "PullService",
+    "WebhookReceiver",
+    "WebhookResult",
+    "comment_from_webhook",
+]

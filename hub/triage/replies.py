@@ -1,0 +1,1306 @@
+"""Answering citizens: reply templates, replies posted in the citizen's thread exactly once,
+the first response time, and the automatic acknowledgement.
+
+**Templates** (`TemplateService`) belong to a department or to every department (NULL), in
+English or Bengali, for a purpose (acknowledgement, answer, resolution). Placeholders:
+``{reference}`` (KMC-2026-000123, always Latin digits: citizens quote it back),
+``{department}`` (the department's name in the template's language) and ``{ward}`` (Bengali
+digits in a Bengali template; "—" when the ticket has no ward). Any other ``{name}`` is refused
+when the template is saved and when it is rendered; ``{{`` and ``}}`` write literal braces.
+
+**Replies** (`ReplyService`) are queued by `answer` (or by `acknowledge_due`) and sent by
+`run_cycle`, with the publisher's exactly-once rules (see `hub.publishing.publisher`):
+
+1. *Recover*: a reply left ``sending`` belongs to a cycle that died mid-call: ``unconfirmed``.
+2. *Reconcile*: an ``unconfirmed`` reply is looked for on the platform before any retry.
+   Facebook: the comments of the thread's post, the Page's own included; a match is a Page
+   comment under the citizen's comment with the same text. X: the account's recent posts
+   (replies among them); the adapter's listing carries no ``in_reply_to``, so a match is a post
+   with the same text, which is specific enough because every reply carries the ticket's
+   reference number. A platform id already recorded for another reply never matches twice.
+   Found: ``sent``. Not found in a listing that reaches back past the attempt: ``retry_wait``.
+   A duplicate refusal not found, a listing too short, or too many unknown outcomes: a person.
+3. *Send*: each due reply is claimed and its attempt row written in a committed transaction
+   before the platform is called. Success writes, in one transaction, the reply's platform id,
+   link and time, the ticket's first response (only if it had none: the platform's creation
+   time of the reply) and the ticket's status moved forward (``new`` → ``acknowledged`` for an
+   acknowledgement, ``new``/``acknowledged`` → ``in_progress`` for an answer; never backwards,
+   never out of ``resolved``/``closed``). Failures follow `hub.triage.platform_delivery`.
+
+A reply that the platform has not confirmed never sets the first response time.
+
+**The reference number in every reply**: `answer` appends `` (Ref: KMC-2026-000123)`` when the
+text does not already contain the ticket's reference, so the citizen can always quote it.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+import threading
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import duckdb
+
+from hub.audit import AuditLog
+from hub.clock import utc_now
+from hub.config import Settings
+from hub.errors import HubError, InvalidInput, NotFound, PlatformError, TokenExpired
+from hub.permissions import Action, Actor, Role, is_allowed
+from hub.platforms.base import (
+    Interaction,
+    InteractionKind,
+    Platform,
+    PlatformAdapter,
+    PublishedPost,
+    RecentPost,
+)
+from hub.platforms.registry import PlatformAccounts
+from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
+from hub.publishing.publisher import default_worker_id
+from hub.store import Store
+from hub.triage.platform_delivery import (
+    DUPLICATE_PREFIX,
+    account_holds,
+    classify_failure,
+    mark_needs_reconnect,
+    set_rate_limited,
+)
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", "bn")
+PURPOSES = ("acknowledgement", "answer", "resolution")
+PLACEHOLDERS = ("reference", "department", "ward")
+REPLY_KINDS = ("answer", "acknowledgement")
+# A Facebook comment may be far longer; this keeps answers readable and under Graph's limit.
+FACEBOOK_REPLY_LIMIT = 8000
+TEMPLATE_BODY_LIMIT = 2000
+MAX_UNKNOWN_OUTCOMES = 3
+MAX_ACKNOWLEDGE_MINUTES = 24 * 60
+# How far back of an attempt a platform's reply may be dated and still be that attempt's.
+CLOCK_SLACK = timedelta(minutes=5)
+RECONCILE_LISTING_LIMITS = (100, 500, 2000)
+SENDER = "replies"  # the audit and ticket-event name of the background sender
+BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+NO_WARD = "—"
+# Tickets without a department are the IT team's queue: the reply speaks for the city.
+CITY_NAME = {"en": "Kolkata Municipal Corporation", "bn": "কলকাতা পৌরসংস্থা"}
+# Forward only: a reply never moves a ticket back, or out of resolved/closed.
+STATUS_AFTER_REPLY = {
+    "acknowledgement": {"new": "acknowledged"},
+    "answer": {"new": "in_progress", "acknowledged": "in_progress"},
+}
+
+
+class TicketFacts(Protocol):
+    """What rendering needs from a ticket (the tickets module's `Ticket` has these)."""
+
+    reference: str
+    department_code: str | None
+    ward: int | None
+
+
+@dataclass(frozen=True)
+class ReplyTemplate:
+    """A reply template; `department_code` None means every department."""
+
+    id: int
+    department_code: str | None
+    language: str
+    name: str
+    body: str
+    purpose: str
+    active: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    """A department's automatic acknowledgement."""
+
+    department_code: str
+    auto_acknowledge: bool
+    acknowledge_after_minutes: int
+    enabled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One reply of the city in a citizen's thread, as the answer panel lists it."""
+
+    id: int
+    ticket_id: int
+    platform: Platform
+    in_reply_to: str
+    kind: str
+    text: str
+    status: str
+    attempts: int
+    platform_reply_id: str | None
+    permalink: str | None
+    sent_at: datetime | None
+    last_error: str | None
+    attention_reason: str | None
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """A ticket as the reply service sees it: where to answer and what to say."""
+
+    id: int
+    reference: str
+    department_code: str | None
+    language: str | None
+    ward: int | None
+    platform: Platform
+    status: str
+    in_reply_to: str
+    thread_id: str
+
+    @property
+    def reply_language(self) -> str:
+        """Bengali for a Bengali message; English otherwise (mixed and Banglish writers read
+        Latin script, and the reference number is Latin anyway)."""
+        return "bn" if self.language == "bn" else "en"
+
+
+@dataclass
+class ReplyReport:
+    """What one sender cycle did."""
+
+    recovered: int = 0
+    reconciled_found: int = 0
+    reconciled_missing: int = 0
+    sent: int = 0
+    unconfirmed: int = 0
+    retry_wait: int = 0
+    held: int = 0
+    needs_attention: int = 0
+    skipped_platforms: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        """One line for the job log."""
+        parts = [f"{name}={value}" for name, value in vars(self).items() if value]
+        return ", ".join(parts) or "nothing due"
+
+
+# -- templates --------------------------------------------------------------------------------
+
+
+def template_placeholders(body: str) -> list[str]:
+    """The placeholder names in `body`; raises `InvalidInput` for anything but the known ones."""
+    try:
+        parsed = list(string.Formatter().parse(body))
+    except ValueError as exc:
+        raise InvalidInput(
+            f"The template has a stray brace ({exc}): placeholders are written "
+            "{reference}, {department}, {ward}; write {{ or }} for a literal brace."
+        ) from None
+    names: list[str] = []
+    for _literal, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or spec or conversion:
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise InvalidInput(
+                f"Unknown placeholder {shown} in the template: use only "
+                + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                + "."
+            )
+        names.append(name)
+    return names
+
+
+class TemplateService:
+    """Reply templates per department and language: listing, managing, rendering."""
+
+    def __init__(self, store: Store, audit: AuditLog) -> None:
+        self._store = store
+        self._audit = audit
+
+    def list(
+        self,
+        actor: Actor,
+        department_code: str | None = None,
+        language: str | None = None,
+        *,
+        purpose: str | None = None,
+        include_inactive: bool = False,
+    ) -> list[ReplyTemplate]:
+        """Templates an actor may use: officers see their department's and the global ones;
+        IT and admins see all (or one department's and the global ones when asked).
+        Inactive ones are listed only to those who manage templates (IT, admins)."""
+        if include_inactive:
+            self._audit.authorize(actor, Action.MANAGE_TEMPLATES)
+        if is_allowed(actor, Action.MANAGE_TEMPLATES):
+            wanted = department_code
+        else:
+            wanted = department_code or actor.department_code
+            self._audit.authorize(actor, Action.ANSWER_TICKET, wanted)
+        where, params = ["TRUE"], []
+        if wanted is not None:
+            where.append("(department_code = ? OR department_code IS NULL)")
+            params.append(wanted)
+        if language is not None:
+            where.append("language = ?")
+            params.append(language)
+        if purpose is not None:
+            where.append("purpose = ?")
+            params.append(purpose)
+        if not include_inactive:
+            where.append("active")
+        with self._store.cursor() as cur:
+            rows = cur.execute(
+                f"SELECT {_TEMPLATE_COLUMNS} FROM reply_templates WHERE {' AND '.join(where)}"
+                " ORDER BY department_code NULLS LAST, purpose, language, name, id",
+                params,
+            ).fetchall()
+        return [_template(row) for row in rows]
+
+    def get(self, template_id: int) -> ReplyTemplate:
+        """One template by id (no permission: templates are not secret)."""
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                f"SELECT {_TEMPLATE_COLUMNS} FROM reply_templates WHERE id = ?", [template_id]
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"No reply template #{template_id}.")
+        return _template(row)
+
+    def create(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        language: str,
+        body: str,
+        department_code: str | None = None,
+        purpose: str = "answer",
+    ) -> ReplyTemplate:
+        """A new template (IT, admins); the body's placeholders are checked first."""
+        self._audit.authorize(actor, Action.MANAGE_TEMPLATES)
+        fields = self._checked(name, language, body, department_code, purpose)
+        now = utc_now()
+        with self._store.transaction() as cur:
+            (template_id,) = cur.execute(
+                "INSERT INTO reply_templates (department_code, language, name, body, purpose,"
+                " active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, TRUE, ?, ?)"
+                " RETURNING id",
+                [
+                    fields["department_code"],
+                    fields["language"],
+                    fields["name"],
+                    fields["body"],
+                    fields["purpose"],
+                    now,
+                    now,
+                ],
+            ).fetchone()
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="create_reply_template",
+                target_type="reply_template",
+                target_id=str(template_id),
+                department_code=fields["department_code"],
+                after=fields,
+            )
+        return self.get(template_id)
+
+    def update(self, actor: Actor, template_id: int, **changes: Any) -> ReplyTemplate:
+        """Change name, language, body, department_code, purpose or active (IT, admins)."""
+        self._audit.authorize(actor, Action.MANAGE_TEMPLATES)
+        allowed = {"name", "language", "body", "department_code", "purpose", "active"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} of a template.")
+        before = self.get(template_id)
+        merged = {
+            "name": changes.get("name", before.name),
+            "language": changes.get("language", before.language),
+            "body": changes.get("body", before.body),
+            "department_code": changes.get("department_code", before.department_code),
+            "purpose": changes.get("purpose", before.purpose),
+        }
+        fields = self._checked(**merged)
+        fields["active"] = bool(changes.get("active", before.active))
+        with self._store.transaction() as cur:
+            cur.execute(
+                "UPDATE reply_templates SET name = ?, language = ?, body = ?,"
+                " department_code = ?, purpose = ?, active = ?, updated_at = ? WHERE id = ?",
+                [
+                    fields["name"],
+                    fields["language"],
+                    fields["body"],
+                    fields["department_code"],
+                    fields["purpose"],
+                    fields["active"],
+                    utc_now(),
+                    template_id,
+                ],
+            )
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="update_reply_template",
+                target_type="reply_template",
+                target_id=str(template_id),
+                department_code=fields["department_code"],
+                before=_template_fields(before),
+                after=fields,
+            )
+        return self.get(template_id)
+
+    def deactivate(self, actor: Actor, template_id: int) -> ReplyTemplate:
+        """Hide a template from the answer panel and the acknowledgement (kept for history)."""
+        return self.update(actor, template_id, active=False)
+
+    def render(self, template_body: str, ticket: TicketFacts, *, language: str = "en") -> str:
+        """The template filled in for `ticket`, in `language` (the template's language).
+
+        ``{department}`` is the department's name in that language, ``{ward}`` the ward
+        number (Bengali digits for ``bn``, "—" when unknown), ``{reference}`` the reference
+        number as issued. Unknown placeholders raise `InvalidInput`.
+        """
+        template_placeholders(template_body)
+        if language not in LANGUAGES:
+            raise InvalidInput(f"Unknown template language {language!r}: use 'en' or 'bn'.")
+        ward = NO_WARD if ticket.ward is None else str(ticket.ward)
+        if language == "bn":
+            ward = ward.translate(BENGALI_DIGITS)
+        values = {
+            "reference": ticket.reference,
+            "department": self.department_name(ticket.department_code, language),
+            "ward": ward,
+        }
+        return unicodedata.normalize("NFC", template_body.format(**values))
+
+    def department_name(self, department_code: str | None, language: str) -> str:
+        """A department's name in English or Bengali; the city's name for no department."""
+        if department_code is None:
+            return CITY_NAME[language]
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                "SELECT name_en, name_bn FROM departments WHERE code = ?", [department_code]
+            ).fetchone()
+        if row is None:
+            return department_code
+        return row[1] if language == "bn" else row[0]
+
+    def pick(self, department_code: str | None, language: str, purpose: str) -> ReplyTemplate:
+        """The template used automatically: the department's own first, else the global one."""
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                f"SELECT {_TEMPLATE_COLUMNS} FROM reply_templates WHERE active AND language = ?"
+                " AND purpose = ? AND (department_code = ? OR department_code IS NULL)"
+                " ORDER BY department_code NULLS LAST, id LIMIT 1",
+                [language, purpose, department_code],
+            ).fetchone()
+        if row is None:
+            raise NotFound(
+                f"No active {purpose} template in {language!r}: add one on the Reply "
+                "templates page."
+            )
+        return _template(row)
+
+    def _checked(
+        self,
+        name: str,
+        language: str,
+        body: str,
+        department_code: str | None,
+        purpose: str,
+    ) -> dict[str, Any]:
+        name = unicodedata.normalize("NFC", (name or "").strip())
+        body = unicodedata.normalize("NFC", (body or "").strip())
+        if not name:
+            raise InvalidInput("Give the template a name.")
+        if not body:
+            raise InvalidInput("The template text is empty: write the reply.")
+        if len(body) > TEMPLATE_BODY_LIMIT:
+            raise InvalidInput(
+                f"The template is {len(body)} characters; keep it under {TEMPLATE_BODY_LIMIT}."
+            )
+        if language not in LANGUAGES:
+            raise InvalidInput(f"Unknown language {language!r}: choose English or Bengali.")
+        if purpose not in PURPOSES:
+            raise InvalidInput(f"Unknown purpose {purpose!r}: use {', '.join(PURPOSES)}.")
+        template_placeholders(body)
+        department_code = department_code or None
+        if department_code is not None:
+            with self._store.cursor() as cur:
+                known = cur.execute(
+                    "SELECT 1 FROM departments WHERE code = ?", [department_code]
+                ).fetchone()
+            if known is None:
+                raise InvalidInput(f"No department {department_code!r}.")
+        return {
+            "name": name,
+            "language": language,
+            "body": body,
+            "department_code": department_code,
+            "purpose": purpose,
+        }
+
+
+_TEMPLATE_COLUMNS = "id, department_code, language, name, body, purpose, active, updated_at"
+
+
+def _template(row: tuple) -> ReplyTemplate:
+    return ReplyTemplate(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7])
+
+
+def _template_fields(template: ReplyTemplate) -> dict[str, Any]:
+    return {
+        "name": template.name,
+        "language": template.language,
+        "body": template.body,
+        "department_code": template.department_code,
+        "purpose": template.purpose,
+        "active": template.active,
+    }
+
+
+# -- replies ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _DueReply:
+    id: int
+    ticket_id: int
+    platform: Platform
+    in_reply_to: str
+    kind: str
+    text: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class _Unconfirmed:
+    id: int
+    platform: Platform
+    in_reply_to: str
+    thread_id: str
+    parent_of_target: str | None
+    text: str
+    unknown_outcomes: int
+    last_error: str | None
+    first_started: datetime | None
+
+
+_REPLY_COLUMNS = (
+    "id, ticket_id, platform, in_reply_to, kind, text, status, attempts, platform_reply_id,"
+    " permalink, sent_at, last_error, attention_reason, created_by, created_at"
+)
+
+
+class ReplyService:
+    """Queues the city's replies and sends them exactly once; see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        audit: AuditLog,
+        platforms: PlatformAccounts,
+        settings: Settings,
+        *,
+        templates: TemplateService | None = None,
+        interactions: Any = None,
+        clock: Callable[[], datetime] = utc_now,
+        worker_id: str | None = None,
+    ) -> None:
+        """`interactions` (an `InteractionStore`) receives the city's X replies once sent:
+        the X mentions listing leaves the account's own posts out, so nothing else stores them.
+        """
+        self._store = store
+        self._audit = audit
+        self._platforms = platforms
+        self._settings = settings
+        self._templates = templates or TemplateService(store, audit)
+        self._interactions = interactions
+        self._clock = clock
+        self.worker_id = worker_id or default_worker_id()
+        self._cycle_lock = threading.Lock()
+
+    # -- people's side ------------------------------------------------------------------------
+
+    def answer(self, actor: Actor, ticket_id: int, text: str, *, kind: str = "answer") -> int:
+        """Queue a reply in the ticket's thread; returns the reply's id.
+
+        The text is NFC-normalised and must not be empty; the ticket's reference number is
+        appended as `` (Ref: …)`` when missing; it must fit the platform (X: 280 as X counts).
+        """
+        target = self.target(ticket_id)
+        self._audit.authorize(actor, Action.ANSWER_TICKET, target.department_code)
+        if kind not in REPLY_KINDS:
+            raise InvalidInput(f"Unknown reply kind {kind!r}.")
+        if target.status == "closed":
+            raise InvalidInput(
+                f"Ticket {target.reference} is closed: reopen it before answering again."
+            )
+        text = self.final_text(target, text)
+        now = self._clock()
+        with self._store.transaction() as cur:
+            reply_id = self._queue(cur, target, kind, text, actor.username, now)
+            self._audit.record(
+                cur,
+                actor=actor,
+                action=str(Action.ANSWER_TICKET),
+                target_type="ticket",
+                target_id=str(target.id),
+                department_code=target.department_code,
+                after={"reply_id": reply_id, "kind": kind, "text": text},
+            )
+        return reply_id
+
+    def final_text(self, target: ReplyTarget, text: str) -> str:
+        """The text as it will be posted: normalised, with the reference, checked for length."""
+        text = unicodedata.normalize("NFC", (text or "").strip())
+        if not text:
+            raise InvalidInput("The reply is empty: write an answer or pick a template.")
+        if target.reference not in text:
+            text = f"{text} (Ref: {target.reference})"
+        if target.platform is Platform.X:
+            length = weighted_length(text)
+            if length > MAX_WEIGHTED_LENGTH:
+                raise InvalidInput(
+                    f"The reply is {length} characters as X counts them, with the reference "
+                    f"number; X takes {MAX_WEIGHTED_LENGTH}: shorten it by "
+                    f"{length - MAX_WEIGHTED_LENGTH}."
+                )
+        elif len(text) > FACEBOOK_REPLY_LIMIT:
+            raise InvalidInput(
+                f"The reply is {len(text)} characters; keep it under {FACEBOOK_REPLY_LIMIT}."
+            )
+        return text
+
+    def target(self, ticket_id: int) -> ReplyTarget:
+        """The ticket with the platform id of the interaction to answer."""
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                "SELECT t.id, t.reference, t.department_code, t.language, t.ward, t.platform,"
+                " t.status, i.platform_id, i.thread_id FROM tickets t"
+                " JOIN interactions i ON i.id = t.interaction_id WHERE t.id = ?",
+                [ticket_id],
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"No ticket #{ticket_id}.")
+        if row[5] not in Platform._value2member_map_:
+            raise InvalidInput(f"Replies on {row[5]} are not supported yet.")
+        return ReplyTarget(
+            row[0], row[1], row[2], row[3], row[4], Platform(row[5]), row[6], row[7], row[8]
+        )
+
+    def replies_for(self, actor: Actor, ticket_id: int) -> list[Reply]:
+        """A ticket's replies, oldest first (whoever may see the ticket)."""
+        target = self.target(ticket_id)
+        self._audit.authorize(actor, Action.VIEW_TICKETS, target.department_code)
+        with self._store.cursor() as cur:
+            rows = cur.execute(
+                f"SELECT {_REPLY_COLUMNS} FROM replies WHERE ticket_id = ? ORDER BY id",
+                [ticket_id],
+            ).fetchall()
+        return [_reply(row) for row in rows]
+
+    def cancel(self, actor: Actor, reply_id: int) -> None:
+        """Withdraw a reply that has not gone out (queued, waiting or needing attention)."""
+        self._change_by_person(actor, reply_id, "cancelled", "cancel_reply")
+
+    def retry(self, actor: Actor, reply_id: int) -> None:
+        """Send a reply that needed attention again, after a person checked the thread."""
+        self._change_by_person(actor, reply_id, "queued", "retry_reply")
+
+    def _change_by_person(self, actor: Actor, reply_id: int, status: str, action: str) -> None:
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                "SELECT ticket_id, status FROM replies WHERE id = ?", [reply_id]
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"No reply #{reply_id}.")
+        target = self.target(row[0])
+        self._audit.authorize(actor, Action.ANSWER_TICKET, target.department_code)
+        allowed_from = (
+            ("queued", "retry_wait", "needs_attention")
+            if status == "cancelled"
+            else ("needs_attention",)
+        )
+        now = self._clock()
+        with self._store.transaction() as cur:
+            changed = cur.execute(
+                "UPDATE replies SET status = ?, next_attempt_at = NULL, attention_reason = NULL,"
+                " unknown_outcomes = 0, updated_at = ? WHERE id = ? AND status IN"
+                f" ({', '.join('?' for _ in allowed_from)}) RETURNING id",
+                [status, now, reply_id, *allowed_from],
+            ).fetchone()
+            if changed is None:
+                raise InvalidInput(
+                    f"Reply #{reply_id} is {row[1]}: only a reply in "
+                    f"{' or '.join(allowed_from)} can be changed so."
+                )
+            self._audit.record(
+                cur,
+                actor=actor,
+                action=action,
+                target_type="reply",
+                target_id=str(reply_id),
+                department_code=target.department_code,
+                before={"status": row[1]},
+                after={"status": status},
+            )
+
+    # -- department settings ------------------------------------------------------------------
+
+    def settings_for(self, actor: Actor, department_code: str) -> ReplySettings:
+        """A department's acknowledgement settings (its officers, IT)."""
+        self._authorize_settings(actor, department_code)
+        return self._settings_row(department_code)
+
+    def set_auto_acknowledge(
+        self, actor: Actor, department_code: str, enabled: bool, minutes: int
+    ) -> ReplySettings:
+        """Switch the automatic acknowledgement on or off, after `minutes` (0 to 1440).
+
+        Allowed to the department's own officers (`ANSWER_TICKET` on it) and to IT and
+        admins (`MANAGE_TEMPLATES`). Switching on only covers tickets opened from then on.
+        """
+        self._authorize_settings(actor, department_code)
+        if not 0 <= int(minutes) <= MAX_ACKNOWLEDGE_MINUTES:
+            raise InvalidInput(
+                f"Acknowledge within 0 to {MAX_ACKNOWLEDGE_MINUTES} minutes, not {minutes}."
+            )
+        with self._store.cursor() as cur:
+            if (
+                cur.execute(
+                    "SELECT 1 FROM departments WHERE code = ?", [department_code]
+                ).fetchone()
+                is None
+            ):
+                raise NotFound(f"No department {department_code!r}.")
+        before = self._settings_row(department_code)
+        now = self._clock()
+        enabled_at = (
+            before.enabled_at if before.auto_acknowledge and enabled else now if enabled else None
+        )
+        with self._store.transaction() as cur:
+            cur.execute(
+                "INSERT INTO department_reply_settings (department_code, auto_acknowledge,"
+                " acknowledge_after_minutes, updated_at, enabled_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (department_code) DO UPDATE SET"
+                " auto_acknowledge = excluded.auto_acknowledge,"
+                " acknowledge_after_minutes = excluded.acknowledge_after_minutes,"
+                " updated_at = excluded.updated_at, enabled_at = excluded.enabled_at",
+                [department_code, bool(enabled), int(minutes), now, enabled_at],
+            )
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="set_auto_acknowledge",
+                target_type="department",
+                target_id=department_code,
+                department_code=department_code,
+                before={
+                    "auto_acknowledge": before.auto_acknowledge,
+                    "minutes": before.acknowledge_after_minutes,
+                },
+                after={"auto_acknowledge": bool(enabled), "minutes": int(minutes)},
+            )
+        return self._settings_row(department_code)
+
+    def _authorize_settings(self, actor: Actor, department_code: str) -> None:
+        if actor.role is not Role.OFFICER and is_allowed(actor, Action.MANAGE_TEMPLATES):
+            return
+        self._audit.authorize(actor, Action.ANSWER_TICKET, department_code)
+
+    def _settings_row(self, department_code: str) -> ReplySettings:
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                "SELECT auto_acknowledge, acknowledge_after_minutes, enabled_at"
+                " FROM department_reply_settings WHERE department_code = ?",
+                [department_code],
+            ).fetchone()
+        if row is None:
+            return ReplySettings(department_code, False, 5)
+        return ReplySettings(department_code, bool(row[0]), int(row[1]), row[2])
+
+    # -- the automatic acknowledgement --------------------------------------------------------
+
+    def acknowledge_due(self, now: datetime | None = None) -> int:
+        """Queue the acknowledgement for every ticket that waited long enough; returns how many.
+
+        A ticket qualifies once: its department has the acknowledgement on, it is still
+        ``new`` with no reply at all (queued or otherwise), it was opened at least the
+        department's minutes ago and not before the acknowledgement was switched on.
+        """
+        now = now or self._clock()
+        with self._store.cursor() as cur:
+            rows = cur.execute(
+                "SELECT t.id, t.reference, t.department_code, t.language, t.ward, t.platform,"
+                " t.status, i.platform_id, i.thread_id FROM tickets t"
+                " JOIN department_reply_settings s ON s.department_code = t.department_code"
+                " JOIN interactions i ON i.id = t.interaction_id"
+                " WHERE s.auto_acknowledge AND t.status = 'new' AND NOT t.hidden"
+                " AND t.merged_into IS NULL AND t.platform IN ('facebook', 'x')"
+                " AND t.opened_at <= ? - to_minutes(s.acknowledge_after_minutes)"
+                " AND t.opened_at >= s.enabled_at"
+                " AND NOT EXISTS (SELECT 1 FROM replies r WHERE r.ticket_id = t.id)"
+                " ORDER BY t.opened_at, t.id",
+                [now],
+            ).fetchall()
+        queued: list[tuple[ReplyTarget, str]] = []
+        for row in rows:
+            target = ReplyTarget(
+                row[0], row[1], row[2], row[3], row[4], Platform(row[5]), row[6], row[7], row[8]
+            )
+            try:
+                template = self._templates.pick(
+                    target.department_code, target.reply_language, "acknowledgement"
+                )
+                body = self._templates.render(template.body, target, language=template.language)
+                queued.append((target, self.final_text(target, body)))
+            except HubError as exc:
+                log.warning("no acknowledgement for ticket %s: %s", target.reference, exc)
+        if not queued:
+            return 0
+        count = 0
+        with self._store.transaction() as cur:
+            for target, text in queued:
+                # Checked again inside the write: a person may have answered meanwhile.
+                if cur.execute("SELECT 1 FROM replies WHERE ticket_id = ?", [target.id]).fetchone():
+                    continue
+                reply_id = self._queue(cur, target, "acknowledgement", text, SENDER, now)
+                self._audit.record(
+                    cur,
+                    actor=None,
+                    actor_name=SENDER,
+                    action="queue_acknowledgement",
+                    target_type="ticket",
+                    target_id=str(target.id),
+                    department_code=target.department_code,
+                    after={"reply_id": reply_id, "text": text},
+                )
+                count += 1
+        return count
+
+    def _queue(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        target: ReplyTarget,
+        kind: str,
+        text: str,
+        created_by: str,
+        now: datetime,
+    ) -> int:
+        (reply_id,) = cur.execute(
+            "INSERT INTO replies (ticket_id, platform, in_reply_to, kind, text, status,"
+            " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)"
+            " RETURNING id",
+            [
+                target.id,
+                target.platform.value,
+                target.in_reply_to,
+                kind,
+                text,
+                created_by,
+                now,
+                now,
+            ],
+        ).fetchone()
+        return int(reply_id)
+
+    # -- the sender cycle ---------------------------------------------------------------------
+
+    def run_cycle(self) -> ReplyReport:
+        """Recover, reconcile, send. One cycle at a time per process."""
+        report = ReplyReport()
+        if not self._cycle_lock.acquire(blocking=False):
+            return report
+        try:
+            self._recover_abandoned(report)
+            self._reconcile(report)
+            self._send_due(report)
+        finally:
+            self._cycle_lock.release()
+        return report
+
+    def _recover_abandoned(self, report: ReplyReport) -> None:
+        # One process holds the database and cycles never overlap in it, so a reply still
+        # 'sending' when a cycle starts belongs to a cycle that died mid-call.
+        reason = "the sender stopped during the attempt"
+        now = self._clock()
+        with self._store.transaction() as cur:
+            rows = cur.execute(
+                "UPDATE replies SET status = 'unconfirmed', unknown_outcomes ="
+                " unknown_outcomes + 1, last_error = ?, updated_at = ?"
+                " WHERE status = 'sending' RETURNING id",
+                [reason, now],
+            ).fetchall()
+            for (reply_id,) in rows:
+                self._finish_attempt(cur, reply_id, "unknown", reason, None)
+        report.recovered += len(rows)
+
+    # reconciliation
+
+    def _reconcile(self, report: ReplyReport) -> None:
+        with self._store.cursor() as cur:
+            rows = cur.execute(
+                "SELECT r.id, r.platform, r.in_reply_to, i.thread_id, i.parent_id, r.text,"
+                " r.unknown_outcomes, r.last_error,"
+                " (SELECT min(started_at) FROM reply_attempts a WHERE a.reply_id = r.id)"
+                " FROM replies r JOIN tickets t ON t.id = r.ticket_id"
+                " JOIN interactions i ON i.id = t.interaction_id"
+                " WHERE r.status = 'unconfirmed' ORDER BY r.id"
+            ).fetchall()
+        by_platform: dict[Platform, list[_Unconfirmed]] = {}
+        for row in rows:
+            item = _Unconfirmed(
+                row[0], Platform(row[1]), row[2], row[3], row[4], row[5], row[6], row[7], row[8]
+            )
+            by_platform.setdefault(item.platform, []).append(item)
+        for platform, replies in by_platform.items():
+            adapter = self._platforms.adapter(platform)
+            if adapter is None:
+                report.skipped_platforms[platform.value] = "no account configured"
+                continue
+            taken = self._known_reply_ids(platform)
+            try:
+                if platform is Platform.FACEBOOK:
+                    self._reconcile_facebook(adapter, replies, taken, report)
+                else:
+                    self._reconcile_by_recent_posts(adapter, replies, taken, report)
+            except PlatformError as exc:
+                report.skipped_platforms[platform.value] = f"reconcile: {exc}"
+                if isinstance(exc, TokenExpired):
+                    mark_needs_reconnect(
+                        self._store, self._audit, platform, str(exc), now=self._clock(), by=SENDER
+                    )
+
+    def _reconcile_facebook(
+        self,
+        adapter: PlatformAdapter,
+        replies: list[_Unconfirmed],
+        taken: set[str],
+        report: ReplyReport,
+    ) -> None:
+        page_id = str(getattr(adapter, "page_id", ""))
+        threads: dict[str, list[Interaction]] = {}
+        for reply in replies:
+            if reply.thread_id not in threads:
+                page = adapter.list_interactions(None, post_ids=[reply.thread_id], include_own=True)
+                threads[reply.thread_id] = [i for i in page.interactions if i.author_id == page_id]
+            # Graph files a reply to a reply under the same top-level comment, so either
+            # parent counts as "under the citizen's comment".
+            parents = {reply.in_reply_to}
+            if reply.parent_of_target and reply.parent_of_target != reply.thread_id:
+                parents.add(reply.parent_of_target)
+            candidates = [
+                PublishedPost(
+                    Platform.FACEBOOK, i.platform_id, i.permalink, i.created_at, text=i.text
+                )
+                for i in threads[reply.thread_id]
+                if i.parent_id in parents
+            ]
+            self._settle(reply, candidates, complete=True, taken=taken, report=report)
+
+    def _reconcile_by_recent_posts(
+        self,
+        adapter: PlatformAdapter,
+        replies: list[_Unconfirmed],
+        taken: set[str],
+        report: ReplyReport,
+    ) -> None:
+        starts = [r.first_started for r in replies if r.first_started is not None]
+        horizon = min(starts) - CLOCK_SLACK if starts else None
+        recent: list[RecentPost] = []
+        complete = False
+        for limit in RECONCILE_LISTING_LIMITS:
+            recent = list(adapter.recent_posts(limit=limit))
+            oldest = min((r.created_at for r in recent), default=None)
+            complete = len(recent) < limit or (
+                horizon is not None and oldest is not None and oldest <= horizon
+            )
+            if complete:
+                break
+        candidates = [
+            PublishedPost(adapter.platform, r.platform_post_id, r.permalink, r.created_at, r.text)
+            for r in recent
+        ]
+        for reply in replies:
+            self._settle(reply, candidates, complete=complete, taken=taken, report=report)
+
+    def _settle(
+        self,
+        reply: _Unconfirmed,
+        candidates: list[PublishedPost],
+        *,
+        complete: bool,
+        taken: set[str],
+        report: ReplyReport,
+    ) -> None:
+        match = _find_match(reply.text, reply.first_started, candidates, taken)
+        if match is not None:
+            taken.add(match.platform_post_id)
+            if self._finish_sent(reply.id, match, outcome="found"):
+                report.reconciled_found += 1
+            return
+        duplicate = bool(reply.last_error and reply.last_error.startswith(DUPLICATE_PREFIX))
+        if duplicate or not complete or reply.unknown_outcomes >= MAX_UNKNOWN_OUTCOMES:
+            reason = (
+                "the platform called it a duplicate, but no matching reply was found"
+                if duplicate
+                else "the thread listing does not reach back to the attempt"
+                if not complete
+                else f"{reply.unknown_outcomes} attempt(s) ended without an answer and the "
+                "reply is not in the thread"
+            )
+            self._flag_unconfirmed(reply.id, f"{reason}: check the thread, then retry or cancel")
+            report.needs_attention += 1
+            return
+        now = self._clock()
+        with self._store.transaction() as cur:
+            cur.execute(
+                "UPDATE replies SET status = 'retry_wait', next_attempt_at = ?, updated_at = ?"
+                " WHERE id = ? AND status = 'unconfirmed'",
+                [now, now, reply.id],
+            )
+            cur.execute(
+                "INSERT INTO reply_attempts (reply_id, worker, started_at, finished_at, outcome)"
+                " VALUES (?, ?, ?, ?, 'not_found')",
+                [reply.id, self.worker_id, now, now],
+            )
+        report.reconciled_missing += 1
+
+    def _known_reply_ids(self, platform: Platform) -> set[str]:
+        with self._store.cursor() as cur:
+            rows = cur.execute(
+                "SELECT platform_reply_id FROM replies WHERE platform = ?"
+                " AND platform_reply_id IS NOT NULL",
+                [platform.value],
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def _flag_unconfirmed(self, reply_id: int, reason: str) -> None:
+        with self._store.transaction() as cur:
+            row = cur.execute(
+                "UPDATE replies SET status = 'needs_attention', attention_reason = ?,"
+                " updated_at = ? WHERE id = ? AND status = 'unconfirmed' RETURNING ticket_id",
+                [reason, self._clock(), reply_id],
+            ).fetchone()
+            if row is not None:
+                self._audit_reply(cur, "reply_needs_attention", reply_id, detail=reason)
+
+    # sending
+
+    def _send_due(self, report: ReplyReport) -> None:
+        now = self._clock()
+        holds = account_holds(self._store, now)
+        for reply in self._due_replies(now):
+            if reply.platform in holds:
+                report.held += 1
+                continue
+            adapter = self._platforms.adapter(reply.platform)
+            if adapter is None:
+                report.skipped_platforms[reply.platform.value] = "no account configured"
+                report.held += 1
+                continue
+            if not self._claim(reply):
+                continue
+            outcome = self._send(reply, adapter)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            if outcome in ("held", "retry_wait"):
+                holds = account_holds(self._store, self._clock())
+
+    def _due_replies(self, now: datetime) -> list[_DueReply]:
+        with self._store.cursor() as cur:
+            rows = cur.execute(
+                "SELECT id, ticket_id, platform, in_reply_to, kind, text, attempts FROM replies"
+                " WHERE status = 'queued' OR (status = 'retry_wait' AND next_attempt_at <= ?)"
+                " ORDER BY created_at, id",
+                [now],
+            ).fetchall()
+        return [
+            _DueReply(r[0], r[1], Platform(r[2]), r[3], r[4], r[5], r[6])
+            for r in rows
+            if r[2] in Platform._value2member_map_
+        ]
+
+    def _claim(self, reply: _DueReply) -> bool:
+        now = self._clock()
+        with self._store.transaction() as cur:
+            claimed = cur.execute(
+                "UPDATE replies SET status = 'sending', claimed_at = ?, attempts = attempts + 1,"
+                " updated_at = ? WHERE id = ? AND status IN ('queued', 'retry_wait') RETURNING id",
+                [now, now, reply.id],
+            ).fetchone()
+            if claimed is None:
+                return False
+            cur.execute(
+                "INSERT INTO reply_attempts (reply_id, worker, started_at, outcome)"
+                " VALUES (?, ?, ?, 'started')",
+                [reply.id, self.worker_id, now],
+            )
+        return True
+
+    def _send(self, reply: _DueReply, adapter: PlatformAdapter) -> str:
+        try:
+            posted = adapter.reply(reply.in_reply_to, reply.text)
+        except HubError as exc:
+            return self._finish_failed(reply, exc)
+        except Exception as exc:  # a bug must not lose the reply or send it twice
+            log.exception("sending reply %s failed unexpectedly", reply.id)
+            return self._finish_unknown(reply.id, f"unexpected error: {type(exc).__name__}")
+        self._finish_sent(reply.id, posted, outcome="sent")
+        return "sent"
+
+    def _finish_failed(self, reply: _DueReply, exc: HubError) -> str:
+        now = self._clock()
+        disposition = classify_failure(
+            exc,
+            attempts_made=reply.attempts + 1,
+            max_attempts=self._settings.max_publish_attempts,
+            now=now,
+        )
+        if disposition.status == "unconfirmed":
+            return self._finish_unknown(reply.id, disposition.error)
+        if disposition.needs_reconnect:
+            mark_needs_reconnect(
+                self._store, self._audit, reply.platform, disposition.error, now=now, by=SENDER
+            )
+        if disposition.rate_limited_until is not None:
+            set_rate_limited(self._store, reply.platform, disposition.rate_limited_until, now=now)
+        # Held: back in the queue, sent once IT resumes the account.
+        status = "queued" if disposition.status == "held" else disposition.status
+        with self._store.transaction() as cur:
+            cur.execute(
+                "UPDATE replies SET status = ?, last_error = ?, next_attempt_at = ?,"
+                " attention_reason = ?, updated_at = ? WHERE id = ?",
+                [
+                    status,
+                    disposition.error[:1000],
+                    disposition.next_attempt_at,
+                    disposition.attention,
+                    now,
+                    reply.id,
+                ],
+            )
+            self._finish_attempt(cur, reply.id, "refused", disposition.error, None)
+            if status == "needs_attention":
+                self._audit_reply(
+                    cur, "reply_needs_attention", reply.id, detail=disposition.attention
+                )
+        return disposition.status
+
+    def _finish_unknown(self, reply_id: int, error: str) -> str:
+        with self._store.transaction() as cur:
+            cur.execute(
+                "UPDATE replies SET status = 'unconfirmed', unknown_outcomes = unknown_outcomes"
+                " + 1, last_error = ?, updated_at = ? WHERE id = ?",
+                [error[:1000], self._clock(), reply_id],
+            )
+            self._finish_attempt(cur, reply_id, "unknown", error, None)
+        return "unconfirmed"
+
+    def _finish_sent(self, reply_id: int, posted: PublishedPost, *, outcome: str) -> bool:
+        """Record a reply the platform confirmed (sent, or found by reconciliation), and the
+        ticket's first response and status, in one transaction."""
+        now = self._clock()
+        confirmed_at = posted.created_at or now
+        from_status = "unconfirmed" if outcome == "found" else "sending"
+        with self._store.transaction() as cur:
+            row = cur.execute(
+                "UPDATE replies SET status = 'sent', platform_reply_id = ?, permalink = ?,"
+                " sent_at = ?, last_error = NULL, attention_reason = NULL,"
+                " next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = ?"
+                " RETURNING ticket_id, kind, platform, text, in_reply_to",
+                [
+                    posted.platform_post_id,
+                    posted.permalink,
+                    confirmed_at,
+                    now,
+                    reply_id,
+                    from_status,
+                ],
+            ).fetchone()
+            if row is None:
+                return False
+            ticket_id, kind, platform, text, in_reply_to = row
+            if outcome == "found":
+                cur.execute(
+                    "INSERT INTO reply_attempts (reply_id, worker, started_at, finished_at,"
+                    " outcome, platform_reply_id) VALUES (?, ?, ?, ?, 'found', ?)",
+                    [reply_id, self.worker_id, now, now, posted.platform_post_id],
+                )
+            else:
+                self._finish_attempt(cur, reply_id, "sent", None, posted.platform_post_id)
+            self._record_response(cur, ticket_id, reply_id, kind, confirmed_at, posted, now)
+            self._audit_reply(
+                cur,
+                "reconcile_reply" if outcome == "found" else "send_reply",
+                reply_id,
+                after={
+                    "status": "sent",
+                    "platform_reply_id": posted.platform_post_id,
+                    "permalink": posted.permalink,
+                },
+            )
+        self._store_city_reply(platform, posted, text, in_reply_to)
+        return True
+
+    def _record_response(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        ticket_id: int,
+        reply_id: int,
+        kind: str,
+        confirmed_at: datetime,
+        posted: PublishedPost,
+        now: datetime,
+    ) -> None:
+        ticket = cur.execute(
+            "SELECT status, first_response_at FROM tickets WHERE id = ?", [ticket_id]
+        ).fetchone()
+        if ticket is None:
+            return
+        status, first_response_at = ticket
+        new_status = STATUS_AFTER_REPLY[kind].get(status, status)
+        first = first_response_at is None
+        cur.execute(
+            "UPDATE tickets SET status = ?,"
+            " first_response_at = coalesce(first_response_at, ?),"
+            " first_response_reply_id = coalesce(first_response_reply_id, ?),"
+            " acknowledged_at = coalesce(acknowledged_at, ?), updated_at = ? WHERE id = ?",
+            [new_status, confirmed_at, reply_id if first else None, confirmed_at, now, ticket_id],
+        )
+        note = f"{kind} posted: {posted.permalink}"
+        if new_status != status:
+            note += f" (status {status} → {new_status})"
+        cur.execute(
+            "INSERT INTO ticket_events (ticket_id, occurred_at, actor, event, note)"
+            " VALUES (?, ?, ?, 'reply_sent', ?)",
+            [ticket_id, now, SENDER, note],
+        )
+
+    def _store_city_reply(
+        self, platform: str, posted: PublishedPost, text: str, in_reply_to: str
+    ) -> None:
+        # X leaves the account's own posts out of the mentions, so the sent reply is stored
+        # here; the Facebook pull finds the Page's replies itself.
+        if self._interactions is None or platform != Platform.X.value:
+            return
+        adapter = self._platforms.adapter(Platform.X)
+        author_id = str(getattr(adapter, "user_id", "") or "")
+        thread = self._thread_of(platform, in_reply_to) or in_reply_to
+        interaction = Interaction(
+            platform=Platform.X,
+            platform_id=posted.platform_post_id,
+            kind=InteractionKind.REPLY,
+            thread_id=thread,
+            parent_id=in_reply_to,
+            author_id=author_id,
+            author_name="city",
+            text=posted.text or text,
+            created_at=posted.created_at or self._clock(),
+            permalink=posted.permalink,
+        )
+        try:
+            self._interactions.store_batch([interaction], "poll")
+        except HubError as exc:  # the reply is sent and recorded; the copy is a convenience
+            log.warning("could not store the city's reply %s: %s", posted.platform_post_id, exc)
+
+    def _thread_of(self, platform: str, platform_id: str) -> str | None:
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                "SELECT thread_id FROM interactions WHERE platform = ? AND platform_id = ?",
+                [platform, platform_id],
+            ).fetchone()
+        return row[0] if row else None
+
+    def _finish_attempt(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        reply_id: int,
+        outcome: str,
+        error: str | None,
+        platform_reply_id: str | None,
+    ) -> None:
+        cur.execute(
+            "UPDATE reply_attempts SET outcome = ?, error = ?, platform_reply_id = ?,"
+            " finished_at = ? WHERE reply_id = ? AND outcome = 'started'",
+            [outcome, error[:1000] if error else None, platform_reply_id, self._clock(), reply_id],
+        )
+
+    def _audit_reply(
+        self, cur: duckdb.DuckDBPyConnection, action: str, reply_id: int, **fields: Any
+    ) -> None:
+        self._audit.record(
+            cur,
+            actor=None,
+            actor_name=SENDER,
+            action=action,
+            target_type="reply",
+            target_id=str(reply_id),
+            **fields,
+        )
+
+    def status_counts(self) -> dict[str, int]:
+        """Replies per status (for IT's overview and the job's work-left check)."""
+        with self._store.cursor() as cur:
+            rows = cur.execute("SELECT status, count(*) FROM replies GROUP BY status").fetchall()
+        return {status: count for status, count in rows}
+
+
+def _reply(row: tuple) -> Reply:
+    return Reply(
+        row[0],
+        row[1],
+        Platform(row[2]),
+        *row[3:],
+    )
+
+
+def _normal_text(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+
+def _find_match(
+    text: str,
+    first_started: datetime | None,
+    candidates: list[PublishedPost],
+    taken: set[str],
+) -> PublishedPost | None:
+    wanted = _normal_text(text)
+    for candidate in candidates:
+        if candidate.platform_post_id in taken:
+            continue
+        created = candidate.created_at
+        if first_started is not None and created and created < first_started - CLOCK_SLACK:
+            continue
+        if _normal_text(candidate.text) == wanted:
+            return candidate
+    return None
+
+
+__all__ = [
+    "PLACEHOLDERS",
+    "Reply",
+    "ReplyReport",
+    "ReplyService",
+    "ReplySettings",
+    "ReplyTarget",
+    "ReplyTemplate",
+    "TemplateService",
+    "template_placeholders",
+]

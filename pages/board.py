@@ -1,0 +1,136 @@
+"""Triage board: the tickets an actor may see, closest to their target first, paged in SQL.
+
+Citizens' text is shown in dataframe cells only (plain text, never markdown or HTML).
+"""
+
+import streamlit as st
+
+from hub.clock import format_local
+from hub.errors import HubError
+from hub.permissions import Role
+from hub.triage.board import IT_QUEUE, OPEN_STATUSES, STATUSES, TARGET_STATES, BoardFilters
+from hub.triage.routing import CATEGORIES
+from ui import session
+
+PAGE_SIZE = 50
+
+actor = session.require_actor()
+hub = session.get_hub()
+zone = hub.settings.display_zone
+st.title("Triage board")
+
+flash = st.session_state.pop("board_flash", None)
+if flash:
+    st.success(flash)
+
+codes = [d.code for d in hub.departments.all_departments()]
+is_officer = actor.role is Role.OFFICER
+with st.expander("Filters", expanded=True):
+    first, second, third, fourth = st.columns(4)
+    if is_officer:
+        department = None
+        first.text(f"Department: {actor.department_code}")
+    else:
+        choice = first.selectbox("Department", ["All", IT_QUEUE, *codes], key="board_department")
+        department = None if choice == "All" else choice
+    statuses = second.multiselect(
+        "Status", list(STATUSES), default=list(OPEN_STATUSES), key="board_statuses"
+    )
+    platform = third.selectbox("Platform", ["Any", "facebook", "x", "whatsapp"], key="board_pf")
+    category = fourth.selectbox("Category", ["Any", *CATEGORIES], key="board_category")
+    first, second, third, fourth = st.columns(4)
+    ward = first.number_input("Ward (0: any)", min_value=0, max_value=144, key="board_ward")
+    target_state = second.selectbox("Target", ["Any", *TARGET_STATES], key="board_target")
+    min_age = third.number_input("Older than (hours)", min_value=0.0, key="board_min_age")
+    urgent_only = fourth.checkbox("Urgent only", key="board_urgent")
+    search = st.text_input("Search text, reference or author (Bengali or English)", key="board_q")
+    include_hidden = actor.role is Role.IT and st.checkbox("Show hidden spam", key="board_hidden")
+
+filters = BoardFilters(
+    department=department,
+    statuses=tuple(statuses),
+    platform=None if platform == "Any" else platform,
+    ward=int(ward) or None,
+    category=None if category == "Any" else category,
+    urgent=True if urgent_only else None,
+    min_age_hours=float(min_age) or None,
+    target_state=None if target_state == "Any" else target_state,
+    search=search,
+    include_hidden=bool(include_hidden),
+)
+page_number = int(st.session_state.get("board_page_number", 1))
+try:
+    board = hub.board.page(actor, filters, page=page_number, page_size=PAGE_SIZE)
+except HubError as exc:
+    session.show_error(exc)
+    st.stop()
+
+st.caption(f"{board.total} ticket(s) · page {board.page} of {board.pages}")
+if not board.rows:
+    st.info("No tickets match these filters.")
+    st.stop()
+
+
+def left_label(minutes: int | None) -> str:
+    """Minutes to the target as people read them; negative: overdue."""
+    if minutes is None:
+        return "—"
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours}h {rest:02d}m"
+
+
+st.dataframe(
+    [
+        {
+            "Reference": row.reference,
+            "Dept": row.department_code or IT_QUEUE,
+            "Status": row.status.replace("_", " "),
+            "Time left": left_label(row.minutes_left),
+            "Target": row.target_state,
+            "Urgent": row.urgent,
+            "Escalated": row.escalated,
+            "Ward": row.ward,
+            "Category": row.category,
+            "Platform": row.platform,
+            "Author": row.author_name,
+            "Text": row.text,
+            "Opened": format_local(row.opened_at, zone, with_zone=False),
+        }
+        for row in board.rows
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+previous, page_box, following = st.columns([1, 2, 1])
+if previous.button("Previous page", disabled=board.page <= 1, key="board_previous"):
+    st.session_state["board_page_number"] = board.page - 1
+    st.rerun()
+if following.button("Next page", disabled=board.page >= board.pages, key="board_next"):
+    st.session_state["board_page_number"] = board.page + 1
+    st.rerun()
+page_box.text(f"Page {board.page} of {board.pages}")
+
+by_reference = {row.reference: row for row in board.rows}
+opened_left, opened_right = st.columns([3, 1])
+picked = opened_left.selectbox("Open a ticket", list(by_reference), key="board_open_pick")
+if opened_right.button("Open", key="board_open"):
+    st.session_state["ticket_id"] = by_reference[picked].id
+    session.switch_to("ticket")
+
+if actor.role is Role.IT:
+    with st.expander("Assign several tickets"):
+        chosen = st.multiselect("Tickets on this page", list(by_reference), key="board_bulk_refs")
+        target = st.selectbox("To", [IT_QUEUE, *codes], key="board_bulk_to")
+        reason = st.text_input("Reason", key="board_bulk_reason")
+        if st.button("Assign", key="board_bulk_assign"):
+            try:
+                result = hub.tickets.bulk_assign(
+                    actor, [by_reference[r].id for r in chosen], target, reason
+                )
+            except HubError as exc:
+                session.show_error(exc)
+            else:
+                st.session_state["board_flash"] = f"Assigned to {target}: {result.summary}"
+                st.rerun()

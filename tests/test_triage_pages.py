@@ -1,0 +1,116 @@
+"""The triage pages through AppTest: the board per role, bulk assignment, a ticket resolved,
+the escalations page, and citizens' hostile text shown as plain text only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_board import HOSTILE
+from triage_fixtures import ROADS_COMPLAINT, WATER_COMPLAINT, new_ticket
+
+from hub.permissions import Actor
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTION = "Who should I talk to about this?"
+
+
+def page(script: str, actor: Actor, **state) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / script), default_timeout=30)
+    at.session_state["auth_user_id"] = actor.user_id
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at
+
+
+def shown_markdown(at: AppTest) -> str:
+    return " ".join(str(m.value) for m in [*at.markdown, *at.caption, *at.title, *at.success])
+
+
+@pytest.fixture
+def board_hub(installed_hub):
+    hub = installed_hub
+    ids = {
+        "water": new_ticket(hub, WATER_COMPLAINT, author="a"),
+        "hostile": new_ticket(hub, HOSTILE, author="h"),
+        "roads": new_ticket(hub, ROADS_COMPLAINT, author="r"),
+        "queue": new_ticket(hub, QUESTION, author="q"),
+    }
+    return hub, ids
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [("officer.water", 2), ("it.team", 4), ("commissioner", 4)],
+)
+def test_board_renders_for_each_role(board_hub, actors, username, expected):
+    at = page("board.py", actors[username]).run()
+    assert not at.exception
+    assert at.title[0].value == "Triage board"
+    assert len(at.dataframe[0].value) == expected
+    assert "<script>" not in shown_markdown(at)
+
+
+def test_hostile_text_is_plain_text_in_the_ticket_page(board_hub, actors):
+    _hub, ids = board_hub
+    at = page("ticket.py", actors["officer.water"], ticket_id=ids["hostile"]).run()
+    assert not at.exception
+    assert HOSTILE in [t.value for t in at.text]
+    assert "javascript:" not in shown_markdown(at) and "<script>" not in shown_markdown(at)
+
+
+def test_it_bulk_assigns_the_it_queue(board_hub, actors):
+    hub, ids = board_hub
+    at = page("board.py", actors["it.team"]).run()
+    references = {row.reference: row.id for row in hub.board.page(actors["it.team"], _all()).rows}
+    queue_reference = next(r for r, i in references.items() if i == ids["queue"])
+    at.multiselect(key="board_bulk_refs").set_value([queue_reference])
+    at.selectbox(key="board_bulk_to").set_value("WATER")
+    at.text_input(key="board_bulk_reason").input("Citizen asks about water")
+    at.button(key="board_bulk_assign").click().run()
+    assert not at.exception
+    assert "1 moved" in at.success[0].value
+    assert hub.tickets.get(actors["it.team"], ids["queue"]).ticket.department_code == "WATER"
+
+
+def test_officer_opens_a_ticket_and_resolves_it(board_hub, actors):
+    hub, ids = board_hub
+    officer = actors["officer.water"]
+    at = page("ticket.py", officer, ticket_id=ids["water"]).run()
+    assert not at.exception
+    at.text_input(key=f"ticket_status_note_{ids['water']}").input("Valve replaced")
+    at.button(key="ticket_resolve").click().run()
+    assert not at.exception
+    assert "resolved" in at.success[0].value
+    view = hub.tickets.get(officer, ids["water"])
+    assert view.ticket.status == "resolved" and view.events[-1].note == "Valve replaced"
+
+
+def test_officer_is_refused_another_departments_ticket(board_hub, actors):
+    _hub, ids = board_hub
+    at = page("ticket.py", actors["officer.water"], ticket_id=ids["roads"]).run()
+    assert not at.exception
+    assert "Not allowed" in at.error[0].value
+
+
+def test_escalations_page_for_the_commissioner(board_hub, actors):
+    hub, _ids = board_hub
+    hub.tickets.check_targets(now=_far_future())
+    at = page("escalations.py", actors["commissioner"]).run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 4
+
+
+def _all():
+    from hub.triage.board import BoardFilters
+
+    return BoardFilters()
+
+
+def _far_future():
+    from datetime import timedelta
+
+    from hub.clock import utc_now
+
+    return utc_now() + timedelta(days=30)
