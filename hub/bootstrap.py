@@ -106,13 +106,14 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
     departments = DepartmentService(store, audit)
     photos = PhotoStore(settings.photos_dir, PhotoLimits.from_settings(settings))
     platforms = PlatformAccounts(audit, configured_accounts(settings, sandbox_url(settings)))
+    triage = _triage_services(settings, store, audit, departments, platforms)
     return Hub(
         settings=settings,
         store=store,
         audit=audit,
         accounts=AccountService(store, audit, settings),
         departments=departments,
-        home=HomeService(store, audit, departments),
+        home=HomeService(store, audit, departments, triage["board"]),
         heartbeats=Heartbeats(store),
         platforms=platforms,
         trainer=SandboxTrainer(audit),
@@ -123,7 +124,7 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         publisher=Publisher(store, audit, platforms, photos, settings),
         **(interaction := _interaction_services(settings, store, audit, platforms)),
         **_answering_services(settings, store, audit, platforms, interaction["interactions"]),
-        **_triage_services(settings, store, audit, departments, platforms),
+        **triage,
     )
 
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.departments import DepartmentService
-from hub.permissions import Action, Actor, Role
+from hub.permissions import Action, Actor, Role, is_allowed
 from hub.store import Store
+from hub.triage.board import OPEN_STATUSES, BoardFilters, BoardService
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,36 @@ class HomeSummary:
 class HomeService:
     """Counts for the home page of each role."""
 
-    def __init__(self, store: Store, audit: AuditLog, departments: DepartmentService) -> None:
+    def __init__(
+        self,
+        store: Store,
+        audit: AuditLog,
+        departments: DepartmentService,
+        board: BoardService,
+    ) -> None:
         self._store = store
         self._audit = audit
         self._departments = departments
+        self._board = board
+
+    def _ticket_figures(self, actor: Actor) -> tuple[Figure, ...]:
+        """Open tickets and how close they are to their targets (the 75 % reminder)."""
+        if not is_allowed(actor, Action.VIEW_TICKETS, actor.department_code):
+            return ()
+
+        def count(**filters: object) -> int:
+            wanted = BoardFilters(statuses=OPEN_STATUSES, **filters)
+            return self._board.page(actor, wanted, page=1, page_size=1).total
+
+        return (
+            Figure("Open tickets", count()),
+            Figure(
+                "Near their target (75 %+)",
+                count(target_state="due_soon"),
+                "answer these first: see the Triage board",
+            ),
+            Figure("Past their target", count(target_state="breached")),
+        )
 
     def summary(self, actor: Actor) -> HomeSummary:
         """The figures `actor` may see, fresh from the store."""
@@ -63,6 +90,7 @@ class HomeService:
                         ),
                         Figure("Resolution target", f"{department.resolution_target_hours} h"),
                         Figure("Department actions, last 24 h", actions, "from the audit log"),
+                        *self._ticket_figures(actor),
                     ),
                 )
             departments = cur.execute("SELECT count(*) FROM departments WHERE active").fetchone()[0]
@@ -89,4 +117,5 @@ class HomeService:
             ]
         if actor.role is Role.ADMIN:
             figures.append(Figure("Audit events, last 24 h", events))
+        figures += self._ticket_figures(actor)
         return HomeSummary(f"Welcome, {actor.label}", tuple(figures))
