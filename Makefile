@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench setup clean
+.PHONY: run test lint format bench setup clean browser-deps
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -23,8 +23,19 @@ run: $(STAMP)
 	$(BIN)/hub init --demo
 	$(BIN)/hub serve
 
+## Debian's Chromium and Bengali fonts for the browser tests (Playwright downloads no browser).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans Bengali"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-core"; \
+	  fi; \
+	fi
+
 ## The whole test suite, on the same set-up.
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/hub init --demo --data-dir "$$(mktemp -d)"
 	$(BIN)/python -m pytest
 
