@@ -19,50 +19,25 @@ def start_scheduler(hub: Hub) -> BackgroundScheduler:
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
     )
-    scheduler.add_job(
-        heartbeat.run,
-        "interval",
-        seconds=hub.settings.heartbeat_seconds,
-        args=[hub],
-        id=heartbeat.JOB_ID,
-        next_run_time=utc_now(),
+    settings = hub.settings
+    jobs = (
+        (heartbeat, settings.heartbeat_seconds),
+        (publish, settings.publish_interval_seconds),
+        (pull, settings.pull_interval_seconds),
+        (replies, settings.publish_interval_seconds),
+        (triage, settings.triage_interval_seconds),
     )
-    scheduler.add_job(
-        publish.run,
-        "interval",
-        seconds=hub.settings.publish_interval_seconds,
-        args=[hub],
-        id=publish.JOB_ID,
-        # At start, not after the first interval: posts missed while down go out at once.
-        next_run_time=utc_now(),
-    )
-    scheduler.add_job(
-        pull.run,
-        "interval",
-        seconds=hub.settings.pull_interval_seconds,
-        args=[hub],
-        id=pull.JOB_ID,
-        # At start: comments that came in while the hub was down are pulled at once.
-        next_run_time=utc_now(),
-    )
-    scheduler.add_job(
-        replies.run,
-        "interval",
-        seconds=hub.settings.publish_interval_seconds,
-        args=[hub],
-        id=replies.JOB_ID,
-        # At start: acknowledgements and answers queued while the hub was down go out at once.
-        next_run_time=utc_now(),
-    )
-    scheduler.add_job(
-        triage.run,
-        "interval",
-        seconds=hub.settings.triage_interval_seconds,
-        args=[hub],
-        id=triage.JOB_ID,
-        # At start: interactions pulled while the hub was down become tickets at once.
-        next_run_time=utc_now(),
-    )
+    for job, seconds in jobs:
+        scheduler.add_job(
+            job.run,
+            "interval",
+            seconds=seconds,
+            args=[hub],
+            id=job.JOB_ID,
+            # First run at start, not after one interval: posts due, comments arrived and
+            # replies queued while the hub was down are handled at once.
+            next_run_time=utc_now(),
+        )
     scheduler.start()
     hub.scheduler = scheduler
     log.info("scheduler started with %d job(s)", len(scheduler.get_jobs()))

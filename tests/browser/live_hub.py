@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from hub.demo import DEMO_PASSWORD
 
@@ -87,3 +87,21 @@ def log_in(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) -
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def open_page(page: Page, name: str) -> None:
+    """Click a page in the sidebar menu."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+
+
+def shot(page: Page, name: str) -> None:
+    """Save a full-page screenshot in test-artifacts/browser/ once the last rerun painted."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_out(page: Page) -> None:
+    """Log out through the sidebar and wait for the login form."""
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_label("Username")).to_be_visible(timeout=30_000)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from live_hub import ARTIFACTS, ROOT, log_in, running_hub
-from playwright.sync_api import Page, expect
+from live_hub import ROOT, log_in, log_out, open_page, running_hub, shot
+from playwright.sync_api import expect
 from publishing_fixtures import jpeg_bytes
 
 pytestmark = pytest.mark.browser
@@ -26,22 +26,7 @@ def hub_url(tmp_path_factory, template_database):
         yield url
 
 
-def open_page(page: Page, name: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
-
-
-def shot(page: Page, step: str) -> None:
-    page.wait_for_timeout(500)  # let the last rerun paint
-    page.screenshot(path=str(ARTIFACTS / f"publishing-{step}.png"), full_page=True)
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_label("Username")).to_be_visible(timeout=30_000)
-
-
 def test_officer_submits_it_approves_and_the_officer_sees_live_links(hub_url, browser, tmp_path):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     photo = tmp_path / "desilting.jpg"
     photo.write_bytes(jpeg_bytes((90, 110, 60), size=(640, 480)))
     page = browser.new_page(viewport={"width": 1300, "height": 1000})
@@ -77,10 +62,10 @@ def test_officer_submits_it_approves_and_the_officer_sees_live_links(hub_url, br
         )
         page.get_by_role("button", name="Save photo descriptions").click()
         expect(page.get_by_text("Photo descriptions saved.")).to_be_visible()
-        shot(page, "1-officer-draft")
+        shot(page, "publishing-1-officer-draft")
         page.get_by_role("button", name="Submit for review").click()
         expect(page.get_by_text("sent to the IT team for review")).to_be_visible()
-        shot(page, "2-officer-submitted")
+        shot(page, "publishing-2-officer-submitted")
         log_out(page)
 
         # IT approves it to go out at once.
@@ -88,10 +73,10 @@ def test_officer_submits_it_approves_and_the_officer_sees_live_links(hub_url, br
         open_page(page, "Review queue")
         expect(page.get_by_text(TITLE).first).to_be_visible()
         page.get_by_text("Publish as soon as it is approved").click()
-        shot(page, "3-it-review")
+        shot(page, "publishing-3-it-review")
         page.get_by_role("button", name="Approve and schedule").click()
         expect(page.get_by_text("Nothing is waiting for review.")).to_be_visible()
-        shot(page, "4-it-approved")
+        shot(page, "publishing-4-it-approved")
         log_out(page)
 
         # The publisher job (every 2 s here) publishes; the officer sees the live links.
@@ -104,14 +89,14 @@ def test_officer_submits_it_approves_and_the_officer_sees_live_links(hub_url, br
             page.wait_for_timeout(1000)
         expect(page.get_by_role("link", name="Open on Facebook")).to_be_visible()
         expect(page.get_by_role("link", name="Open on X")).to_be_visible()
-        shot(page, "5-officer-live-links")
+        shot(page, "publishing-5-officer-live-links")
         log_out(page)
 
         # What citizens see: the post on the sandbox Page, with its photo.
         log_in(page, hub_url, "admin")
         open_page(page, "Sandbox")
         expect(page.get_by_text("Desilting of the drains in ward 65").first).to_be_visible()
-        shot(page, "6-sandbox-page")
+        shot(page, "publishing-6-sandbox-page")
     finally:
         page.close()
     assert (ROOT / "test-artifacts" / "browser" / "publishing-5-officer-live-links.png").exists()

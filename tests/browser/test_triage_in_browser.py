@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from live_hub import ARTIFACTS, log_in, running_hub
+from live_hub import log_in, log_out, open_page, running_hub, shot
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -35,22 +35,7 @@ def app_button(page: Page, label: str):
     )
 
 
-def open_page(page: Page, name: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
-
-
-def shot(page: Page, step: str) -> None:
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(ARTIFACTS / f"triage-{step}.png"), full_page=True)
-
-
-def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_label("Username")).to_be_visible(timeout=30_000)
-
-
 def test_comment_to_answer_in_thread_to_resolved(hub_url, browser):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1300, "height": 1100})
     page.set_default_timeout(30_000)
     try:
@@ -62,7 +47,7 @@ def test_comment_to_answer_in_thread_to_resolved(hub_url, browser):
         page.get_by_label("Comment").first.fill(COMMENT)
         page.get_by_role("button", name="Post as citizen").first.click()
         expect(page.get_by_text(COMMENT).first).to_be_visible()
-        shot(page, "1-citizen-comment")
+        shot(page, "triage-1-citizen-comment")
         log_out(page)
 
         # The pull and triage jobs (every 2 s here) turn it into a Water Supply ticket.
@@ -73,7 +58,7 @@ def test_comment_to_answer_in_thread_to_resolved(hub_url, browser):
             if app_button(page, "Open").count():
                 break
             page.wait_for_timeout(1000)
-        shot(page, "2-officer-board")
+        shot(page, "triage-2-officer-board")
         app_button(page, "Open").click()
         expect(page.get_by_role("heading", name="Ticket")).to_be_visible()
         expect(page.get_by_text(COMMENT).first).to_be_visible()
@@ -84,7 +69,7 @@ def test_comment_to_answer_in_thread_to_resolved(hub_url, browser):
         page.keyboard.type("(answer)")
         page.keyboard.press("Enter")
         expect(page.get_by_role("textbox", name="Reply")).not_to_have_value("")
-        shot(page, "3-officer-answer")
+        shot(page, "triage-3-officer-answer")
         page.get_by_role("button", name="Send reply").click()
         expect(page.get_by_text("Reply queued")).to_be_visible()
         for _ in range(20):
@@ -95,13 +80,13 @@ def test_comment_to_answer_in_thread_to_resolved(hub_url, browser):
         expect(page.get_by_text("(sent)").first).to_be_visible()
         app_button(page, "Resolve").click()
         expect(page.get_by_text("resolved").first).to_be_visible()
-        shot(page, "4-officer-resolved")
+        shot(page, "triage-4-officer-resolved")
         log_out(page)
 
         # Citizens see the city's answer under the comment on the Page.
         log_in(page, hub_url, "admin")
         open_page(page, "Sandbox")
         expect(page.get_by_text("Kolkata Municipal Corporation (Page)").first).to_be_visible()
-        shot(page, "5-reply-on-sandbox-page")
+        shot(page, "triage-5-reply-on-sandbox-page")
     finally:
         page.close()
