@@ -19,6 +19,7 @@ from hub.departments import DepartmentService
 from hub.errors import ConfigurationError
 from hub.health import Heartbeats, health_report
 from hub.home import HomeService
+from hub.metrics import MetricsService
 from hub.platforms.base import Platform
 from hub.platforms.registry import (
     PlatformAccounts,
@@ -69,6 +70,8 @@ class Hub:
     # Triage: tickets with reference numbers, the board, targets and escalations.
     tickets: TicketService
     board: BoardService
+    # Response-time and publishing figures for the commissioner (no dashboard page yet).
+    metrics: MetricsService
     # Set by the composition root once started; read by health and the IT pages.
     scheduler: Any = None
     sandbox: RunningSandbox | None = None
@@ -125,6 +128,7 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         **(interaction := _interaction_services(settings, store, audit, platforms)),
         **_answering_services(settings, store, audit, platforms, interaction["interactions"]),
         **triage,
+        metrics=MetricsService(store, audit),
     )
 
 
