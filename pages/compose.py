@@ -29,10 +29,14 @@ if "compose_next" in st.session_state:
     st.session_state["compose_pick"] = st.session_state.pop("compose_next")
 # Messages of the action that ended the previous run (a rerun would otherwise lose them).
 for level, message in st.session_state.pop("compose_flash", []):
+    # The page is long and the buttons sit low on it: a toast is seen wherever the officer
+    # has scrolled to, the message at the top stays for reading.
     if level == "error":
         st.error(message, icon=":material/error:")
+        st.toast(message, icon=":material/error:", duration="long")
     else:
         st.success(message)
+        st.toast(message, icon=":material/check_circle:")
 
 editable = {u.id: u for u in mine if u.status in EDITABLE_BY_OFFICER}
 picked = st.selectbox(
