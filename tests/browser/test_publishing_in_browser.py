@@ -53,18 +53,18 @@ def test_officer_submits_it_approves_and_the_officer_sees_live_links(hub_url, br
         page.keyboard.type("1000")
         page.keyboard.press("Tab")
         page.get_by_role("button", name="Save draft").click()
-        expect(page.get_by_text("saved.")).to_be_visible()
+        expect(page.get_by_text("saved.").first).to_be_visible()
         page.locator('input[type="file"]').set_input_files(str(photo))
         page.get_by_role("button", name="Add these photos").click()
-        expect(page.get_by_text("1 photo(s) added.")).to_be_visible()
+        expect(page.get_by_text("1 photo(s) added.").first).to_be_visible()
         page.get_by_label("Description (alt text)").fill(
             "Workers lifting silt from a drain in ward 65"
         )
         page.get_by_role("button", name="Save photo descriptions").click()
-        expect(page.get_by_text("Photo descriptions saved.")).to_be_visible()
+        expect(page.get_by_text("Photo descriptions saved.").first).to_be_visible()
         shot(page, "publishing-1-officer-draft")
         page.get_by_role("button", name="Submit for review").click()
-        expect(page.get_by_text("sent to the IT team for review")).to_be_visible()
+        expect(page.get_by_text("sent to the IT team for review").first).to_be_visible()
         shot(page, "publishing-2-officer-submitted")
         log_out(page)
 
@@ -75,7 +75,7 @@ def test_officer_submits_it_approves_and_the_officer_sees_live_links(hub_url, br
         page.get_by_text("Publish as soon as it is approved").click()
         shot(page, "publishing-3-it-review")
         page.get_by_role("button", name="Approve and schedule").click()
-        expect(page.get_by_text("Nothing is waiting for review.")).to_be_visible()
+        expect(page.get_by_text("Nothing is waiting for review.").first).to_be_visible()
         shot(page, "publishing-4-it-approved")
         log_out(page)
 
