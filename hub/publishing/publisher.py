@@ -80,14 +80,12 @@ RECONCILE_LISTING_LIMITS = (100, 500, 2000)
 
 
 @dataclass
-class PublishReport:
-    """What one cycle did."""
+class DeliveryReport:
+    """What one exactly-once delivery cycle did (posts here, replies in hub.triage)."""
 
     recovered: int = 0
     reconciled_found: int = 0
     reconciled_missing: int = 0
-    missed: int = 0
-    published: int = 0
     unconfirmed: int = 0
     retry_wait: int = 0
     held: int = 0
@@ -99,6 +97,14 @@ class PublishReport:
         """One line for the job log."""
         parts = [f"{name}={value}" for name, value in vars(self).items() if value]
         return ", ".join(parts) or "nothing due"
+
+
+@dataclass
+class PublishReport(DeliveryReport):
+    """What one publishing cycle did."""
+
+    missed: int = 0
+    published: int = 0
 
 
 @dataclass(frozen=True)

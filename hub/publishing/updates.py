@@ -449,21 +449,7 @@ class UpdateService:
                 " x_text, platforms, wished_at, event_at, event_place, status, created_at,"
                 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)"
                 " RETURNING id",
-                [
-                    actor.department_code,
-                    actor.username,
-                    str(clean.kind),
-                    clean.title,
-                    clean.text_bn,
-                    clean.text_en,
-                    clean.x_text,
-                    [str(p) for p in clean.platforms],
-                    clean.wished_at,
-                    clean.event_at,
-                    clean.event_place,
-                    now,
-                    now,
-                ],
+                [actor.department_code, actor.username, *_field_values(clean), now, now],
             ).fetchone()
             record_update_event(cur, update_id, actor=actor.username, event="created", at=now)
             self._audit.record(
@@ -489,19 +475,7 @@ class UpdateService:
                 "UPDATE updates SET kind = ?, title = ?, text_bn = ?, text_en = ?, x_text = ?,"
                 " platforms = ?, wished_at = ?, event_at = ?, event_place = ?, updated_at = ?"
                 " WHERE id = ?",
-                [
-                    str(clean.kind),
-                    clean.title,
-                    clean.text_bn,
-                    clean.text_en,
-                    clean.x_text,
-                    [str(p) for p in clean.platforms],
-                    clean.wished_at,
-                    clean.event_at,
-                    clean.event_place,
-                    now,
-                    update_id,
-                ],
+                [*_field_values(clean), now, update_id],
             )
             self._audit.record(
                 cur,
@@ -914,3 +888,19 @@ __all__ = [
     "submission_problems",
     "submission_refusal",
 ]
+
+
+def _field_values(clean: DraftFields) -> list:
+    """The draft's columns in the order kind, title, text_bn, text_en, x_text, platforms,
+    wished_at, event_at, event_place (as the INSERT and UPDATE above list them)."""
+    return [
+        str(clean.kind),
+        clean.title,
+        clean.text_bn,
+        clean.text_en,
+        clean.x_text,
+        [str(p) for p in clean.platforms],
+        clean.wished_at,
+        clean.event_at,
+        clean.event_place,
+    ]

@@ -40,7 +40,7 @@ import string
 import threading
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -61,7 +61,7 @@ from hub.platforms.base import (
 )
 from hub.platforms.registry import PlatformAccounts
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
-from hub.publishing.publisher import default_worker_id
+from hub.publishing.publisher import DeliveryReport, default_worker_id
 from hub.store import Store
 from hub.triage.platform_delivery import (
     DUPLICATE_PREFIX,
@@ -172,24 +172,10 @@ class ReplyTarget:
 
 
 @dataclass
-class ReplyReport:
+class ReplyReport(DeliveryReport):
     """What one sender cycle did."""
 
-    recovered: int = 0
-    reconciled_found: int = 0
-    reconciled_missing: int = 0
     sent: int = 0
-    unconfirmed: int = 0
-    retry_wait: int = 0
-    held: int = 0
-    needs_attention: int = 0
-    skipped_platforms: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def summary(self) -> str:
-        """One line for the job log."""
-        parts = [f"{name}={value}" for name, value in vars(self).items() if value]
-        return ", ".join(parts) or "nothing due"
 
 
 # -- templates --------------------------------------------------------------------------------
