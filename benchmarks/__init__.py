@@ -1,0 +1,1 @@
+"""Benchmarks at metropolitan scale: scripts that print figures (``make bench``)."""
