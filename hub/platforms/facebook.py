@@ -23,7 +23,7 @@ import json
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -643,14 +643,11 @@ class FacebookPageAdapter:
                 ),
             )
             total_count = int(answer.get("summary", {}).get("total_count", -1))
-            for item in answer.get("data", []):
-                if item["id"] in seen:
-                    continue
-                epoch = int(parse_graph_time(item["created_time"]).timestamp())
-                seen[item["id"]] = epoch
-                newest = max(newest, epoch)
-                if include_own or item.get("from", {}).get("id") != self.page_id:
-                    found.append(_interaction(post_id, item))
+            page_found, page_newest = comments_from_page(
+                post_id, answer, page_id=self.page_id, include_own=include_own, seen=seen
+            )
+            found.extend(page_found)
+            newest = max(newest, page_newest)
             paging = answer.get("paging", {})
             if not paging.get("next"):
                 complete = True
@@ -920,6 +917,35 @@ def _recent_post(item: dict[str, Any]) -> RecentPost:
     )
 
 
+def comments_from_page(
+    post_id: str,
+    answer: Mapping[str, Any],
+    *,
+    page_id: str,
+    include_own: bool,
+    seen: dict[str, int],
+) -> tuple[list[Interaction], int]:
+    """One Graph comments page (``{"data": [...], "paging": ...}``) of post `post_id` as
+    interactions: what the pull does with each page it fetched.
+
+    Comments already in `seen` (id -> created epoch seconds) are skipped and the others are
+    added to it; the Page's own comments (author `page_id`) are left out unless
+    `include_own`. Returns the interactions and the newest created epoch of the comments not
+    skipped (0 when none).
+    """
+    found: list[Interaction] = []
+    newest = 0
+    for item in answer.get("data", []):
+        if item["id"] in seen:
+            continue
+        epoch = int(parse_graph_time(item["created_time"]).timestamp())
+        seen[item["id"]] = epoch
+        newest = max(newest, epoch)
+        if include_own or item.get("from", {}).get("id") != page_id:
+            found.append(_interaction(post_id, item))
+    return found, newest
+
+
 def _interaction(post_id: str, item: dict[str, Any]) -> Interaction:
     parent = item.get("parent") or {}
     author = item.get("from") or {}
@@ -939,4 +965,4 @@ def _interaction(post_id: str, item: dict[str, Any]) -> Interaction:
     )
 
 
-__all__ = ["FacebookPageAdapter", "parse_graph_time"]
+__all__ = ["FacebookPageAdapter", "comments_from_page", "parse_graph_time"]

@@ -21,6 +21,7 @@ import logging
 import math
 import time
 import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -218,6 +219,50 @@ def _parse_time(value: str | None) -> datetime | None:
 def _permalink(tweet_id: str) -> str:
     # x.com resolves /i/web/status/<id> for any account, so no username is needed.
     return f"https://x.com/i/web/status/{tweet_id}"
+
+
+def mentions_from_page(page: Mapping[str, Any], own_user_id: str) -> list[Interaction]:
+    """One page of X's mentions timeline (``data``, ``includes.users``, ``meta``) as
+    interactions, in page order: what the pull does with each page it fetched.
+
+    The account's own posts (author `own_user_id`) are left out: they are not citizens'.
+    """
+    users = {u["id"]: u for u in (page.get("includes") or {}).get("users", [])}
+    return [
+        _mention(tweet, users, own_user_id)
+        for tweet in page.get("data") or []
+        if tweet.get("author_id") != own_user_id
+    ]
+
+
+def _mention(
+    tweet: dict[str, Any], users: dict[str, dict[str, Any]], own_user_id: str
+) -> Interaction:
+    parent_id = next(
+        (
+            ref["id"]
+            for ref in tweet.get("referenced_tweets") or []
+            if ref.get("type") == "replied_to"
+        ),
+        None,
+    )
+    is_reply_to_us = parent_id is not None and tweet.get("in_reply_to_user_id") == own_user_id
+    author_id = str(tweet.get("author_id", ""))
+    author = users.get(author_id, {})
+    created_at = _parse_time(tweet.get("created_at")) or _created_at_from_id(tweet["id"])
+    return Interaction(
+        platform=Platform.X,
+        platform_id=tweet["id"],
+        kind=InteractionKind.REPLY if is_reply_to_us else InteractionKind.MENTION,
+        thread_id=str(tweet.get("conversation_id") or tweet["id"]),
+        parent_id=parent_id,
+        author_id=author_id,
+        author_name=str(author.get("name") or author.get("username") or author_id),
+        text=unicodedata.normalize("NFC", tweet.get("text", "")),
+        created_at=created_at or datetime.now(UTC),
+        permalink=_permalink(tweet["id"]),
+        raw={"tweet": tweet, "author": author},
+    )
 
 
 class XAccountAdapter:
@@ -431,11 +476,8 @@ class XAccountAdapter:
                     f"{_NO_MENTIONS_NOTE} ({exc.message})", platform=Platform.X, code=exc.code
                 ) from exc
             requests_made += 1
-            users = {u["id"]: u for u in (page.get("includes") or {}).get("users", [])}
-            for tweet in page.get("data") or []:
-                if tweet.get("author_id") == user_id:
-                    continue  # the city's own posts are not citizens' interactions
-                collected[tweet["id"]] = self._interaction(tweet, users, user_id)
+            for interaction in mentions_from_page(page, user_id):
+                collected[interaction.platform_id] = interaction
             pagination_token = (page.get("meta") or {}).get("next_token")
             if not pagination_token:
                 break
@@ -535,35 +577,6 @@ class XAccountAdapter:
             permalink=_permalink(tweet_id),
             created_at=_created_at_from_id(tweet_id),
             text=str(data.get("text", "")),
-        )
-
-    def _interaction(
-        self, tweet: dict[str, Any], users: dict[str, dict[str, Any]], own_user_id: str
-    ) -> Interaction:
-        parent_id = next(
-            (
-                ref["id"]
-                for ref in tweet.get("referenced_tweets") or []
-                if ref.get("type") == "replied_to"
-            ),
-            None,
-        )
-        is_reply_to_us = parent_id is not None and tweet.get("in_reply_to_user_id") == own_user_id
-        author_id = str(tweet.get("author_id", ""))
-        author = users.get(author_id, {})
-        created_at = _parse_time(tweet.get("created_at")) or _created_at_from_id(tweet["id"])
-        return Interaction(
-            platform=Platform.X,
-            platform_id=tweet["id"],
-            kind=InteractionKind.REPLY if is_reply_to_us else InteractionKind.MENTION,
-            thread_id=str(tweet.get("conversation_id") or tweet["id"]),
-            parent_id=parent_id,
-            author_id=author_id,
-            author_name=str(author.get("name") or author.get("username") or author_id),
-            text=unicodedata.normalize("NFC", tweet.get("text", "")),
-            created_at=created_at or datetime.now(UTC),
-            permalink=_permalink(tweet["id"]),
-            raw={"tweet": tweet, "author": author},
         )
 
     # -- media upload (tweepy 4.17 has none for v2) ----------------------------------------------
@@ -801,4 +814,4 @@ class XAccountAdapter:
         )
 
 
-__all__ = ["XAccountAdapter"]
+__all__ = ["XAccountAdapter", "mentions_from_page"]
