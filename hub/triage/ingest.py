@@ -63,6 +63,8 @@ PULL_ACTOR = "pull-job"
 
 # Graph lists at most 100 posts per call.
 POSTS_PER_REQUEST = 100
+# The listing's limit when no cap is set: the lookback window alone bounds it.
+_EVERY_POST = 10**9
 # Every comment of a post that is read is read to its end: a partial read could not tell a
 # deleted comment from one not reached yet.
 _UNBOUNDED_COMMENTS = 10**9
@@ -499,7 +501,9 @@ class PullService:
         clock: Callable[[], datetime] = utc_now,
         reread_interval: timedelta | None = timedelta(hours=6),
         max_rereads_per_cycle: int = 5,
-        max_posts: int = 300,
+        # None: every post in the lookback window. A cap would silently stop pulling the
+        # comments of a busy Page's older posts (3,000 in 14 days is the issue's Page).
+        max_posts: int | None = None,
     ) -> None:
         self._store = store
         self._audit = audit
@@ -577,7 +581,9 @@ class PullService:
         """Posts with counts in one call per 100; comments only where a count moved."""
         cursor = _FacebookCursor.parse(state.cursor)
         since = now - timedelta(days=self._settings.pull_lookback_days)
-        posts: list[RecentPost] = adapter.posts_with_comment_counts(since, limit=self._max_posts)
+        posts: list[RecentPost] = adapter.posts_with_comment_counts(
+            since, limit=self._max_posts if self._max_posts is not None else _EVERY_POST
+        )
         requests = max(1, math.ceil(len(posts) / POSTS_PER_REQUEST))
         cursor.keep_only({p.platform_post_id for p in posts})
         read_again, read_in_full = self._posts_to_read(posts, cursor, now)
