@@ -27,17 +27,25 @@ from zoneinfo import ZoneInfo
 
 from hub.audit import AuditLog
 from hub.clock import as_utc, utc_now
+from hub.errors import InvalidInput
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
 from hub.triage.board import IT_QUEUE, IT_QUEUE_TARGET_HOURS, OPEN_STATUSES
 
 __all__ = [
+    "BACKLOG_BUCKETS",
+    "FIGURES",
     "IT_QUEUE",
+    "WAITING_BAND",
     "BacklogRow",
     "DepartmentRow",
+    "DistributionRow",
     "MetricsFilters",
     "MetricsService",
+    "Overview",
     "PublishingRow",
+    "TicketBehind",
+    "TicketsBehind",
     "WardRow",
     "WeekRow",
     "format_duration",
@@ -46,6 +54,28 @@ __all__ = [
 # Backlog buckets by age in hours: [0, 4), [4, 24), [24, 72), [72, 168), [168, ...).
 BACKLOG_BUCKETS = ("under 4 h", "4–24 h", "1–3 days", "3–7 days", "over 7 days")
 _BUCKET_HOURS = (4, 24, 72, 168)
+
+# The figures a person can click through to, and the tickets each one counts (over `judged`).
+FIGURES: dict[str, tuple[str, str]] = {
+    "tickets": ("All tickets", "TRUE"),
+    "answered": ("Answered", "fr_min IS NOT NULL"),
+    "waiting": ("Waiting for a first response", "fr_min IS NULL AND is_open"),
+    "first_response_met": ("First response within target", "fr_met"),
+    "first_response_missed": ("First response target missed", "fr_missed"),
+    "resolved": ("Resolved", "res_min IS NOT NULL"),
+    "resolution_met": ("Resolved within target", "res_met"),
+    "resolution_missed": ("Resolution target missed", "res_missed"),
+    "open": ("Open now", "is_open"),
+    "escalated": ("Escalated", "escalated"),
+    "reopened": ("Reopened", "reopened_count > 0"),
+}
+# First-response bands of the distribution, by lower bound in hours.
+_BAND_HOURS = (0, 1, 2, 4, 8, 12, 24, 48, 72, 168)
+_BAND_LABELS = (
+    "under 1 h", "1–2 h", "2–4 h", "4–8 h", "8–12 h", "12–24 h", "1–2 days", "2–3 days",
+    "3–7 days", "over 7 days",
+)  # fmt: skip
+WAITING_BAND = "still waiting"
 
 
 @dataclass(frozen=True)
@@ -90,6 +120,69 @@ class DepartmentRow:
     escalations: int
     reopened: int
     reopen_rate: float | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The league's figures over every ticket in scope, each judged by its own targets."""
+
+    tickets: int
+    answered: int
+    waiting_first_response: int
+    oldest_waiting_minutes: float | None
+    first_response_median: float | None
+    first_response_p90: float | None
+    first_response_met: int
+    first_response_missed: int
+    first_response_within_target: float | None
+    resolved: int
+    resolution_median: float | None
+    resolution_p90: float | None
+    resolution_met: int
+    resolution_missed: int
+    resolution_within_target: float | None
+    open: int
+    oldest_open_minutes: float | None
+    escalations: int
+    reopened: int
+    reopen_rate: float | None
+
+
+@dataclass(frozen=True)
+class DistributionRow:
+    """How many answered tickets had a first response in one band (``waiting``: none yet)."""
+
+    band: str
+    lower_minutes: float | None  # None for the tickets still waiting
+    tickets: int
+
+
+@dataclass(frozen=True)
+class TicketBehind:
+    """One ticket behind a figure, with the durations that put it there (minutes)."""
+
+    id: int
+    reference: str
+    department_code: str | None
+    platform: str
+    ward: int | None
+    status: str
+    opened_at: datetime
+    first_response_minutes: float | None
+    resolution_minutes: float | None
+    age_minutes: float
+    escalated: bool
+    reopened_count: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TicketsBehind:
+    """The tickets behind one figure (at most ``limit`` of them) and how many there are."""
+
+    figure: str
+    rows: list[TicketBehind]
+    total: int
 
 
 @dataclass(frozen=True)
@@ -193,16 +286,15 @@ _SCOPE_SQL = (
     " WHERE {scope_where})"
 )
 
-_LEAGUE_SQL = (
-    f"WITH picked AS ({_PICKED_SQL}), {_SCOPE_SQL},"
-    " judged AS (SELECT s.code, s.name, s.fr_h, s.res_h, p.*,"
-    "   p.fr_min <= s.fr_h * 60 AS fr_met,"
-    "   (p.fr_min > s.fr_h * 60 OR (p.fr_min IS NULL AND p.age_min > s.fr_h * 60)) AS fr_missed,"
-    "   p.res_min <= s.res_h * 60 AS res_met,"
-    "   (p.res_min > s.res_h * 60 OR (p.res_min IS NULL AND p.age_min > s.res_h * 60))"
-    "     AS res_missed"
-    "  FROM scope s LEFT JOIN picked p ON p.department_code IS NOT DISTINCT FROM s.code)"
-    " SELECT code, name, fr_h, res_h,"
+# Each picked ticket judged against its targets (columns of `picked` plus `fr_h`, `res_h`).
+_JUDGED_COLUMNS = (
+    " fr_min <= fr_h * 60 AS fr_met,"
+    " (fr_min > fr_h * 60 OR (fr_min IS NULL AND age_min > fr_h * 60)) AS fr_missed,"
+    " res_min <= res_h * 60 AS res_met,"
+    " (res_min > res_h * 60 OR (res_min IS NULL AND age_min > res_h * 60)) AS res_missed"
+)
+# The league's figures over `judged`, shared by the league (per department) and the overview.
+_LEAGUE_AGGREGATES = (
     " count(id) AS tickets,"
     " count(fr_min) AS answered,"
     " count(id) FILTER (fr_min IS NULL AND is_open) AS waiting,"
@@ -219,9 +311,29 @@ _LEAGUE_SQL = (
     " count(id) FILTER (escalated) AS escalations,"
     " count(id) FILTER (reopened_count > 0) AS reopened,"
     " count(id) FILTER (reopened_count > 0) / nullif(count(id), 0)"
+)
+
+_LEAGUE_SQL = (
+    f"WITH picked AS ({_PICKED_SQL}), {_SCOPE_SQL},"
+    " judged AS (SELECT *, " + _JUDGED_COLUMNS + " FROM (SELECT s.code, s.name, s.fr_h,"
+    "   s.res_h, p.*"
+    "  FROM scope s LEFT JOIN picked p ON p.department_code IS NOT DISTINCT FROM s.code))"
+    f" SELECT code, name, fr_h, res_h, {_LEAGUE_AGGREGATES}"
     " FROM judged GROUP BY code, name, fr_h, res_h"
     " ORDER BY code IS NULL, name"
 )
+
+# Every ticket in scope judged against its own department's targets (the IT queue's when it
+# has none): for the overview and for the tickets behind a figure.
+_JUDGED_TICKETS_SQL = (
+    f"WITH picked AS ({_PICKED_SQL}),"
+    f" judged AS (SELECT *, {_JUDGED_COLUMNS} FROM ("
+    "  SELECT p.*,"
+    f"  coalesce(d.first_response_target_hours, {IT_QUEUE_TARGET_HOURS[0]}) AS fr_h,"
+    f"  coalesce(d.resolution_target_hours, {IT_QUEUE_TARGET_HOURS[1]}) AS res_h"
+    "  FROM picked p LEFT JOIN departments d ON d.code = p.department_code))"
+)
+_OVERVIEW_SQL = f"{_JUDGED_TICKETS_SQL} SELECT {_LEAGUE_AGGREGATES} FROM judged"
 
 _BACKLOG_SQL = (
     f"WITH picked AS ({_PICKED_SQL}), {_SCOPE_SQL}"
@@ -385,6 +497,106 @@ class MetricsService:
             )
             for row in rows
         ]
+
+    def overview(self, actor: Actor, filters: MetricsFilters) -> Overview:
+        """The headline figures: every ticket in scope at once, each against its own targets."""
+        department = self._allowed_department(actor, filters)
+        where, params = self._ticket_where(filters, department)
+        row = self._fetch(_OVERVIEW_SQL.format(where=where), params)[0]
+        return Overview(*row)
+
+    def response_time_distribution(
+        self, actor: Actor, filters: MetricsFilters
+    ) -> list[DistributionRow]:
+        """Answered tickets per first-response band, then the open ones still waiting.
+
+        Every band shows, empty ones with 0, so charts of two periods line up.
+        """
+        department = self._allowed_department(actor, filters)
+        where, params = self._ticket_where(filters, department)
+        band = " ".join(
+            f"WHEN fr_min < {upper * 60} THEN {index}"
+            for index, upper in enumerate(_BAND_HOURS[1:])
+        )
+        sql = (
+            f"WITH picked AS ({_PICKED_SQL.format(where=where)})"
+            f" SELECT CASE WHEN fr_min IS NULL THEN -1 ELSE CASE {band}"
+            f" ELSE {len(_BAND_HOURS) - 1} END END AS band, count(*)"
+            " FROM picked WHERE fr_min IS NOT NULL OR is_open GROUP BY band"
+        )
+        counts = dict(self._fetch(sql, params))
+        rows = [
+            DistributionRow(label, hours * 60.0, int(counts.get(index, 0)))
+            for index, (label, hours) in enumerate(zip(_BAND_LABELS, _BAND_HOURS, strict=True))
+        ]
+        rows.append(DistributionRow(WAITING_BAND, None, int(counts.get(-1, 0))))
+        return rows
+
+    def tickets_behind(
+        self,
+        actor: Actor,
+        filters: MetricsFilters,
+        figure: str = "tickets",
+        *,
+        ward_unknown: bool = False,
+        week_start: date | None = None,
+        age_bucket: str | None = None,
+        band: str | None = None,
+        limit: int = 200,
+    ) -> TicketsBehind:
+        """The tickets a figure counts, newest first: what a click on a figure opens.
+
+        ``figure`` is a key of `FIGURES`; the filters narrow as for the tables (a league row
+        is ``filters.department``, a ward row ``filters.ward`` or ``ward_unknown``, a week of
+        the trend ``week_start`` (its Monday in the display zone), a backlog cell
+        ``age_bucket`` (one of `BACKLOG_BUCKETS`) and a bar of the distribution ``band``).
+        ``total`` is the figure itself, so the list can be checked against it.
+        """
+        if figure not in FIGURES:
+            raise InvalidInput(f"unknown figure {figure!r}; known: {', '.join(FIGURES)}")
+        if not 1 <= limit <= 5000:
+            raise InvalidInput(f"a list holds 1 to 5000 tickets, not {limit}")
+        department = self._allowed_department(actor, filters)
+        where, params = self._ticket_where(filters, department)
+        conditions = [FIGURES[figure][1]]
+        if ward_unknown:
+            conditions.append("ward IS NULL")
+        if week_start is not None:
+            conditions.append("date_trunc('week', timezone($zone, opened_at)) = $week")
+            params["zone"] = self._zone
+            params["week"] = datetime.combine(week_start, datetime.min.time())
+        if age_bucket is not None:
+            if age_bucket not in BACKLOG_BUCKETS:
+                raise InvalidInput(f"unknown age bucket {age_bucket!r}")
+            index = BACKLOG_BUCKETS.index(age_bucket)
+            bounds = (0, *_BUCKET_HOURS, None)
+            conditions.append(f"is_open AND age_min >= {bounds[index] * 60}")
+            if bounds[index + 1] is not None:
+                conditions.append(f"age_min < {bounds[index + 1] * 60}")
+        if band is not None:
+            if band == WAITING_BAND:
+                conditions.append("fr_min IS NULL AND is_open")
+            elif band in _BAND_LABELS:
+                index = _BAND_LABELS.index(band)
+                conditions.append(f"fr_min >= {_BAND_HOURS[index] * 60}")
+                if index + 1 < len(_BAND_HOURS):
+                    conditions.append(f"fr_min < {_BAND_HOURS[index + 1] * 60}")
+            else:
+                raise InvalidInput(f"unknown band {band!r}")
+        params["limit"] = limit
+        sql = (
+            f"{_JUDGED_TICKETS_SQL.format(where=where)}"
+            f", behind AS (SELECT * FROM judged WHERE ({') AND ('.join(conditions)}))"
+            " SELECT b.id, t.reference, b.department_code, t.platform, b.ward, b.status,"
+            " b.opened_at, b.fr_min, b.res_min, b.age_min, b.escalated, b.reopened_count,"
+            " left(i.text, 200), count(*) OVER ()"
+            " FROM behind b JOIN tickets t ON t.id = b.id"
+            " JOIN interactions i ON i.id = t.interaction_id"
+            " ORDER BY b.opened_at DESC, b.id DESC LIMIT $limit"
+        )
+        rows = self._fetch(sql, params)
+        total = int(rows[0][-1]) if rows else 0
+        return TicketsBehind(figure, [TicketBehind(*row[:-1]) for row in rows], total)
 
     def _allowed_department(self, actor: Actor, filters: MetricsFilters) -> str | None:
         """The department the figures are limited to (None: all); refuses what is not allowed."""

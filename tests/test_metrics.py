@@ -454,3 +454,134 @@ def test_inactive_department_with_tickets_is_not_dropped(metrics, hub, actors, t
     # ROADS keeps its row because it has tickets in the period; DRAIN (none) goes.
     assert "ROADS" in codes
     assert "DRAIN" not in codes
+
+
+def test_overview_judges_each_ticket_by_its_own_targets(metrics, actors, tickets):
+    o = metrics.overview(actors["commissioner"], PERIOD)
+    # W1..W6, R1, R2, Q1.
+    assert (o.tickets, o.answered, o.waiting_first_response) == (9, 5, 4)
+    # Waiting: W5, W6, R2 (12000 min, the oldest), Q1.
+    assert o.oldest_waiting_minutes == pytest.approx(12000)
+    # [60, 120, 180, 300, 780]: median 180; p90 at 0.9*4 = 3.6: 300 + 0.6*480 = 588.
+    assert o.first_response_median == pytest.approx(180)
+    assert o.first_response_p90 == pytest.approx(588)
+    # Met: W1, W2, W4 (4 h target). Missed: W3, W5 (WATER 4 h), R1, R2 (ROADS 12 h).
+    # Pending: W6 (2 h < 4 h), Q1 (1 h < the IT queue's 8 h).
+    assert (o.first_response_met, o.first_response_missed) == (3, 4)
+    assert o.first_response_within_target == pytest.approx(3 / 7)
+    # Resolved W1 600, W2 1800, R1 3000: median 1800, p90 1800 + 0.8*1200 = 2760.
+    assert o.resolved == 3
+    assert (o.resolution_median, o.resolution_p90) == (pytest.approx(1800), pytest.approx(2760))
+    # Met W1, W2, R1; missed W4 (72 h > 48 h) and R2 (200 h > 168 h).
+    assert (o.resolution_met, o.resolution_missed) == (3, 2)
+    assert (o.open, o.escalations, o.reopened) == (6, 2, 1)
+    assert o.reopen_rate == pytest.approx(1 / 9)
+    # The counts add up to the league's.
+    league = metrics.department_league(actors["commissioner"], PERIOD)
+    for name in ("tickets", "answered", "first_response_met", "resolution_missed", "open"):
+        assert getattr(o, name) == sum(getattr(row, name) for row in league), name
+
+
+LEAGUE_FIELD_OF_FIGURE = {
+    "tickets": "tickets",
+    "answered": "answered",
+    "waiting": "waiting_first_response",
+    "first_response_met": "first_response_met",
+    "first_response_missed": "first_response_missed",
+    "resolved": "resolved",
+    "resolution_met": "resolution_met",
+    "resolution_missed": "resolution_missed",
+    "open": "open",
+    "escalated": "escalations",
+    "reopened": "reopened",
+}
+
+
+def test_every_league_figure_clicks_through_to_exactly_its_tickets(metrics, actors, tickets):
+    from hub.metrics import FIGURES
+
+    assert set(LEAGUE_FIELD_OF_FIGURE) == set(FIGURES)
+    commissioner = actors["commissioner"]
+    for row in metrics.department_league(commissioner, PERIOD):
+        department = row.department_code or IT_QUEUE
+        narrowed = MetricsFilters(start=PERIOD.start, end=PERIOD.end, department=department)
+        for figure, field in LEAGUE_FIELD_OF_FIGURE.items():
+            behind = metrics.tickets_behind(commissioner, narrowed, figure)
+            assert behind.total == getattr(row, field), (department, figure)
+            assert len(behind.rows) == behind.total
+    water = MetricsFilters(start=PERIOD.start, end=PERIOD.end, department="WATER")
+    missed = metrics.tickets_behind(commissioner, water, "first_response_missed")
+    assert {r.id for r in missed.rows} == {tickets["W3"], tickets["W5"]}
+    # Newest first; the deleted comment (W6) is still behind "waiting".
+    waiting = metrics.tickets_behind(commissioner, water, "waiting")
+    assert [r.id for r in waiting.rows] == [tickets["W6"], tickets["W5"]]
+
+
+def test_tables_click_through_to_their_tickets(metrics, actors, tickets):
+    c = actors["commissioner"]
+    ids = {value: key for key, value in tickets.items()}
+
+    def names(behind):
+        return sorted(ids[row.id] for row in behind.rows)
+
+    assert names(metrics.tickets_behind(c, PERIOD, ward_unknown=True)) == ["Q1", "W6"]
+    with_ward = MetricsFilters(start=PERIOD.start, end=PERIOD.end, ward=45)
+    assert names(metrics.tickets_behind(c, with_ward)) == ["R1", "R2"]
+    # The week of Monday 9 Nov (IST) holds R2 only.
+    week = datetime(2026, 11, 9).date()
+    assert names(metrics.tickets_behind(c, PERIOD, week_start=week)) == ["R2"]
+    # Backlog cells: W4 is exactly 72 h old (3–7 days); R2 is over 7 days.
+    assert names(metrics.tickets_behind(c, PERIOD, "open", age_bucket="3–7 days")) == ["W4"]
+    assert names(metrics.tickets_behind(c, PERIOD, "open", age_bucket="over 7 days")) == ["R2"]
+    # Distribution bars.
+    assert names(metrics.tickets_behind(c, PERIOD, "answered", band="2–4 h")) == ["W2", "W4"]
+    assert names(metrics.tickets_behind(c, PERIOD, band="still waiting")) == [
+        "Q1",
+        "R2",
+        "W5",
+        "W6",
+    ]
+    # A short list still reports the whole figure.
+    first = metrics.tickets_behind(c, PERIOD, "tickets", limit=2)
+    assert (len(first.rows), first.total) == (2, 9)
+
+
+def test_tickets_behind_refuses_what_it_does_not_know_and_what_is_not_yours(
+    metrics, actors, tickets
+):
+    from hub.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="unknown figure"):
+        metrics.tickets_behind(actors["commissioner"], PERIOD, "happiness")
+    with pytest.raises(InvalidInput, match="unknown age bucket"):
+        metrics.tickets_behind(actors["commissioner"], PERIOD, "open", age_bucket="ancient")
+    roads = MetricsFilters(start=PERIOD.start, end=PERIOD.end, department="ROADS")
+    with pytest.raises(PermissionDenied):
+        metrics.tickets_behind(actors["officer.water"], roads)
+    # Without a department an officer gets their own tickets only.
+    own = metrics.tickets_behind(actors["officer.water"], PERIOD)
+    assert own.total == 6
+    assert {row.department_code for row in own.rows} == {"WATER"}
+
+
+def test_response_time_distribution(metrics, actors, tickets):
+    rows = metrics.response_time_distribution(actors["commissioner"], PERIOD)
+    counts = {row.band: row.tickets for row in rows}
+    # Answered [60 (W1), 120 (W4), 180 (W2), 300 (W3), 780 (R1)]: a band includes its lower
+    # bound, so 60 min is in 1–2 h. Still waiting: W5, W6, R2, Q1.
+    assert counts == {
+        "under 1 h": 0,
+        "1–2 h": 1,
+        "2–4 h": 2,
+        "4–8 h": 1,
+        "8–12 h": 0,
+        "12–24 h": 1,
+        "1–2 days": 0,
+        "2–3 days": 0,
+        "3–7 days": 0,
+        "over 7 days": 0,
+        "still waiting": 4,
+    }
+    assert [row.band for row in rows][-1] == "still waiting"
+    own = metrics.response_time_distribution(actors["officer.water"], PERIOD)
+    assert sum(row.tickets for row in own) == 6
