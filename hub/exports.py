@@ -104,15 +104,29 @@ def neutralise_cell(value: Any) -> Any:
     """A cell value that a spreadsheet will show as text and never evaluate.
 
     Text whose first character is one of `DANGEROUS_PREFIXES`, or whose first character after
-    leading whitespace is (Excel and LibreOffice can trim the spaces on import), gets a single
-    quote in front, as OWASP advises for CSV. Everything that is not text (numbers, negative
-    ones included, None, dates, booleans) is returned unchanged: it is data, not a formula.
+    leading whitespace is (Excel and LibreOffice can trim the spaces on import) gets a single
+    quote in front, as OWASP advises for CSV; invisible characters (controls, zero-width marks)
+    count as whitespace, and full-width ＝＋－＠ as their ASCII forms. The whole value is kept
+    behind the quote. Anything that is not text (numbers, negative ones included, None, dates,
+    booleans) is returned unchanged: it is data, not a formula.
     """
     if not isinstance(value, str) or not value:
         return value
-    if value.startswith(DANGEROUS_PREFIXES) or value.lstrip().startswith(DANGEROUS_PREFIXES):
+    if value.startswith(DANGEROUS_PREFIXES) or _first_visible(value).startswith(DANGEROUS_PREFIXES):
         return "'" + value
     return value
+
+
+def _first_visible(text: str) -> str:
+    """``text`` from its first character that is not whitespace, a control or a format mark.
+
+    Zero-width spaces, byte-order marks and control characters are invisible and some readers
+    drop them, which would bring a ``=`` behind them to the front.
+    """
+    for index, char in enumerate(text):
+        if not (char.isspace() or unicodedata.category(char) in ("Cc", "Cf")):
+            return text[index:]
+    return ""
 
 
 def _text(value: str) -> str:
@@ -205,7 +219,10 @@ def _fill_sheet(sheet: Any, table: Table, zone: ZoneInfo) -> None:
 def _set_cell(cell: Any, value: Any, zone: ZoneInfo) -> None:
     value = _plain(value, zone)
     if isinstance(value, str):
-        text = _XML_ILLEGAL.sub("", _text(value))
+        # Characters XML cannot hold go first (so none can hide a leading "="), then the text is
+        # neutralised (a leading \r counts) and its line ends made Excel's \n: XML parsers turn a
+        # raw \r into \n anyway, so the file says what it will read back as.
+        text = _text(_XML_ILLEGAL.sub("", value)).replace("\r\n", "\n").replace("\r", "\n")
         if len(text) > EXCEL_MAX_CELL_CHARS:
             text = text[: EXCEL_MAX_CELL_CHARS - 1] + "…"
         cell.value = text
