@@ -39,6 +39,10 @@ test: $(STAMP) browser-deps
 	$(BIN)/hub init --demo --data-dir "$$(mktemp -d)"
 	$(BIN)/python -m pytest
 
+## The benchmarks at the issue's full scale (a year of a large city); writes BENCHMARKS.md.
+bench: $(STAMP) browser-deps
+	$(BIN)/python -m benchmarks.run --size full
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
