@@ -36,9 +36,14 @@ from openpyxl.utils import get_column_letter
 
 from hub.metrics import (
     BACKLOG_BUCKETS,
+    FIGURES,
     BacklogRow,
     DepartmentRow,
+    DistributionRow,
+    Overview,
     PublishingRow,
+    TicketBehind,
+    TicketsBehind,
     WardRow,
     WeekRow,
     format_duration,
@@ -50,11 +55,14 @@ __all__ = [
     "DANGEROUS_PREFIXES",
     "Table",
     "backlog_table",
+    "distribution_table",
     "league_table",
     "neutralise_cell",
+    "overview_table",
     "publishing_table",
     "sheet_name",
     "tables_from_metrics",
+    "tickets_behind_table",
     "tickets_table",
     "to_csv",
     "to_excel",
@@ -362,6 +370,55 @@ def league_table(rows: Sequence[DepartmentRow], title: str = "Department league"
     )
 
 
+def overview_table(overview: Overview, title: str = "Overview") -> Table:
+    """`MetricsService.overview` as one row with the league's columns (``All in scope``).
+
+    The target columns are empty: each ticket was judged against its own department's.
+    """
+    o = overview
+    row = (
+        "",
+        "All in scope",
+        o.tickets,
+        o.answered,
+        o.waiting_first_response,
+        *_duration(o.oldest_waiting_minutes),
+        *_duration(o.first_response_median),
+        *_duration(o.first_response_p90),
+        None,
+        o.first_response_met,
+        o.first_response_missed,
+        _percent(o.first_response_within_target),
+        o.resolved,
+        *_duration(o.resolution_median),
+        *_duration(o.resolution_p90),
+        None,
+        o.resolution_met,
+        o.resolution_missed,
+        _percent(o.resolution_within_target),
+        o.open,
+        *_duration(o.oldest_open_minutes),
+        o.escalations,
+        o.reopened,
+        _percent(o.reopen_rate),
+    )
+    return Table(title, LEAGUE_COLUMNS, [row])
+
+
+DISTRIBUTION_COLUMNS = ("First response", "From (min)", "Tickets")
+
+
+def distribution_table(
+    rows: Sequence[DistributionRow], title: str = "First response times"
+) -> Table:
+    """`MetricsService.response_time_distribution` as a table (``still waiting`` last)."""
+    return Table(
+        title,
+        DISTRIBUTION_COLUMNS,
+        [(r.band, _minutes(r.lower_minutes), r.tickets) for r in rows],
+    )
+
+
 TREND_COLUMNS = (
     "Week",
     "Week starts (Monday)",
@@ -534,10 +591,9 @@ def tickets_table(
     see the figure can already read them on the board.
     """
     zone = ZoneInfo(str(zone))
-    label = datetime(2026, 1, 1, tzinfo=zone).tzname() or str(zone)
     return Table(
         title,
-        tickets_columns(label),
+        tickets_columns(_zone_label(zone)),
         [
             (
                 r.reference,
@@ -559,18 +615,94 @@ def tickets_table(
     )
 
 
+def tickets_behind_columns(zone_label: str = "IST") -> tuple[str, ...]:
+    """The headers of `tickets_behind_table`."""
+    return (
+        "Reference",
+        "Department code",
+        "Platform",
+        "Ward",
+        "Status",
+        f"Opened ({zone_label})",
+        "First response",
+        "First response (min)",
+        "Resolution",
+        "Resolution (min)",
+        "Age",
+        "Age (min)",
+        "Escalated",
+        "Times reopened",
+        "Text",
+    )
+
+
+def tickets_behind_table(
+    behind: TicketsBehind | Sequence[TicketBehind],
+    title: str | None = None,
+    *,
+    zone: ZoneInfo | str = _DISPLAY_ZONE,
+) -> Table:
+    """`MetricsService.tickets_behind` as a table; opening times naive in ``zone``.
+
+    The default title names the figure, and says when the list holds fewer tickets than the
+    figure counts (``limit`` reached), so nobody mistakes a cut list for the whole.
+    """
+    zone = ZoneInfo(str(zone))
+    rows = behind.rows if isinstance(behind, TicketsBehind) else list(behind)
+    return Table(
+        title or _behind_title(behind),
+        tickets_behind_columns(_zone_label(zone)),
+        [
+            (
+                r.reference,
+                r.department_code or "",
+                r.platform,
+                r.ward,
+                r.status,
+                r.opened_at.astimezone(zone).replace(tzinfo=None),
+                *_duration(r.first_response_minutes),
+                *_duration(r.resolution_minutes),
+                *_duration(r.age_minutes),
+                bool(r.escalated),
+                r.reopened_count,
+                r.text,
+            )
+            for r in rows
+        ],
+    )
+
+
+def _behind_title(behind: TicketsBehind | Sequence[TicketBehind]) -> str:
+    """The figure's name, with ``(200 of 431)`` when the list was cut at its limit."""
+    if not isinstance(behind, TicketsBehind):
+        return "Tickets"
+    title = FIGURES.get(behind.figure, (behind.figure,))[0]
+    if behind.total > len(behind.rows):
+        title += f" ({len(behind.rows)} of {behind.total})"
+    return title
+
+
+def _zone_label(zone: ZoneInfo) -> str:
+    """``IST`` for Asia/Kolkata: the abbreviation people know (the zone's name otherwise)."""
+    return datetime(2026, 1, 1, tzinfo=zone).tzname() or str(zone)
+
+
 def tables_from_metrics(
     *,
+    overview: Overview | None = None,
     league: Sequence[DepartmentRow] | None = None,
     trend: Sequence[WeekRow] | None = None,
     backlog: Sequence[BacklogRow] | None = None,
     wards: Sequence[WardRow] | None = None,
     publishing: Sequence[PublishingRow] | None = None,
-    tickets: Sequence[BoardRow] | None = None,
+    distribution: Sequence[DistributionRow] | None = None,
+    tickets: TicketsBehind | Sequence[TicketBehind] | Sequence[BoardRow] | None = None,
     period: str = "",
     zone: ZoneInfo | str = _DISPLAY_ZONE,
 ) -> list[Table]:
     """The tables for the MetricsService results given (in this order), for `to_excel`.
+
+    ``tickets`` is the list behind a figure (`MetricsService.tickets_behind`) or board rows.
 
     ``period`` (e.g. ``2026-11-16 to 2026-11-22``) is added to each title, so a printed sheet
     says which weeks it covers. Results not given are left out; an empty result still gives a
@@ -578,6 +710,8 @@ def tables_from_metrics(
     """
     suffix = f" {period}" if period else ""
     tables: list[Table] = []
+    if overview is not None:
+        tables.append(overview_table(overview, f"Overview{suffix}"))
     if league is not None:
         tables.append(league_table(league, f"Department league{suffix}"))
     if trend is not None:
@@ -588,6 +722,21 @@ def tables_from_metrics(
         tables.append(wards_table(wards, f"Wards{suffix}"))
     if publishing is not None:
         tables.append(publishing_table(publishing, f"Publishing{suffix}"))
+    if distribution is not None:
+        tables.append(distribution_table(distribution, f"First response times{suffix}"))
     if tickets is not None:
-        tables.append(tickets_table(tickets, f"Tickets{suffix}", zone=zone))
+        tables.append(_tickets_any(tickets, suffix, zone))
     return tables
+
+
+def _tickets_any(
+    tickets: TicketsBehind | Sequence[TicketBehind] | Sequence[BoardRow],
+    suffix: str,
+    zone: ZoneInfo | str,
+) -> Table:
+    """The tickets table for either kind of list: behind a figure, or board rows."""
+    if isinstance(tickets, TicketsBehind):
+        return tickets_behind_table(tickets, _behind_title(tickets) + suffix, zone=zone)
+    if tickets and isinstance(tickets[0], BoardRow):
+        return tickets_table(tickets, f"Tickets{suffix}", zone=zone)
+    return tickets_behind_table(tickets, f"Tickets{suffix}", zone=zone)

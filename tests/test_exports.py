@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pytest
+from triage_fixtures import add_interaction
 
 from hub.exports import (
     DANGEROUS_PREFIXES,
@@ -22,11 +23,20 @@ from hub.exports import (
     neutralise_cell,
     sheet_name,
     tables_from_metrics,
+    tickets_behind_table,
     tickets_table,
     to_csv,
     to_excel,
 )
-from hub.metrics import DepartmentRow, PublishingRow, WardRow, WeekRow
+from hub.metrics import (
+    DepartmentRow,
+    MetricsFilters,
+    MetricsService,
+    PublishingRow,
+    TicketsBehind,
+    WardRow,
+    WeekRow,
+)
 from hub.triage.board import BoardRow
 
 BOM = b"\xef\xbb\xbf"
@@ -354,3 +364,51 @@ def test_tickets_table_in_another_zone():
     table = tickets_table([row], zone="UTC")
     assert "Opened (UTC)" in table.columns
     assert table.rows[0][7] == datetime(2026, 11, 15, 19, 0)
+
+
+def test_real_metrics_results_export(hub, actors):
+    """The service's own results (overview, distribution, tickets behind) go through unchanged."""
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    metrics = MetricsService(hub.store, hub.audit, clock=lambda: now)
+    interaction = add_interaction(
+        hub, '=HYPERLINK("http://evil.example","জল নেই")', created_at=now - timedelta(hours=6)
+    )
+    with hub.store.transaction() as cur:
+        cur.execute(
+            "INSERT INTO tickets (reference, interaction_id, platform, citizen_key,"
+            " department_code, status, ward, category, urgent, routing_explanation,"
+            " routing_confidence, opened_at, created_at, updated_at)"
+            " VALUES ('KMC-2026-000001', ?, 'facebook', 'facebook:c', 'WATER', 'new', 12,"
+            " 'complaint', FALSE, 'test', 1.0, ?, ?, ?)",
+            [interaction, now - timedelta(hours=6), now - timedelta(hours=6), now],
+        )
+    filters = MetricsFilters(start=datetime(2026, 11, 16, tzinfo=UTC), end=now)
+    commissioner = actors["commissioner"]
+    behind = metrics.tickets_behind(commissioner, filters, "first_response_missed")
+    tables = tables_from_metrics(
+        overview=metrics.overview(commissioner, filters),
+        distribution=metrics.response_time_distribution(commissioner, filters),
+        tickets=behind,
+    )
+    overview, distribution, tickets = tables
+    row = dict(zip(overview.columns, overview.rows[0], strict=True))
+    assert (row["Tickets"], row["First response missed"], row["Oldest waiting"]) == (
+        1,
+        1,
+        "6 h 00 min",
+    )
+    assert row["First response within target (%)"] == 0.0
+    assert distribution.rows[-1] == ("still waiting", None, 1)
+    assert tickets.title == "First response target missed"
+    ticket = dict(zip(tickets.columns, tickets.rows[0], strict=True))
+    assert ticket["Opened (IST)"] == datetime(2026, 11, 20, 11, 30)
+    assert (ticket["Age"], ticket["Age (min)"]) == ("6 h 00 min", 360.0)
+    sheet = read_excel(to_excel(tables))[sheet_name(tickets.title)]
+    header = [c.value for c in sheet[1]]
+    text = sheet.cell(row=2, column=header.index("Text") + 1)
+    assert (text.value, text.data_type) == ("'" + behind.rows[0].text, "s")
+
+
+def test_a_cut_list_says_so_in_its_title():
+    behind = TicketsBehind("open", [], 431)
+    assert tickets_behind_table(behind).title == "Open now (0 of 431)"
