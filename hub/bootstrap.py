@@ -39,6 +39,7 @@ from hub.triage.board import BoardService
 from hub.triage.ingest import InteractionStore, PullService, WebhookReceiver
 from hub.triage.replies import ReplyService, TemplateService
 from hub.triage.tickets import TicketService
+from hub.weekly_report import WeeklyReportService
 
 
 @dataclass
@@ -72,6 +73,8 @@ class Hub:
     board: BoardService
     # Response-time and publishing figures for the commissioner (no dashboard page yet).
     metrics: MetricsService
+    # The printable weekly report for the commissioner's review meeting (from `metrics`).
+    weekly_report: WeeklyReportService
     # Set by the composition root once started; read by health and the IT pages.
     scheduler: Any = None
     sandbox: RunningSandbox | None = None
@@ -128,7 +131,8 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         **(interaction := _interaction_services(settings, store, audit, platforms)),
         **_answering_services(settings, store, audit, platforms, interaction["interactions"]),
         **triage,
-        metrics=MetricsService(store, audit),
+        metrics=(metrics := MetricsService(store, audit)),
+        weekly_report=WeeklyReportService(metrics, departments),
     )
 
 

@@ -1,0 +1,604 @@
+"""The printable weekly report for the commissioner's review meeting, as one HTML page.
+
+One ISO week (Monday 00:00 to the next Monday 00:00 in the display zone, Asia/Kolkata), by
+default the last complete one. Every figure comes from `MetricsService`, which also decides
+who sees what (an officer gets their own department), so nothing here re-implements the
+definitions of ``docs/metrics.md`` or the permission rules.
+
+The page is self-contained: inline CSS with an A4 print layout and no external resource of
+any kind (no fonts, scripts or images from elsewhere), so it prints the same offline and leaks
+nothing when opened. All text that came from people (department names, rejection reasons) is
+HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hub.clock import as_utc, format_local, utc_now
+from hub.departments import DepartmentService
+from hub.errors import InvalidInput
+from hub.exports import rejections_text
+from hub.metrics import (
+    IT_QUEUE,
+    BacklogRow,
+    DepartmentRow,
+    MetricsFilters,
+    MetricsService,
+    Overview,
+    PublishingRow,
+    WardRow,
+    WeekRow,
+    format_duration,
+)
+from hub.permissions import Actor
+
+__all__ = [
+    "TOP_WARDS",
+    "TREND_WEEKS",
+    "WeeklyReport",
+    "WeeklyReportService",
+    "last_complete_week",
+    "week_bounds",
+    "week_monday",
+]
+
+# The ward table lists the busiest wards only: the meeting discusses where the volume is.
+TOP_WARDS = 20
+# Weeks in the small trend table (this one and the seven before it).
+TREND_WEEKS = 8
+DEFINITIONS = "docs/metrics.md"
+
+
+def week_monday(day: date) -> date:
+    """The Monday of the ISO week that contains ``day``."""
+    return day - timedelta(days=day.weekday())
+
+
+def last_complete_week(now: datetime, zone: ZoneInfo | str = "Asia/Kolkata") -> date:
+    """The Monday of the last week that has fully ended at ``now`` in ``zone``."""
+    today = as_utc(now).astimezone(ZoneInfo(str(zone))).date()
+    return week_monday(today) - timedelta(days=7)
+
+
+def week_bounds(monday: date, zone: ZoneInfo | str = "Asia/Kolkata") -> tuple[datetime, datetime]:
+    """Monday 00:00 and the next Monday 00:00 in ``zone``, as aware datetimes."""
+    zone = ZoneInfo(str(zone))
+    start = datetime.combine(monday, time(0), tzinfo=zone)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone)
+    return start, end
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    """Everything the weekly page shows, computed once (the page only formats it)."""
+
+    week_start: date
+    week_label: str
+    generated_at: datetime
+    prepared_for: str
+    scope: str
+    complete: bool
+    this_week: Overview
+    previous_week: Overview
+    open_now: int
+    league: list[DepartmentRow]  # worst first by share within the first-response target
+    previous_share: dict[str | None, float | None]
+    backlog: list[BacklogRow]
+    wards: list[WardRow]  # the busiest `TOP_WARDS` wards with a ward number
+    wards_not_shown: int
+    no_ward: WardRow | None
+    publishing: list[PublishingRow]
+    previous_submitted: dict[str, int]
+    trend: list[WeekRow]
+    bengali_names: dict[str, str]
+
+    @property
+    def week_end(self) -> date:
+        """The Sunday that ends the week."""
+        return self.week_start + timedelta(days=6)
+
+
+class WeeklyReportService:
+    """Builds the weekly report from `MetricsService` and renders it as printable HTML."""
+
+    def __init__(
+        self,
+        metrics: MetricsService,
+        departments: DepartmentService,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        zone: ZoneInfo | str = "Asia/Kolkata",
+    ) -> None:
+        self._metrics = metrics
+        self._departments = departments
+        self._clock = clock
+        self._zone = ZoneInfo(str(zone))
+
+    def build(
+        self,
+        actor: Actor,
+        week_start: date | None = None,
+        *,
+        platform: str | None = None,
+        ward: int | None = None,
+        department: str | None = None,
+    ) -> WeeklyReport:
+        """The figures of one ISO week (default: the last complete one) and the week before.
+
+        ``week_start`` may be any day of the wanted week. A week that has not begun is refused.
+        Officers get their own department only (`MetricsService` refuses any other).
+        """
+        now = self._clock()
+        this_monday = week_monday(as_utc(now).astimezone(self._zone).date())
+        monday = (
+            last_complete_week(now, self._zone) if week_start is None else week_monday(week_start)
+        )
+        if monday > this_monday:
+            raise InvalidInput(
+                f"the week of {monday:%d %b %Y} has not begun yet: choose a week up to this one."
+            )
+        start, end = week_bounds(monday, self._zone)
+        previous_start, _ = week_bounds(monday - timedelta(days=7), self._zone)
+
+        def filters(begin: datetime | None, until: datetime | None) -> MetricsFilters:
+            return MetricsFilters(begin, until, platform, ward, department)
+
+        week, previous = filters(start, end), filters(previous_start, start)
+        metrics, zone = self._metrics, self._zone
+        this_week = metrics.overview(actor, week)
+        league = metrics.department_league(actor, week)
+        previous_share = {
+            row.department_code: row.first_response_within_target
+            for row in metrics.department_league(actor, previous)
+        }
+        # The backlog is of every ticket open now, whatever week it came in.
+        backlog = metrics.backlog_by_age(actor, filters(None, None))
+        all_wards = metrics.ward_table(actor, week)
+        numbered = sorted((w for w in all_wards if w.ward is not None), key=_ward_order)
+        publishing = metrics.publishing(actor, week)
+        previous_submitted = {
+            row.department_code: row.submitted for row in metrics.publishing(actor, previous)
+        }
+        trend_start, _ = week_bounds(monday - timedelta(days=7 * (TREND_WEEKS - 1)), zone)
+        return WeeklyReport(
+            week_start=monday,
+            week_label=f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}",
+            generated_at=now,
+            prepared_for=actor.label,
+            scope=self._scope_text(actor, platform, ward, department),
+            complete=end <= as_utc(now),
+            this_week=this_week,
+            previous_week=metrics.overview(actor, previous),
+            open_now=sum(row.open for row in backlog),
+            league=sorted(league, key=_league_order),
+            previous_share=previous_share,
+            backlog=backlog,
+            wards=numbered[:TOP_WARDS],
+            wards_not_shown=max(0, len(numbered) - TOP_WARDS),
+            no_ward=next((w for w in all_wards if w.ward is None), None),
+            publishing=publishing,
+            previous_submitted=previous_submitted,
+            trend=metrics.weekly_trend(actor, filters(trend_start, end)),
+            bengali_names={
+                d.code: d.name_bn for d in self._departments.all_departments(include_inactive=True)
+            },
+        )
+
+    def render_html(
+        self,
+        actor: Actor,
+        week_start: date | None = None,
+        *,
+        platform: str | None = None,
+        ward: int | None = None,
+        department: str | None = None,
+    ) -> str:
+        """The weekly report as one self-contained, printable (A4) HTML page."""
+        report = self.build(actor, week_start, platform=platform, ward=ward, department=department)
+        return render_report(report, self._zone)
+
+    def _scope_text(
+        self, actor: Actor, platform: str | None, ward: int | None, department: str | None
+    ) -> str:
+        """Which tickets the report covers, in words."""
+        code = department or actor.department_code
+        parts = []
+        if code == IT_QUEUE:
+            parts.append("the IT team's queue")
+        elif code:
+            names = {d.code: d for d in self._departments.all_departments(include_inactive=True)}
+            known = names.get(code)
+            parts.append(f"department {known.label if known else code}")
+        else:
+            parts.append("all departments")
+        if platform:
+            parts.append(f"platform {platform}")
+        if ward is not None:
+            parts.append(f"ward {ward}")
+        return ", ".join(parts)
+
+
+def _league_order(row: DepartmentRow) -> tuple:
+    """Worst first: lowest share within the first-response target; no share yet last."""
+    share = row.first_response_within_target
+    return (share is None, share or 0.0, -row.first_response_missed, -row.tickets,
+            row.department_code is None, row.department_name)  # fmt: skip
+
+
+def _ward_order(row: WardRow) -> tuple:
+    return (-row.tickets, row.ward)
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+_CSS = """
+@page { size: A4; margin: 14mm 12mm 16mm; }
+* { box-sizing: border-box; }
+body {
+  font-family: "Noto Sans", "Noto Sans Bengali", "Nirmala UI", "Vrinda", "Shonar Bangla",
+    Arial, sans-serif;
+  font-size: 10pt; line-height: 1.35; color: #111; background: #fff;
+  margin: 0 auto; max-width: 200mm; padding: 8mm;
+}
+[lang="bn"], .bn {
+  font-family: "Noto Sans Bengali", "Nirmala UI", "Vrinda", "Shonar Bangla", sans-serif;
+}
+h1 { font-size: 16pt; margin: 0 0 1mm; }
+h2 { font-size: 12pt; margin: 6mm 0 2mm; padding-bottom: 1mm; border-bottom: 1px solid #888; }
+p { margin: 1mm 0; }
+.sub { color: #444; margin-bottom: 4mm; }
+.note { color: #444; font-size: 8.5pt; }
+table { border-collapse: collapse; width: 100%; font-size: 8.5pt; }
+th, td { border: 1px solid #bbb; padding: 1mm 1.4mm; text-align: right; vertical-align: top; }
+th { background: #eee; font-weight: 600; }
+th.text, td.text { text-align: left; }
+td .bn { display: block; color: #444; font-size: 8pt; }
+tr.total td { font-weight: 600; background: #f6f6f6; }
+.over { color: #a0001c; font-weight: 700; }
+.headline td:first-child { text-align: left; }
+.headline td:nth-child(2) { font-size: 11pt; font-weight: 700; }
+footer { margin-top: 6mm; padding-top: 2mm; border-top: 1px solid #888; color: #444;
+  font-size: 8.5pt; }
+@media print {
+  body { max-width: none; padding: 0; }
+  section { break-inside: avoid-page; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def _e(value: object) -> str:
+    """Any value as escaped HTML text (department names and reasons come from people)."""
+    return html.escape(str(value), quote=True)
+
+
+def _share(share: float | None, met: int | None = None, missed: int | None = None) -> str:
+    """``60 % (3 of 5)``; nothing decided: ``—`` (never 0 % or 100 %)."""
+    if share is None:
+        return "—"
+    text = f"{share * 100:.0f} %"
+    if met is not None and missed is not None:
+        text += f" ({met} of {met + missed})"
+    return text
+
+
+def _cell(text: object, css: str = "") -> str:
+    return f'<td class="{css}">{_e(text)}</td>' if css else f"<td>{_e(text)}</td>"
+
+
+def _duration_cell(minutes: float | None, target_hours: int | None = None) -> str:
+    """A duration, marked when it is over the target beside it."""
+    over = target_hours is not None and minutes is not None and minutes > target_hours * 60
+    return _cell(format_duration(minutes), "over" if over else "")
+
+
+def _department_cell(code: str | None, name: str, bengali: dict[str, str]) -> str:
+    name_bn = bengali.get(code or "", "")
+    inner = _e(name or IT_QUEUE)
+    if name_bn:
+        inner += f'<span class="bn" lang="bn">{_e(name_bn)}</span>'
+    return f'<td class="text">{inner}</td>'
+
+
+def _table(
+    table_id: str, headers: Sequence[str], rows: Iterable[str], *, text_columns: int = 1
+) -> str:
+    """A table with a header row; ``rows`` are ready-made ``<tr>`` strings."""
+    head = "".join(
+        f'<th class="text">{_e(h)}</th>' if i < text_columns else f"<th>{_e(h)}</th>"
+        for i, h in enumerate(headers)
+    )
+    body = "".join(rows)
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _row(cells: Iterable[str], key: object = None, css: str = "") -> str:
+    attributes = f' data-key="{_e(key)}"' if key is not None else ""
+    attributes += f' class="{css}"' if css else ""
+    return f"<tr{attributes}>{''.join(cells)}</tr>"
+
+
+def render_report(report: WeeklyReport, zone: ZoneInfo) -> str:
+    """The HTML page of a built report (times shown in ``zone``)."""
+    first = report.week_start
+    period = f"{first:%a %d %b} – {report.week_end:%a %d %b %Y}"
+    status = "" if report.complete else " (week in progress: figures so far)"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Weekly response review {_e(report.week_label)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<header>",
+        f"<h1>Weekly response review: {_e(report.week_label)}</h1>",
+        f'<p class="sub">{_e(period)}, Monday 00:00 to Sunday 24:00 {_e(_zone_name(zone))}'
+        f"{_e(status)}. Tickets opened in the week; {_e(report.scope)}.</p>",
+        "</header>",
+        _headline_section(report),
+        _league_section(report),
+        _backlog_section(report),
+        _ward_section(report),
+        _publishing_section(report),
+        _trend_section(report),
+        "<footer>",
+        f"<p>Generated {_e(format_local(report.generated_at, zone))} for"
+        f" {_e(report.prepared_for)}. Times in {_e(_zone_name(zone))}.</p>",
+        f"<p>Definitions: {_e(DEFINITIONS)} (which tickets count, how waiting tickets are"
+        " judged, what “within target” means). “—”: nothing to measure yet.</p>",
+        "</footer>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _zone_name(zone: ZoneInfo) -> str:
+    return datetime(2026, 1, 1, tzinfo=zone).tzname() or str(zone)
+
+
+def _headline_section(report: WeeklyReport) -> str:
+    this, before = report.this_week, report.previous_week
+    figures = [
+        ("Tickets opened", this.tickets, before.tickets),
+        ("Answered (first reply confirmed)", this.answered, before.answered),
+        (
+            "Median first response",
+            format_duration(this.first_response_median),
+            format_duration(before.first_response_median),
+        ),
+        (
+            "Within first-response target",
+            _share(
+                this.first_response_within_target,
+                this.first_response_met,
+                this.first_response_missed,
+            ),
+            _share(
+                before.first_response_within_target,
+                before.first_response_met,
+                before.first_response_missed,
+            ),
+        ),
+        (
+            "Still waiting for a first response",
+            this.waiting_first_response,
+            before.waiting_first_response,
+        ),
+        ("Escalations", this.escalations, before.escalations),
+        ("Open now (all weeks)", report.open_now, "—"),
+    ]
+    rows = [
+        _row([_cell(label, "text"), _cell(now), _cell(then)], key=label)
+        for label, now, then in figures
+    ]
+    table = _table("headline", ("Figure", "This week", "Previous week"), rows)
+    return (
+        '<section class="headline"><h2>Headline figures</h2>'
+        + table
+        + '<p class="note">“Within target” counts each ticket against its own department’s'
+        " target; a ticket still waiting counts as missed once its age passes the target."
+        " The previous week’s figures are as they stand now (later replies included).</p>"
+        "</section>"
+    )
+
+
+def _league_section(report: WeeklyReport) -> str:
+    headers = (
+        "Department",
+        "Tickets",
+        "Answered",
+        "Waiting (oldest)",
+        "First response median",
+        "90th percentile",
+        "Target",
+        "Within target",
+        "Previous week",
+        "Resolution median",
+        "Resolution target",
+        "Resolved within target",
+        "Open",
+        "Escalations",
+    )
+    rows = []
+    for r in report.league:
+        waiting = str(r.waiting_first_response)
+        if r.waiting_first_response:
+            waiting += f" ({format_duration(r.oldest_waiting_minutes)})"
+        cells = [
+            _department_cell(r.department_code, r.department_name, report.bengali_names),
+            _cell(r.tickets),
+            _cell(r.answered),
+            _cell(waiting),
+            _duration_cell(r.first_response_median, r.first_response_target_hours),
+            _duration_cell(r.first_response_p90, r.first_response_target_hours),
+            _cell(f"{r.first_response_target_hours} h"),
+            _cell(
+                _share(
+                    r.first_response_within_target, r.first_response_met, r.first_response_missed
+                )
+            ),
+            _cell(_share(report.previous_share.get(r.department_code))),
+            _duration_cell(r.resolution_median, r.resolution_target_hours),
+            _cell(f"{r.resolution_target_hours} h"),
+            _cell(_share(r.resolution_within_target, r.resolution_met, r.resolution_missed)),
+            _cell(r.open),
+            _cell(r.escalations),
+        ]
+        rows.append(_row(cells, key=r.department_code or IT_QUEUE))
+    return (
+        "<section><h2>Departments, worst first</h2>"
+        + _table("league", headers, rows)
+        + '<p class="note">Ordered by the share of tickets answered within the first-response'
+        " target, lowest first; departments with nothing decided yet come last. Durations in"
+        ' <span class="over">red</span> are over the department’s target.</p></section>'
+    )
+
+
+def _backlog_section(report: WeeklyReport) -> str:
+    headers = ("Department", "Open", "Under 4 h", "4–24 h", "1–3 days", "3–7 days", "Over 7 days")
+    shown = [r for r in report.backlog if r.open]
+    rows = [
+        _row(
+            [
+                _department_cell(r.department_code, r.department_name, report.bengali_names),
+                *(_cell(n) for n in _backlog_counts(r)),
+            ],
+            key=r.department_code or IT_QUEUE,
+        )
+        for r in shown
+    ]
+    totals = [sum(column) for column in zip(*(_backlog_counts(r) for r in shown), strict=True)]
+    if shown:
+        rows.append(
+            _row([_cell("Total", "text"), *(_cell(n) for n in totals)], key="total", css="total")
+        )
+    body = _table("backlog", headers, rows) if shown else '<p id="backlog">No open tickets.</p>'
+    return (
+        "<section><h2>Backlog by age (open now)</h2>"
+        + body
+        + '<p class="note">Every ticket open at the time of generation, whichever week it was'
+        " opened in, by age since the citizen wrote; departments with none are not listed.</p>"
+        "</section>"
+    )
+
+
+def _backlog_counts(row: BacklogRow) -> tuple[int, ...]:
+    return (row.open, row.under_4h, row.from_4h_to_24h, row.from_1d_to_3d, row.from_3d_to_7d,
+            row.over_7d)  # fmt: skip
+
+
+def _ward_section(report: WeeklyReport) -> str:
+    headers = (
+        "Ward",
+        "Tickets",
+        "Answered",
+        "First response median",
+        "90th percentile",
+        "Open",
+        "Resolved",
+        "Resolution median",
+    )
+    rows = [
+        _row(
+            [
+                _cell(w.ward, "text"),
+                _cell(w.tickets),
+                _cell(w.answered),
+                _cell(format_duration(w.first_response_median)),
+                _cell(format_duration(w.first_response_p90)),
+                _cell(w.open),
+                _cell(w.resolved),
+                _cell(format_duration(w.resolution_median)),
+            ],
+            key=w.ward,
+        )
+        for w in report.wards
+    ]
+    notes = []
+    if report.wards_not_shown:
+        notes.append(f"{report.wards_not_shown} quieter wards are not shown.")
+    if report.no_ward is not None:
+        notes.append(
+            f"{report.no_ward.tickets} tickets named no ward that could be recognised"
+            f" ({report.no_ward.answered} answered, {report.no_ward.open} open)."
+        )
+    body = _table("wards", headers, rows) if rows else '<p id="wards">No ward was named.</p>'
+    note = f'<p class="note">{_e(" ".join(notes))}</p>' if notes else ""
+    return f"<section><h2>Wards: the {TOP_WARDS} busiest</h2>{body}{note}</section>"
+
+
+def _publishing_section(report: WeeklyReport) -> str:
+    headers = (
+        "Department",
+        "Updates submitted",
+        "Previous week",
+        "Approved",
+        "Launch notices 24 h ahead",
+        "Review median",
+        "Review 90th percentile",
+        "Rejected",
+        "Rejections by reason",
+    )
+    shown = [
+        p
+        for p in report.publishing
+        if p.submitted or report.previous_submitted.get(p.department_code)
+    ]
+    rows = []
+    for p in shown:
+        notice = "—"
+        if p.launches:
+            notice = f"{_share(p.launch_notice_share)} ({p.launches_notified_in_time} of"
+            notice += f" {p.launches})"
+        cells = [
+            _department_cell(p.department_code, p.department_name, report.bengali_names),
+            _cell(p.submitted),
+            _cell(report.previous_submitted.get(p.department_code, 0)),
+            _cell(p.approved),
+            _cell(notice),
+            _cell(format_duration(p.review_median)),
+            _cell(format_duration(p.review_p90)),
+            _cell(p.rejected),
+            _cell(rejections_text(p.rejections_by_reason) or "—", "text"),
+        ]
+        rows.append(_row(cells, key=p.department_code))
+    body = (
+        _table("publishing", headers, rows)
+        if rows
+        else '<p id="publishing">No updates were submitted this week or the week before.</p>'
+    )
+    return (
+        "<section><h2>Publishing: departments’ updates</h2>"
+        + body
+        + '<p class="note">Updates by the week they were first submitted; review time from'
+        " first submission to approval. Departments with no updates in either week are not"
+        " listed.</p></section>"
+    )
+
+
+def _trend_section(report: WeeklyReport) -> str:
+    headers = ("Week", "Monday", "Tickets", "Answered", "Median first response")
+    rows = [
+        _row(
+            [
+                _cell(w.week_label, "text"),
+                _cell(f"{w.week_start:%d %b}"),
+                _cell(w.tickets),
+                _cell(w.answered),
+                _cell(format_duration(w.first_response_median)),
+            ],
+            key=w.week_label,
+        )
+        for w in report.trend
+    ]
+    return (
+        f"<section><h2>The last {TREND_WEEKS} weeks</h2>"
+        + _table("trend", headers, rows)
+        + "</section>"
+    )
