@@ -110,6 +110,9 @@ class SandboxApp:
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._faults: list[Fault] = []
         self.request_log: list[tuple[str, str]] = []
+        # Seconds spent answering requests (summed over handler threads): lets a benchmark
+        # tell the hub's own time from the sandbox's when both run in one process.
+        self.handling_seconds = 0.0
         self.base_url = ""
         # Stopping wakes slow faults at once; stop() waits for requests in flight, so no
         # handler touches the state file after it is closed.
@@ -176,10 +179,12 @@ class SandboxApp:
         """Answer one request: faults first, then the matching route."""
         with self._idle:
             self._in_flight += 1
+        started = time.perf_counter()
         try:
             return self._dispatch(request)
         finally:
             with self._idle:
+                self.handling_seconds += time.perf_counter() - started
                 self._in_flight -= 1
                 self._idle.notify_all()
 
