@@ -254,8 +254,9 @@ p { margin: 1mm 0; }
 .sub { color: #444; margin-bottom: 4mm; }
 .note { color: #444; font-size: 8.5pt; }
 table { border-collapse: collapse; width: 100%; font-size: 8.5pt; }
-th, td { border: 1px solid #bbb; padding: 1mm 1.4mm; text-align: right; vertical-align: top; }
+th, td { border: 1px solid #bbb; padding: 0.8mm 1.2mm; text-align: right; vertical-align: top; }
 th { background: #eee; font-weight: 600; }
+th.group { text-align: center; border-bottom: 0; }
 th.text, td.text { text-align: left; }
 td .bn { display: block; color: #444; font-size: 8pt; }
 tr.total td { font-weight: 600; background: #f6f6f6; }
@@ -308,15 +309,28 @@ def _department_cell(code: str | None, name: str, bengali: dict[str, str]) -> st
 
 
 def _table(
-    table_id: str, headers: Sequence[str], rows: Iterable[str], *, text_columns: int = 1
+    table_id: str,
+    headers: Sequence[str],
+    rows: Iterable[str],
+    *,
+    text_columns: int = 1,
+    groups: Sequence[tuple[str, int]] = (),
 ) -> str:
-    """A table with a header row; ``rows`` are ready-made ``<tr>`` strings."""
+    """A table with a header row; ``rows`` are ready-made ``<tr>`` strings.
+
+    ``groups`` (label, number of columns) adds a row above the headers, so short headers such
+    as "Median" can share one "First response" and the table fits an A4 page.
+    """
+    upper = "".join(
+        f'<th class="group" colspan="{span}">{_e(label)}</th>' for label, span in groups
+    )
     head = "".join(
         f'<th class="text">{_e(h)}</th>' if i < text_columns else f"<th>{_e(h)}</th>"
         for i, h in enumerate(headers)
     )
+    thead = (f"<tr>{upper}</tr>" if groups else "") + f"<tr>{head}</tr>"
     body = "".join(rows)
-    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table id="{table_id}"><thead>{thead}</thead><tbody>{body}</tbody></table>'
 
 
 def _row(cells: Iterable[str], key: object = None, css: str = "") -> str:
@@ -414,19 +428,22 @@ def _league_section(report: WeeklyReport) -> str:
         "Tickets",
         "Answered",
         "Waiting (oldest)",
-        "First response median",
-        "90th percentile",
+        "Median",
+        "90th pct",
         "Target",
         "Within target",
         "Previous week",
-        "Resolution median",
-        "Resolution target",
-        "Resolved within target",
+        "Median",
+        "Target",
+        "Within target",
         "Open",
-        "Escalations",
+        "Escalated",
     )
+    groups = (("", 4), ("First response", 5), ("Resolution", 3), ("", 2))
+    # Departments without a ticket this week go in one line, not in a column of zeros.
+    quiet = [r for r in report.league if not r.tickets]
     rows = []
-    for r in report.league:
+    for r in (r for r in report.league if r.tickets):
         waiting = str(r.waiting_first_response)
         if r.waiting_first_response:
             waiting += f" ({format_duration(r.oldest_waiting_minutes)})"
@@ -451,12 +468,23 @@ def _league_section(report: WeeklyReport) -> str:
             _cell(r.escalations),
         ]
         rows.append(_row(cells, key=r.department_code or IT_QUEUE))
+    body = (
+        _table("league", headers, rows, groups=groups)
+        if rows
+        else '<p id="league">No tickets this week.</p>'
+    )
+    quiet_note = ""
+    if quiet and rows:
+        names = ", ".join(r.department_name or IT_QUEUE for r in quiet)
+        quiet_note = f'<p class="note" id="quiet">No tickets this week: {_e(names)}.</p>'
     return (
         "<section><h2>Departments, worst first</h2>"
-        + _table("league", headers, rows)
+        + body
+        + quiet_note
         + '<p class="note">Ordered by the share of tickets answered within the first-response'
         " target, lowest first; departments with nothing decided yet come last. Durations in"
-        ' <span class="over">red</span> are over the department’s target.</p></section>'
+        ' <span class="over">red</span> are over the department’s target. “Previous week”: the'
+        " share within the first-response target the week before.</p></section>"
     )
 
 
