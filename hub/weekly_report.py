@@ -257,6 +257,9 @@ table { border-collapse: collapse; width: 100%; font-size: 8.5pt; }
 th, td { border: 1px solid #bbb; padding: 0.8mm 1.2mm; text-align: right; vertical-align: top; }
 th { background: #eee; font-weight: 600; }
 th.group { text-align: center; border-bottom: 0; }
+/* Fourteen columns on 186 mm of A4: smaller type so the league never runs off the page. */
+#league { font-size: 7.5pt; }
+#league th, #league td { padding: 0.6mm 0.9mm; }
 th.text, td.text { text-align: left; }
 td .bn { display: block; color: #444; font-size: 8pt; }
 tr.total td { font-weight: 600; background: #f6f6f6; }
