@@ -31,8 +31,9 @@ import duckdb
 
 from benchmarks.harness import FULL, SMOKE, BenchContext, Scale
 from hub import bootstrap
-from hub.config import load_settings
-from hub.demo import ensure_demo_accounts, import_departments_if_empty
+from hub.config import Settings, load_settings
+from hub.demo import SETUP_ACTOR, ensure_demo_accounts, import_departments_if_empty
+from hub.permissions import Actor
 from hub.sandbox.runtime import SANDBOX_FACEBOOK, SANDBOX_X
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,16 +143,33 @@ def copy_database(source: Path, folder: Path) -> Path:
     return target
 
 
-def _build_empty_hub(db_path: Path) -> None:
-    """Migrations, departments and demo accounts, through the hub's own code."""
-    settings = load_settings(
+def open_year_hub(db_path: Path) -> bootstrap.Hub:
+    """The hub's services on a generated database, wired by `build_hub` as the server does.
+
+    No scheduler and no sandbox: the benchmarks measure the pages' queries alone.
+    """
+    return bootstrap.build_hub(_settings(db_path), create=False)
+
+
+def actor_named(hub: bootstrap.Hub, username: str) -> Actor:
+    """The demo account `username` as an actor (read from the store, no password needed)."""
+    users = hub.accounts.list_users(SETUP_ACTOR)
+    return next(user.actor() for user in users if user.username == username)
+
+
+def _settings(db_path: Path) -> Settings:
+    return load_settings(
         data_dir=db_path.parent,
         database_path=db_path,
         departments_file=DEPARTMENTS_FILE,
         scheduler_enabled=False,
         sandbox={"enabled": False},
     )
-    hub = bootstrap.build_hub(settings, create=True)
+
+
+def _build_empty_hub(db_path: Path) -> None:
+    """Migrations, departments and demo accounts, through the hub's own code."""
+    hub = bootstrap.build_hub(_settings(db_path), create=True)
     try:
         import_departments_if_empty(hub, DEPARTMENTS_FILE)
         ensure_demo_accounts(hub)
