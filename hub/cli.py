@@ -17,6 +17,7 @@ from pathlib import Path
 from hub import bootstrap
 from hub.config import Settings, load_settings
 from hub.demo import DEMO_PASSWORD, ensure_demo_accounts, import_departments_if_empty
+from hub.demo_history import seed_demo_history
 from hub.errors import HubError, InvalidInput
 from hub.permissions import Actor, Role
 from hub.platforms.registry import check_accounts, configured_accounts
@@ -72,6 +73,7 @@ def cmd_init(args: argparse.Namespace) -> int:
                 print(f"demo accounts created: {', '.join(created)} (password {DEMO_PASSWORD})")
             else:
                 print("demo accounts already present")
+            print(seed_demo_history(hub).summary)
     finally:
         hub.close()
     return 0

@@ -179,6 +179,10 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/priority_high:",
         Action.VIEW_ESCALATIONS,
     ),
+    # The commissioner's figures (IT too; an officer sees their own department).
+    PageSpec(
+        "dashboard", "Dashboard", "pages/dashboard.py", ":material/monitoring:", Action.VIEW_TICKETS
+    ),
     PageSpec(
         "departments",
         "Departments",

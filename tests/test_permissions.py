@@ -156,6 +156,7 @@ def test_menus_follow_the_rule_table():
         "board",
         "ticket",
         "escalations",
+        "dashboard",
         "departments",
         "platforms",
         "templates",
@@ -167,6 +168,7 @@ def test_menus_follow_the_rule_table():
         "my_updates",
         "board",
         "ticket",
+        "dashboard",
         "departments",
         "account",
     ]
@@ -175,6 +177,7 @@ def test_menus_follow_the_rule_table():
         "board",
         "ticket",
         "escalations",
+        "dashboard",
         "departments",
         "account",
     ]

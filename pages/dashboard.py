@@ -1,0 +1,629 @@
+"""Dashboard: which departments answer citizens quickly, and are they keeping the public informed.
+
+Every figure comes from `hub.metrics.MetricsService` (definitions: docs/metrics.md). Clicking
+a cell of a table (or a bar of the distribution) lists the tickets behind that figure; the
+same list can be picked with the "Tickets behind a figure" controls.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from hub import exports
+from hub.clock import format_local, utc_now
+from hub.errors import HubError
+from hub.metrics import (
+    BACKLOG_BUCKETS,
+    FIGURES,
+    IT_QUEUE,
+    WAITING_BAND,
+    MetricsFilters,
+    format_duration,
+)
+from hub.permissions import Role
+from ui import session
+
+actor = session.require_actor()
+hub = session.get_hub()
+zone = hub.settings.display_zone
+metrics = hub.metrics
+st.title("Dashboard")
+
+# --- filters ------------------------------------------------------------------------------------
+departments = {d.code: d for d in hub.departments.all_departments()}
+today = utc_now().astimezone(zone).date()
+is_officer = actor.role is Role.OFFICER
+
+
+def department_label(code: str | None) -> str:
+    """A department as people know it, in English and Bengali."""
+    if code in (None, IT_QUEUE):
+        return IT_QUEUE
+    department = departments.get(code)
+    return f"{department.name_en} · {department.name_bn}" if department else code
+
+
+with st.container(border=True):
+    first, second, third, fourth = st.columns([2, 1, 1, 2])
+    period = first.date_input(
+        "Period (tickets opened, IST)",
+        value=(today - timedelta(days=27), today),
+        max_value=today,
+        format="DD/MM/YYYY",
+        key="dash_period",
+    )
+    platform = second.selectbox("Platform", ["Any", "facebook", "x", "whatsapp"], key="dash_pf")
+    ward = third.number_input("Ward (0: any)", min_value=0, max_value=144, key="dash_ward")
+    if is_officer:
+        department = actor.department_code
+        fourth.text_input("Department", department_label(department), disabled=True)
+    else:
+        choice = fourth.selectbox(
+            "Department",
+            ["All", *departments, IT_QUEUE],
+            format_func=lambda code: "All departments" if code == "All" else department_label(code),
+            key="dash_department",
+        )
+        department = None if choice == "All" else choice
+
+start_day, end_day = (period[0], period[-1]) if period else (today, today)
+filters = MetricsFilters(
+    start=datetime.combine(start_day, time(), zone),
+    end=datetime.combine(end_day + timedelta(days=1), time(), zone),
+    platform=None if platform == "Any" else platform,
+    ward=int(ward) or None,
+    department=department,
+)
+period_label = f"{start_day:%d %b %Y} – {end_day:%d %b %Y}"
+file_period = f"{start_day:%Y-%m-%d}_to_{end_day:%Y-%m-%d}"
+
+try:
+    overview = metrics.overview(actor, filters)
+except HubError as exc:
+    session.show_error(exc)
+    st.stop()
+
+
+def percent(share: float | None) -> str:
+    """A share as people read it; None: nothing decided yet."""
+    return "—" if share is None else f"{share * 100:.0f} %"
+
+
+def drill(figure: str, label: str, **where) -> None:
+    """Show the tickets behind a figure below the tables."""
+    st.session_state["dash_drill"] = {"figure": figure, "label": label, **where}
+
+
+# --- headline -----------------------------------------------------------------------------------
+st.caption(
+    f"{period_label} · {department_label(department) if department else 'All departments'}"
+    f"{' · ' + platform if platform != 'Any' else ''}{f' · ward {ward}' if ward else ''}"
+    " · definitions in docs/metrics.md"
+)
+cells = st.columns(6)
+cells[0].metric("Tickets", f"{overview.tickets:,}", help="Opened in the period (spam, merged out)")
+cells[1].metric(
+    "Median first response",
+    format_duration(overview.first_response_median),
+    help=f"90th percentile {format_duration(overview.first_response_p90)}",
+)
+cells[2].metric(
+    "First response within target",
+    percent(overview.first_response_within_target),
+    help=f"{overview.first_response_met} met, {overview.first_response_missed} missed",
+)
+cells[3].metric(
+    "Waiting for a first response",
+    f"{overview.waiting_first_response:,}",
+    help=f"Oldest {format_duration(overview.oldest_waiting_minutes)}",
+)
+cells[4].metric(
+    "Open now",
+    f"{overview.open:,}",
+    help=f"Oldest {format_duration(overview.oldest_open_minutes)}",
+)
+cells[5].metric(
+    "Escalations",
+    f"{overview.escalations:,}",
+    help=f"Reopen rate {percent(overview.reopen_rate)}",
+)
+
+# --- the tables, one tab each (only the open tab runs its queries) ------------------------------
+LEAGUE_SORTS = {
+    "Worst first-response share first": (
+        lambda r: (r.first_response_within_target is None, r.first_response_within_target or 0),
+        False,
+    ),
+    "Slowest median first response first": (
+        lambda r: (r.first_response_median is None, -(r.first_response_median or 0)),
+        False,
+    ),
+    "Most waiting first": (lambda r: -r.waiting_first_response, False),
+    "Most open first": (lambda r: -r.open, False),
+    "Most tickets first": (lambda r: -r.tickets, False),
+    "Most escalations first": (lambda r: -r.escalations, False),
+    "Department name": (lambda r: (r.department_code is None, r.department_name), False),
+}
+# League column → the figure a click on it opens.
+LEAGUE_CLICKS = {
+    "Tickets": "tickets",
+    "First response median": "answered",
+    "First response p90": "answered",
+    "First response within target": "first_response_missed",
+    "Waiting": "waiting",
+    "Oldest waiting": "waiting",
+    "Resolution median": "resolved",
+    "Resolution within target": "resolution_missed",
+    "Open": "open",
+    "Escalations": "escalated",
+    "Reopened": "reopened",
+}
+tabs = st.tabs(
+    ["Departments", "Trends", "Distribution", "Wards", "Backlog", "Publishing"],
+    key="dash_tab",
+    on_change="rerun",
+)
+league_tab, trend_tab, distribution_tab, ward_tab, backlog_tab, publishing_tab = tabs
+
+
+def selected_cell(event) -> tuple[int, str] | None:
+    """The (row, column) a person clicked in a dataframe, if any."""
+    cells = event.selection.get("cells", []) if event else []
+    return (int(cells[0][0]), str(cells[0][1])) if cells else None
+
+
+with league_tab:
+    if league_tab.open is not False:
+        league = metrics.department_league(actor, filters)
+        sort_by = st.selectbox("Sort by", list(LEAGUE_SORTS), key="dash_league_sort")
+        key, _ = LEAGUE_SORTS[sort_by]
+        league = sorted(league, key=key)
+        frame = pd.DataFrame(
+            [
+                {
+                    "Department": department_label(r.department_code),
+                    "Tickets": r.tickets,
+                    "First response target": f"{r.first_response_target_hours} h",
+                    "First response median": format_duration(r.first_response_median),
+                    "First response p90": format_duration(r.first_response_p90),
+                    "First response within target": None
+                    if r.first_response_within_target is None
+                    else r.first_response_within_target * 100,
+                    "Waiting": r.waiting_first_response,
+                    "Oldest waiting": format_duration(r.oldest_waiting_minutes),
+                    "Resolution target": f"{r.resolution_target_hours} h",
+                    "Resolution median": format_duration(r.resolution_median),
+                    "Resolution within target": None
+                    if r.resolution_within_target is None
+                    else r.resolution_within_target * 100,
+                    "Open": r.open,
+                    "Escalations": r.escalations,
+                    "Reopened": r.reopened,
+                }
+                for r in league
+            ]
+        )
+        st.caption(
+            "Click a figure to list the tickets behind it. Shares count decided tickets only:"
+            " a ticket still inside its target is not yet met or missed."
+        )
+        event = st.dataframe(
+            frame,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "First response within target": st.column_config.NumberColumn(format="%.0f %%"),
+                "Resolution within target": st.column_config.NumberColumn(format="%.0f %%"),
+            },
+            on_select="rerun",
+            selection_mode="single-cell",
+            key="dash_league_table",
+        )
+        clicked = selected_cell(event)
+        if clicked and clicked[1] in LEAGUE_CLICKS:
+            row = league[clicked[0]]
+            figure = LEAGUE_CLICKS[clicked[1]]
+            drill(
+                figure,
+                f"{department_label(row.department_code)}: {FIGURES[figure][0]}",
+                department=row.department_code or IT_QUEUE,
+            )
+        st.download_button(
+            "Download the league (CSV)",
+            data=exports.to_csv(exports.league_table(league, f"Department league {period_label}")),
+            file_name=f"department-league_{file_period}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="dash_league_csv",
+        )
+
+with trend_tab:
+    if trend_tab.open:
+        trend = metrics.weekly_trend(actor, filters)
+        weekly = pd.DataFrame(
+            [
+                {
+                    "Week": w.week_label,
+                    "Monday": w.week_start,
+                    "Tickets": w.tickets,
+                    "Answered": w.answered,
+                    "Median first response (h)": None
+                    if w.first_response_median is None
+                    else round(w.first_response_median / 60, 1),
+                    "Median first response": format_duration(w.first_response_median),
+                }
+                for w in trend
+            ]
+        )
+        if weekly.empty:
+            st.info("No tickets in this period.")
+        else:
+            volume = (
+                alt.Chart(weekly)
+                .transform_fold(["Tickets", "Answered"], as_=["Series", "Count"])
+                .mark_line(point=True)
+                .encode(
+                    x=alt.X("Week:O", title="ISO week (IST)"),
+                    y=alt.Y("Count:Q", title="Tickets"),
+                    color=alt.Color("Series:N", title=None),
+                    tooltip=["Week", "Tickets", "Answered"],
+                )
+                .properties(title="Tickets opened and answered per week", height=260)
+            )
+            speed = (
+                alt.Chart(weekly)
+                .mark_bar()
+                .encode(
+                    x=alt.X("Week:O", title="ISO week (IST)"),
+                    y=alt.Y("Median first response (h):Q", title="Hours"),
+                    tooltip=["Week", "Median first response", "Answered"],
+                )
+                .properties(title="Median first response per week", height=260)
+            )
+            left, right = st.columns(2)
+            left.altair_chart(volume, width="stretch")
+            right.altair_chart(speed, width="stretch")
+            event = st.dataframe(
+                weekly.drop(columns=["Median first response (h)"]),
+                hide_index=True,
+                width="stretch",
+                on_select="rerun",
+                selection_mode="single-cell",
+                key="dash_trend_table",
+            )
+            clicked = selected_cell(event)
+            if clicked:
+                week = trend[clicked[0]]
+                figure = "answered" if clicked[1] == "Answered" else "tickets"
+                drill(
+                    figure,
+                    f"Week {week.week_label}: {FIGURES[figure][0]}",
+                    week_start=week.week_start.isoformat(),
+                )
+        st.download_button(
+            "Download the trend (CSV)",
+            data=exports.to_csv(exports.trend_table(trend, f"Weekly trend {period_label}")),
+            file_name=f"weekly-trend_{file_period}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="dash_trend_csv",
+        )
+
+with distribution_tab:
+    if distribution_tab.open:
+        bands = metrics.response_time_distribution(actor, filters)
+        frame = pd.DataFrame(
+            [
+                {
+                    "Band": b.band,
+                    "Tickets": b.tickets,
+                    "Kind": "still waiting" if b.band == WAITING_BAND else "answered",
+                }
+                for b in bands
+            ]
+        )
+        chart = (
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(
+                x=alt.X("Band:N", sort=[b.band for b in bands], title="First response"),
+                y=alt.Y("Tickets:Q"),
+                color=alt.Color(
+                    "Kind:N",
+                    scale=alt.Scale(
+                        domain=["answered", "still waiting"], range=["#4c78a8", "#e45756"]
+                    ),
+                    title=None,
+                ),
+                tooltip=["Band", "Tickets"],
+            )
+            .add_params(alt.selection_point(name="band", fields=["Band"]))
+            .properties(title="How long citizens waited for a first response", height=300)
+        )
+        event = st.altair_chart(chart, width="stretch", on_select="rerun", key="dash_bands")
+        picked = (event.selection.get("band") or [{}])[0].get("Band") if event else None
+        if picked:
+            drill("tickets", f"First response {picked}", band=picked)
+        st.caption("Click a bar to list its tickets. Open tickets with no reply are the red bar.")
+
+with ward_tab:
+    if ward_tab.open:
+        wards = metrics.ward_table(actor, filters)
+        frame = pd.DataFrame(
+            [
+                {
+                    "Ward": "no ward" if w.ward is None else str(w.ward),
+                    "Tickets": w.tickets,
+                    "Answered": w.answered,
+                    "First response median": format_duration(w.first_response_median),
+                    "First response p90": format_duration(w.first_response_p90),
+                    "Open": w.open,
+                    "Resolved": w.resolved,
+                    "Resolution median": format_duration(w.resolution_median),
+                }
+                for w in wards
+            ]
+        )
+        if frame.empty:
+            st.info("No tickets in this period.")
+        else:
+            busiest = frame[frame["Ward"] != "no ward"].nlargest(20, "Tickets")
+            st.altair_chart(
+                alt.Chart(busiest)
+                .mark_bar()
+                .encode(
+                    x=alt.X("Ward:N", sort="-y"),
+                    y="Tickets:Q",
+                    tooltip=["Ward", "Tickets", "Open", "First response median"],
+                )
+                .properties(title="The 20 wards with most tickets", height=260),
+                width="stretch",
+            )
+            event = st.dataframe(
+                frame,
+                hide_index=True,
+                width="stretch",
+                on_select="rerun",
+                selection_mode="single-cell",
+                key="dash_ward_table",
+            )
+            clicked = selected_cell(event)
+            if clicked:
+                row = wards[clicked[0]]
+                figure = {"Answered": "answered", "Open": "open", "Resolved": "resolved"}.get(
+                    clicked[1], "tickets"
+                )
+                where = {"ward_unknown": True} if row.ward is None else {"ward": row.ward}
+                name = "No ward" if row.ward is None else f"Ward {row.ward}"
+                drill(figure, f"{name}: {FIGURES[figure][0]}", **where)
+        st.download_button(
+            "Download the wards (CSV)",
+            data=exports.to_csv(exports.wards_table(wards, f"Wards {period_label}")),
+            file_name=f"wards_{file_period}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="dash_ward_csv",
+        )
+
+with backlog_tab:
+    if backlog_tab.open:
+        backlog = metrics.backlog_by_age(actor, filters)
+        frame = pd.DataFrame(
+            [
+                {
+                    "Department": department_label(b.department_code),
+                    "Open": b.open,
+                    BACKLOG_BUCKETS[0]: b.under_4h,
+                    BACKLOG_BUCKETS[1]: b.from_4h_to_24h,
+                    BACKLOG_BUCKETS[2]: b.from_1d_to_3d,
+                    BACKLOG_BUCKETS[3]: b.from_3d_to_7d,
+                    BACKLOG_BUCKETS[4]: b.over_7d,
+                }
+                for b in backlog
+            ]
+        )
+        st.caption("Open tickets now by age since the citizen wrote. Click a cell for its tickets.")
+        event = st.dataframe(
+            frame,
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-cell",
+            key="dash_backlog_table",
+        )
+        clicked = selected_cell(event)
+        if clicked and clicked[1] != "Department":
+            row = backlog[clicked[0]]
+            bucket = clicked[1] if clicked[1] in BACKLOG_BUCKETS else None
+            drill(
+                "open",
+                f"{department_label(row.department_code)}: open"
+                + (f", {bucket}" if bucket else ""),
+                department=row.department_code or IT_QUEUE,
+                age_bucket=bucket,
+            )
+        st.download_button(
+            "Download the backlog (CSV)",
+            data=exports.to_csv(exports.backlog_table(backlog, "Backlog by age (now)")),
+            file_name=f"backlog_{today:%Y-%m-%d}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="dash_backlog_csv",
+        )
+
+with publishing_tab:
+    if publishing_tab.open:
+        publishing = metrics.publishing(actor, filters)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Department": department_label(p.department_code),
+                        "Submitted": p.submitted,
+                        "Approved": p.approved,
+                        "Per week": None
+                        if p.updates_per_week is None
+                        else round(p.updates_per_week, 1),
+                        "Launches": p.launches,
+                        "Notified 24 h ahead": percent(p.launch_notice_share),
+                        "Review median": format_duration(p.review_median),
+                        "Review p90": format_duration(p.review_p90),
+                        "Rejected": p.rejected,
+                        "Rejection rate": percent(p.rejection_rate),
+                        "Reasons": exports.rejections_text(p.rejections_by_reason),
+                    }
+                    for p in publishing
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.download_button(
+            "Download publishing (CSV)",
+            data=exports.to_csv(exports.publishing_table(publishing, f"Publishing {period_label}")),
+            file_name=f"publishing_{file_period}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="dash_publishing_csv",
+        )
+
+# --- the tickets behind a figure ----------------------------------------------------------------
+st.subheader("Tickets behind a figure")
+chosen = st.session_state.get("dash_drill")
+with st.expander("Pick a figure", expanded=chosen is None):
+    left, middle, right = st.columns([2, 2, 1])
+    picked_figure = left.selectbox(
+        "Figure",
+        list(FIGURES),
+        format_func=lambda key: FIGURES[key][0],
+        key="dash_drill_figure",
+    )
+    if is_officer:
+        picked_department = actor.department_code
+    else:
+        picked_department = middle.selectbox(
+            "Department",
+            ["All", *departments, IT_QUEUE],
+            format_func=lambda code: "All departments" if code == "All" else department_label(code),
+            key="dash_drill_department",
+        )
+    if right.button("Show tickets", key="dash_drill_show"):
+        where = {} if picked_department == "All" else {"department": picked_department}
+        label = department_label(picked_department) if where else "All departments"
+        drill(picked_figure, f"{label}: {FIGURES[picked_figure][0]}", **where)
+        chosen = st.session_state["dash_drill"]
+
+if chosen is None:
+    st.caption("Click a figure above, or pick one here, to list the tickets it counts.")
+else:
+    narrowed = MetricsFilters(
+        start=filters.start,
+        end=filters.end,
+        platform=filters.platform,
+        ward=chosen.get("ward", filters.ward),
+        department=chosen.get("department", filters.department),
+    )
+    week = chosen.get("week_start")
+    try:
+        behind = metrics.tickets_behind(
+            actor,
+            narrowed,
+            chosen["figure"],
+            ward_unknown=bool(chosen.get("ward_unknown")),
+            week_start=date.fromisoformat(week) if week else None,
+            age_bucket=chosen.get("age_bucket"),
+            band=chosen.get("band"),
+            limit=500,
+        )
+    except HubError as exc:
+        session.show_error(exc)
+        st.stop()
+    shown = f"the newest {len(behind.rows)} of " if len(behind.rows) < behind.total else ""
+    st.markdown(f"**{chosen['label']}** — {shown}{behind.total:,} ticket(s), {period_label}")
+    if behind.rows:
+        event = st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Reference": t.reference,
+                        "Department": t.department_code or IT_QUEUE,
+                        "Status": t.status.replace("_", " "),
+                        "Opened": format_local(t.opened_at, zone, with_zone=False),
+                        "First response": format_duration(t.first_response_minutes),
+                        "Resolution": format_duration(t.resolution_minutes),
+                        "Age": format_duration(t.age_minutes),
+                        "Ward": t.ward,
+                        "Platform": t.platform,
+                        "Escalated": t.escalated,
+                        "Text": t.text,
+                    }
+                    for t in behind.rows
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key="dash_behind_table",
+        )
+        rows = event.selection.get("rows", []) if event else []
+        references = [t.reference for t in behind.rows]
+        left, right, _ = st.columns([2, 1, 2])
+        opened = left.selectbox(
+            "Open a ticket",
+            references,
+            index=rows[0] if rows else 0,
+            key="dash_open_pick",
+        )
+        if right.button("Open ticket", key="dash_open"):
+            st.session_state["ticket_id"] = behind.rows[references.index(opened)].id
+            session.switch_to("ticket")
+        st.download_button(
+            "Download these tickets (CSV)",
+            data=exports.to_csv(
+                exports.tickets_behind_table(behind.rows, chosen["label"], zone=zone)
+            ),
+            file_name=f"tickets_{chosen['figure']}_{file_period}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="dash_behind_csv",
+        )
+    if st.button("Clear", key="dash_drill_clear"):
+        st.session_state.pop("dash_drill", None)
+        st.rerun()
+
+# --- every table at once ------------------------------------------------------------------------
+st.subheader("Downloads")
+
+
+def all_tables_excel() -> bytes:
+    """Every table of the dashboard for these filters, one sheet each (made on click)."""
+    return exports.to_excel(
+        exports.tables_from_metrics(
+            league=metrics.department_league(actor, filters),
+            trend=metrics.weekly_trend(actor, filters),
+            backlog=metrics.backlog_by_age(actor, filters),
+            wards=metrics.ward_table(actor, filters),
+            publishing=metrics.publishing(actor, filters),
+            period=period_label,
+            zone=zone,
+        ),
+        zone=zone,
+    )
+
+
+left, right = st.columns(2)
+left.download_button(
+    "Every table (Excel)",
+    data=all_tables_excel,
+    file_name=f"dashboard_{file_period}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+    key="dash_excel",
+)
+st.caption(
+    f"Figures as of {format_local(utc_now(), zone)}. Every text cell of a download is"
+    " neutralised so a spreadsheet never runs it as a formula."
+)
