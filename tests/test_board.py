@@ -127,3 +127,36 @@ def test_hostile_text_comes_back_as_data_unchanged(hub, actors):
     new_ticket(hub, HOSTILE)
     row = hub.board.page(actors["it.team"], BoardFilters(search="script")).rows[0]
     assert row.text == HOSTILE
+
+
+def test_every_page_in_order_also_the_last_ones_read_backwards(hub, actors):
+    # Pages past the middle are read in reverse order; they must be exactly the rows a
+    # forward read gives, ties (same target time, done tickets without one) included.
+    it = actors["it.team"]
+    for number in range(11):
+        add_interaction(hub, WATER_COMPLAINT, author=f"o{number}")
+    hub.tickets.triage_new_interactions()
+    everything = hub.board.page(it, BoardFilters(), page=1, page_size=500).rows
+    for row in everything[:4]:
+        hub.tickets.resolve(it, row.id)
+    for row in everything[4:7]:
+        set_ticket(hub, row.id, opened_at=everything[4].opened_at, urgent=row.id % 2 == 0)
+    expected = [row.id for row in hub.board.page(it, BoardFilters(), 1, 500).rows]
+    for size in (1, 2, 3, 4, 5):
+        pages = hub.board.page(it, BoardFilters(), 1, size).pages
+        paged = [
+            row.id
+            for p in range(1, pages + 1)
+            for row in hub.board.page(it, BoardFilters(), p, size).rows
+        ]
+        assert paged == expected, size
+    assert hub.board.page(it, BoardFilters(), 99, 5).rows == []
+
+
+def test_search_takes_the_query_literally(hub, actors):
+    it = actors["it.team"]
+    wanted = new_ticket(hub, "Tap (broken) at 12.5 Park St: water [none] 100% off", author="x1")
+    new_ticket(hub, "Tap xbrokenx at 1245 Park Rd: water none 1000 off", author="x2")
+    for query in ("(broken)", "12.5", "[none]", "100%", "ST: WATER", "tap (BROKEN"):
+        assert refs(hub.board.page(it, BoardFilters(search=query))) == {wanted}, query
+    assert hub.board.page(it, BoardFilters(search=".*")).total == 0

@@ -18,6 +18,7 @@ How the target clock works (shared with `TicketService.check_targets` and the ti
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,13 +74,26 @@ TICKETS_FROM_SQL = (
     " FROM tickets t JOIN interactions i ON i.id = t.interaction_id"
     " LEFT JOIN departments d ON d.code = t.department_code"
 )
-_ROW_COLUMNS = (
+# The same without the interaction: filtering and ordering need only the ticket and its
+# department, and reading a million citizens' texts to keep fifty of them cost most of a page.
+_TICKETS_ONLY_FROM_SQL = " FROM tickets t LEFT JOIN departments d ON d.code = t.department_code"
+# Every board column but the interaction's (text, author), which are read for the page only.
+_KEY_COLUMNS = (
     "t.id, t.reference, t.platform, t.department_code, t.status, t.ward, t.category, t.urgent,"
-    f" t.opened_at, CASE WHEN length(i.text) > {BOARD_TEXT_CHARS}"
-    f" THEN left(i.text, {BOARD_TEXT_CHARS}) || '…' ELSE i.text END AS text,"
-    f" i.author_name, {MINUTES_LEFT_SQL} AS minutes_left, {TARGET_STATE_SQL} AS target_state,"
+    f" t.opened_at, t.interaction_id, {MINUTES_LEFT_SQL} AS minutes_left,"
+    f" {TARGET_STATE_SQL} AS target_state,"
     " t.escalated_at IS NOT NULL AS escalated, t.escalation_reason, t.hidden"
 )
+_PAGE_TEXT_SQL = (
+    f"SELECT id, CASE WHEN length(text) > {BOARD_TEXT_CHARS}"
+    f" THEN left(text, {BOARD_TEXT_CHARS}) || '…' ELSE text END, author_name"
+    " FROM interactions WHERE id IN ({ids})"
+)
+# A condition on the interaction (`i.`), e.g. the text search.
+_NAMES_INTERACTION = re.compile(r"\bi\.")
+# Past this share of the matches, the last pages are read in reverse order: a top-N of the
+# few rows left instead of sorting every match to skip most of them.
+_REVERSE_FROM_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -144,26 +158,76 @@ def fetch_rows(
 
     ``params`` must hold ``now``. Conditions naming ``target_state`` or ``minutes_left`` are
     applied to the computed columns; the others go to the inner query so DuckDB can use
-    the indexes and zone maps of `tickets` first.
+    the indexes and zone maps of `tickets` first. ``order_by`` names board columns (not
+    ``text`` or ``author_name``) and should end with ``id`` so the order is total.
+
+    Three steps: the count; the page's tickets, filtered and ordered without the
+    interactions unless a condition names them (`i.`); then the text and author of those
+    tickets' interactions only. Every ticket has its interaction (tickets are only made from
+    one, and interactions are never deleted), so leaving the join out changes nothing.
     """
     inner = [c for c in where if "target_state" not in c and "minutes_left" not in c]
     outer = [c for c in where if c not in inner] or ["TRUE"]
     inner_sql = " AND ".join(inner) or "TRUE"
-    base = f"SELECT {_ROW_COLUMNS}{TICKETS_FROM_SQL} WHERE {inner_sql}"
+    uses_interaction = any(_NAMES_INTERACTION.search(c) for c in inner)
+    from_sql = TICKETS_FROM_SQL if uses_interaction else _TICKETS_ONLY_FROM_SQL
+    base = f"SELECT {_KEY_COLUMNS}{from_sql} WHERE {inner_sql}"
     outer_sql = " AND ".join(outer)
     count_params = params
     if outer == ["TRUE"]:
         # The count does not need the target columns: `$now` would be an unused parameter.
-        count_sql = f"SELECT count(*){TICKETS_FROM_SQL} WHERE {inner_sql}"
+        count_sql = f"SELECT count(*){from_sql} WHERE {inner_sql}"
         count_params = {k: v for k, v in params.items() if k != "now"}
     else:
         count_sql = f"SELECT count(*) FROM ({base}) WHERE {outer_sql}"
     total = int(cur.execute(count_sql, count_params).fetchone()[0])
-    rows = cur.execute(
-        f"SELECT * FROM ({base}) WHERE {outer_sql} ORDER BY {order_by} LIMIT $limit OFFSET $offset",
-        {**params, "limit": limit, "offset": offset},
-    ).fetchall()
-    return [BoardRow(*row) for row in rows], total
+    if offset >= total:
+        return [], total
+    page_sql = f"SELECT * FROM ({base}) WHERE {outer_sql} ORDER BY {{order}} LIMIT $limit"
+    reverse = _reversible(order_by) and offset + limit / 2 > total * _REVERSE_FROM_SHARE
+    if reverse:
+        # The same rows, counted from the end: the last `total - offset` in reverse order.
+        keys = cur.execute(
+            page_sql.format(order=_reversed_order(order_by)),
+            {**params, "limit": total - offset},
+        ).fetchall()[::-1][:limit]
+    else:
+        keys = cur.execute(
+            page_sql.format(order=order_by) + " OFFSET $offset",
+            {**params, "limit": limit, "offset": offset},
+        ).fetchall()
+    texts: dict[int, tuple[str, str]] = {}
+    if keys:
+        # Ids come from the database as integers: safe to write into the statement.
+        ids = ", ".join(str(int(key[9])) for key in keys)
+        texts = {
+            row[0]: (row[1], row[2])
+            for row in cur.execute(_PAGE_TEXT_SQL.format(ids=ids)).fetchall()
+        }
+    rows = [BoardRow(*key[:9], *texts.get(key[9], ("", "")), *key[10:]) for key in keys]
+    return rows, total
+
+
+def _reversible(order_by: str) -> bool:
+    """Whether the order ends with the unique id, so reading it backwards gives the same rows."""
+    return order_by.rsplit(",", 1)[-1].split()[0] == "id"
+
+
+def _reversed_order(order_by: str) -> str:
+    """``order_by`` read backwards: each direction and NULLS placement flipped.
+
+    DuckDB's default is ASC NULLS LAST, whatever the direction; each term is spelt out.
+    """
+    terms = []
+    for term in order_by.split(","):
+        words = term.split()
+        column, rest = words[0], [w.upper() for w in words[1:]]
+        descending = "DESC" in rest
+        nulls_first = rest[-2:] == ["NULLS", "FIRST"]
+        terms.append(
+            f"{column} {'ASC' if descending else 'DESC'} NULLS {'LAST' if nulls_first else 'FIRST'}"
+        )
+    return ", ".join(terms)
 
 
 class BoardService:
@@ -233,17 +297,29 @@ class BoardService:
             where.append("NOT t.hidden")
         search = unicodedata.normalize("NFC", filters.search or "").strip()
         if search:
+            # The text by a case-insensitive RE2 match of the literal query: the same
+            # matches as ILIKE, several times faster on a million texts in Bengali script.
             where.append(
-                "(i.text ILIKE $search ESCAPE '\\' OR t.reference ILIKE $search ESCAPE '\\'"
+                "(regexp_matches(i.text, $search_re, 'i')"
+                " OR t.reference ILIKE $search ESCAPE '\\'"
                 " OR i.author_name ILIKE $search ESCAPE '\\')"
             )
             params["search"] = "%" + _escape_like(search) + "%"
+            params["search_re"] = _literal_pattern(search)
         if filters.target_state:
             if filters.target_state not in TARGET_STATES:
                 raise InvalidInput(f"unknown target state {filters.target_state!r}")
             where.append("target_state = $target_state")
             params["target_state"] = filters.target_state
         return where, params
+
+
+def _literal_pattern(text: str) -> str:
+    """An RE2 pattern matching `text` literally: every ASCII character but letters and digits
+    written as a hex escape, so no character of a citizen's query acts as regex syntax."""
+    return "".join(
+        f"\\x{{{ord(ch):02x}}}" if ch.isascii() and not ch.isalnum() else ch for ch in text
+    )
 
 
 def _escape_like(text: str) -> str:
