@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 import pytest
 
 from hub.platforms.base import Interaction, InteractionKind, Platform
@@ -186,3 +187,43 @@ def test_ten_thousand_rows_are_stored_in_one_go(hub, interactions):
     assert again.edited == 100
     with hub.store.cursor() as cur:
         assert cur.execute("SELECT count(*) FROM interactions").fetchone()[0] == 10_000
+
+
+def test_a_batch_partly_stored_inserts_the_rest_and_records_the_changes(hub, interactions):
+    # The all-new insert fails on the stored rows; the whole batch must still be handled.
+    interactions.store_batch([comment(2, "old text"), comment(4)], "poll")
+    batch = [comment(1), comment(2, "new text"), comment(3), comment(4, is_hidden=True)]
+    result = interactions.store_batch(batch, "webhook")
+    assert (len(result.new), result.edited, result.hidden_changes, result.unchanged) == (
+        2,
+        1,
+        1,
+        0,
+    )
+    with hub.store.cursor() as cur:
+        new_ids = cur.execute(
+            "SELECT id FROM interactions WHERE platform_id IN (?, ?) ORDER BY id",
+            ["122100000000000001_1", "122100000000000001_3"],
+        ).fetchall()
+    assert result.new == tuple(row[0] for row in new_ids)
+    assert [c[1] for c in changes(hub)] == ["edit", "hide"]
+    assert [r[0][-1] for r in rows(hub)] == ["2", "4", "1", "3"]
+    assert {r[0]: r[10] for r in rows(hub)}["122100000000000001_1"] == "webhook"
+
+
+def test_a_permalink_learnt_later_is_kept_without_counting_a_change(hub, interactions):
+    interactions.store_batch([comment(1, permalink="")], "webhook")
+    result = interactions.store_batch([comment(1)], "poll")
+    assert (result.new, result.edited, result.unchanged) == ((), 0, 1)
+    with hub.store.cursor() as cur:
+        permalink = cur.execute("SELECT permalink FROM interactions").fetchone()[0]
+    assert permalink.endswith("comment_id=1") and changes(hub) == []
+
+
+def test_a_batch_with_an_invalid_row_stores_nothing(hub, interactions):
+    interactions.store_batch([comment(1)], "poll")
+    with pytest.raises(duckdb.ConstraintException):
+        interactions.store_batch([comment(2), comment(3, kind="bogus")], "poll")
+    with pytest.raises(duckdb.ConstraintException):
+        interactions.store_batch([comment(1, "edited"), comment(3, kind="bogus")], "poll")
+    assert [r[0] for r in rows(hub)] == ["122100000000000001_1"] and changes(hub) == []

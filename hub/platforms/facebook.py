@@ -161,8 +161,15 @@ def _decode_cursor(cursor: str | None) -> dict[str, _Watermark]:
 
 
 def parse_graph_time(value: str) -> datetime:
-    """`2026-03-11T21:35:02+0000` as an aware UTC datetime."""
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
+    """`2026-03-11T21:35:02+0000` (also ``+00:00``, ``Z``, other offsets) as an aware UTC
+    datetime; ValueError for a time without an offset."""
+    # fromisoformat reads Graph's `+0000` since Python 3.11 and is some fifty times faster
+    # than strptime, which was most of the cost of parsing a comments page.
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        # A naive time would be taken as the server's local time by astimezone.
+        raise ValueError(f"time {value!r} has no UTC offset")
+    return parsed.astimezone(UTC)
 
 
 class FacebookPageAdapter:
@@ -938,15 +945,16 @@ def comments_from_page(
     for item in answer.get("data", []):
         if item["id"] in seen:
             continue
-        epoch = int(parse_graph_time(item["created_time"]).timestamp())
+        created_at = parse_graph_time(item["created_time"])
+        epoch = int(created_at.timestamp())
         seen[item["id"]] = epoch
         newest = max(newest, epoch)
         if include_own or item.get("from", {}).get("id") != page_id:
-            found.append(_interaction(post_id, item))
+            found.append(_interaction(post_id, item, created_at))
     return found, newest
 
 
-def _interaction(post_id: str, item: dict[str, Any]) -> Interaction:
+def _interaction(post_id: str, item: dict[str, Any], created_at: datetime) -> Interaction:
     parent = item.get("parent") or {}
     author = item.get("from") or {}
     return Interaction(
@@ -958,7 +966,7 @@ def _interaction(post_id: str, item: dict[str, Any]) -> Interaction:
         author_id=str(author.get("id", "")),
         author_name=unicodedata.normalize("NFC", str(author.get("name", ""))),
         text=unicodedata.normalize("NFC", item.get("message", "")),
-        created_at=parse_graph_time(item["created_time"]),
+        created_at=created_at,
         permalink=item.get("permalink_url", ""),
         is_hidden=bool(item.get("is_hidden", False)),
         raw=item,

@@ -43,7 +43,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hub.audit import AuditLog
 from hub.clock import utc_now
@@ -213,17 +215,69 @@ class InteractionStore:
             return IngestResult((), 0, 0, 0)
         batch = self._as_arrow(_last_of_each(interactions))
         now = self._clock()
+        # Usually nothing in a batch is stored yet (a pull reads from its watermark). Then one
+        # INSERT is all it takes, the UNIQUE index checking each row as it goes in, whereas
+        # finding the stored ones first costs a scan of the whole table per batch. One row
+        # already stored makes that insert fail and roll back, and the batch is then compared
+        # with what is stored.
+        try:
+            with self._store.transaction() as cur:
+                return IngestResult(self._insert(cur, batch, source, now), 0, 0, 0)
+        except duckdb.ConstraintException:
+            pass
         with self._store.transaction() as cur:
-            cur.register("ingest_arrow", batch)
-            try:
-                return self._store_staged(cur, source, now, batch.num_rows)
-            finally:
-                cur.execute("DROP TABLE IF EXISTS temp.ingest_stored")
-                cur.unregister("ingest_arrow")
+            return self._store_some_stored(cur, batch, source, now)
 
-    def _store_staged(self, cur: Any, source: str, now: datetime, rows: int) -> IngestResult:
-        # Only the rows already stored are staged (usually few, none in a bulk load): the
-        # change log and the update read them, and the insert skips them with an anti join.
+    def _insert(self, cur: Any, batch: pa.Table, source: str, now: datetime) -> tuple[int, ...]:
+        """Insert every row of `batch`; the new hub ids, ascending."""
+        # No cleanup on failure: the transaction is aborted then (even an unregister fails),
+        # and what was registered goes with the cursor, which the store closes.
+        cur.register("ingest_arrow", batch)
+        inserted = cur.execute(
+            "INSERT INTO interactions (platform, platform_id, kind, thread_id, parent_id,"
+            " author_id, author_name, text, created_at, permalink, from_city, is_hidden,"
+            " raw, first_seen_at, source)"
+            " SELECT platform, platform_id, kind, thread_id, parent_id, author_id,"
+            "  author_name, text, created_at, permalink, from_city, is_hidden, raw,"
+            "  $now, $source"
+            " FROM ingest_arrow RETURNING id",
+            {"now": now, "source": source},
+        ).fetchnumpy()["id"]
+        cur.unregister("ingest_arrow")
+        return tuple(sorted(inserted.tolist()))
+
+    def _store_some_stored(
+        self, cur: Any, batch: pa.Table, source: str, now: datetime
+    ) -> IngestResult:
+        """A batch of which some rows are stored already: those compared, the rest inserted."""
+        cur.register("ingest_arrow", batch)
+        # One join finds the stored rows and what differs; they are at most the batch, so the
+        # counting is done here rather than by more statements.
+        found = cur.execute(
+            "SELECT b.ordinal, b.text IS DISTINCT FROM i.text,"
+            " b.is_hidden IS DISTINCT FROM i.is_hidden,"
+            " i.permalink IS NULL AND b.permalink IS NOT NULL"
+            " FROM ingest_arrow AS b JOIN interactions AS i"
+            "  ON i.platform = b.platform AND i.platform_id = b.platform_id"
+        ).fetchall()
+        edited = sum(1 for _, text, _, _ in found if text)
+        hidden = sum(1 for _, _, shown, _ in found if shown)
+        changed = sum(1 for _, text, shown, _ in found if text or shown)
+        if changed or any(learnt for *_, learnt in found):
+            self._record_changes(cur, source, now)
+        cur.unregister("ingest_arrow")
+        new_ids: tuple[int, ...] = ()
+        if len(found) < batch.num_rows:
+            stored = pa.array(sorted(ordinal for ordinal, *_ in found), pa.int64())
+            fresh = batch.filter(pc.invert(pc.is_in(batch["ordinal"], value_set=stored)))
+            new_ids = self._insert(cur, fresh, source, now)
+        return IngestResult(
+            new=new_ids, edited=edited, unchanged=len(found) - changed, hidden_changes=hidden
+        )
+
+    def _record_changes(self, cur: Any, source: str, now: datetime) -> None:
+        """Edits and hides into ``interaction_changes``, and the stored rows brought up to date
+        (text, raw payload, visibility, a permalink learnt)."""
         cur.execute(
             "CREATE TEMP TABLE ingest_stored AS"
             " SELECT b.ordinal, i.id AS stored_id, i.text AS stored_text, b.text, b.raw,"
@@ -233,55 +287,32 @@ class InteractionStore:
             "  i.permalink IS NULL AND b.permalink IS NOT NULL AS permalink_learnt"
             " FROM ingest_arrow AS b JOIN interactions AS i"
             "  ON i.platform = b.platform AND i.platform_id = b.platform_id"
+            " WHERE b.text IS DISTINCT FROM i.text OR b.is_hidden IS DISTINCT FROM i.is_hidden"
+            "  OR (i.permalink IS NULL AND b.permalink IS NOT NULL)"
         )
-        stored, edited, hidden, changed, learnt = cur.execute(
-            "SELECT count(*), count(*) FILTER (text_changed), count(*) FILTER (hidden_changed),"
-            " count(*) FILTER (text_changed OR hidden_changed),"
-            " count(*) FILTER (permalink_learnt)"
-            " FROM ingest_stored"
-        ).fetchone()
-        new_ids: tuple[int, ...] = ()
-        if stored < rows:
-            inserted = cur.execute(
-                "INSERT INTO interactions (platform, platform_id, kind, thread_id, parent_id,"
-                " author_id, author_name, text, created_at, permalink, from_city, is_hidden,"
-                " raw, first_seen_at, source)"
-                " SELECT platform, platform_id, kind, thread_id, parent_id, author_id,"
-                "  author_name, text, created_at, permalink, from_city, is_hidden, raw,"
-                "  $now, $source"
-                " FROM ingest_arrow AS b ANTI JOIN ingest_stored AS s ON s.ordinal = b.ordinal"
-                " RETURNING id",
-                {"now": now, "source": source},
-            ).fetchnumpy()["id"]
-            new_ids = tuple(sorted(inserted.tolist()))
-        if changed:
-            cur.execute(
-                "INSERT INTO interaction_changes (interaction_id, occurred_at, change, old_text,"
-                " new_text, source)"
-                " SELECT stored_id, $now, 'edit', stored_text, text, $source"
-                "  FROM ingest_stored WHERE text_changed"
-                " UNION ALL"
-                " SELECT stored_id, $now, CASE WHEN is_hidden THEN 'hide' ELSE 'unhide' END,"
-                "  NULL, NULL, $source"
-                "  FROM ingest_stored WHERE hidden_changed",
-                {"now": now, "source": source},
-            )
-        if changed or learnt:
-            cur.execute(
-                "UPDATE interactions SET"
-                " text = CASE WHEN s.text_changed THEN s.text ELSE interactions.text END,"
-                " raw = CASE WHEN s.text_changed THEN s.raw ELSE interactions.raw END,"
-                " edited_at = CASE WHEN s.text_changed THEN $now ELSE interactions.edited_at END,"
-                " is_hidden = s.is_hidden,"
-                " permalink = coalesce(interactions.permalink, s.permalink)"
-                " FROM ingest_stored AS s"
-                " WHERE interactions.id = s.stored_id"
-                "  AND (s.text_changed OR s.hidden_changed OR s.permalink_learnt)",
-                {"now": now},
-            )
-        return IngestResult(
-            new=new_ids, edited=edited, unchanged=stored - changed, hidden_changes=hidden
+        cur.execute(
+            "INSERT INTO interaction_changes (interaction_id, occurred_at, change, old_text,"
+            " new_text, source)"
+            " SELECT stored_id, $now, 'edit', stored_text, text, $source"
+            "  FROM ingest_stored WHERE text_changed"
+            " UNION ALL"
+            " SELECT stored_id, $now, CASE WHEN is_hidden THEN 'hide' ELSE 'unhide' END,"
+            "  NULL, NULL, $source"
+            "  FROM ingest_stored WHERE hidden_changed",
+            {"now": now, "source": source},
         )
+        cur.execute(
+            "UPDATE interactions SET"
+            " text = CASE WHEN s.text_changed THEN s.text ELSE interactions.text END,"
+            " raw = CASE WHEN s.text_changed THEN s.raw ELSE interactions.raw END,"
+            " edited_at = CASE WHEN s.text_changed THEN $now ELSE interactions.edited_at END,"
+            " is_hidden = s.is_hidden,"
+            " permalink = coalesce(interactions.permalink, s.permalink)"
+            " FROM ingest_stored AS s"
+            " WHERE interactions.id = s.stored_id",
+            {"now": now},
+        )
+        cur.execute("DROP TABLE temp.ingest_stored")
 
     def mark_deleted(
         self, platform: Platform | str, platform_ids: Iterable[str], source: str
