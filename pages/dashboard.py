@@ -23,6 +23,7 @@ from hub.metrics import (
     format_duration,
 )
 from hub.permissions import Role
+from hub.weekly_report import last_complete_week
 from ui import session
 
 actor = session.require_actor()
@@ -503,9 +504,11 @@ with st.expander("Pick a figure", expanded=chosen is None):
     if is_officer:
         picked_department = actor.department_code
     else:
+        choices = ["All", *departments, IT_QUEUE]
         picked_department = middle.selectbox(
-            "Department",
-            ["All", *departments, IT_QUEUE],
+            "In department",
+            choices,
+            index=choices.index(department) if department in choices else 0,
             format_func=lambda code: "All departments" if code == "All" else department_label(code),
             key="dash_drill_department",
         )
@@ -614,7 +617,38 @@ def all_tables_excel() -> bytes:
     )
 
 
-left, right = st.columns(2)
+def weekly_report_html() -> str:
+    """The printable report of the chosen week for these filters (made on click)."""
+    return hub.weekly_report.render_html(
+        actor,
+        report_week,
+        platform=filters.platform,
+        ward=filters.ward,
+        department=filters.department,
+    )
+
+
+left, middle, right = st.columns([1, 1, 1])
+latest = last_complete_week(utc_now(), zone)
+weeks = [latest + timedelta(days=7)] + [latest - timedelta(days=7 * n) for n in range(12)]
+report_week = middle.selectbox(
+    "Week of the printable report",
+    weeks,
+    index=1,
+    format_func=lambda monday: (
+        f"{monday:%d %b} – {monday + timedelta(days=6):%d %b %Y}"
+        + (" (in progress)" if monday > latest else "")
+    ),
+    key="dash_report_week",
+)
+right.download_button(
+    "Weekly report (printable HTML)",
+    data=weekly_report_html,
+    file_name=f"weekly-report_{report_week:%Y-%m-%d}.html",
+    mime="text/html",
+    icon=":material/print:",
+    key="dash_weekly_report",
+)
 left.download_button(
     "Every table (Excel)",
     data=all_tables_excel,
@@ -625,5 +659,6 @@ left.download_button(
 )
 st.caption(
     f"Figures as of {format_local(utc_now(), zone)}. Every text cell of a download is"
-    " neutralised so a spreadsheet never runs it as a formula."
+    " neutralised so a spreadsheet never runs it as a formula. Open the weekly report in a"
+    " browser and print it (A4) for the review meeting."
 )
