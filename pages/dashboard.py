@@ -103,32 +103,43 @@ st.caption(
     f"{' · ' + platform if platform != 'Any' else ''}{f' · ward {ward}' if ward else ''}"
     " · definitions in docs/metrics.md"
 )
-cells = st.columns(6)
-cells[0].metric("Tickets", f"{overview.tickets:,}", help="Opened in the period (spam, merged out)")
-cells[1].metric(
+top, bottom = st.columns(3), st.columns(3)
+top[0].metric(
+    "Tickets",
+    f"{overview.tickets:,}",
+    help="Opened in the period (spam and merged duplicates left out)",
+    border=True,
+)
+top[1].metric(
     "Median first response",
     format_duration(overview.first_response_median),
     help=f"90th percentile {format_duration(overview.first_response_p90)}",
+    border=True,
 )
-cells[2].metric(
+top[2].metric(
     "First response within target",
     percent(overview.first_response_within_target),
-    help=f"{overview.first_response_met} met, {overview.first_response_missed} missed",
+    help=f"{overview.first_response_met} met, {overview.first_response_missed} missed; each"
+    " ticket against its own department's target",
+    border=True,
 )
-cells[3].metric(
+bottom[0].metric(
     "Waiting for a first response",
     f"{overview.waiting_first_response:,}",
     help=f"Oldest {format_duration(overview.oldest_waiting_minutes)}",
+    border=True,
 )
-cells[4].metric(
+bottom[1].metric(
     "Open now",
     f"{overview.open:,}",
     help=f"Oldest {format_duration(overview.oldest_open_minutes)}",
+    border=True,
 )
-cells[5].metric(
+bottom[2].metric(
     "Escalations",
     f"{overview.escalations:,}",
     help=f"Reopen rate {percent(overview.reopen_rate)}",
+    border=True,
 )
 
 # --- the tables, one tab each (only the open tab runs its queries) ------------------------------
@@ -186,19 +197,19 @@ with league_tab:
                 {
                     "Department": department_label(r.department_code),
                     "Tickets": r.tickets,
-                    "First response target": f"{r.first_response_target_hours} h",
-                    "First response median": format_duration(r.first_response_median),
-                    "First response p90": format_duration(r.first_response_p90),
                     "First response within target": None
                     if r.first_response_within_target is None
                     else r.first_response_within_target * 100,
+                    "First response median": format_duration(r.first_response_median),
+                    "First response target": f"{r.first_response_target_hours} h",
+                    "First response p90": format_duration(r.first_response_p90),
                     "Waiting": r.waiting_first_response,
                     "Oldest waiting": format_duration(r.oldest_waiting_minutes),
-                    "Resolution target": f"{r.resolution_target_hours} h",
-                    "Resolution median": format_duration(r.resolution_median),
                     "Resolution within target": None
                     if r.resolution_within_target is None
                     else r.resolution_within_target * 100,
+                    "Resolution median": format_duration(r.resolution_median),
+                    "Resolution target": f"{r.resolution_target_hours} h",
                     "Open": r.open,
                     "Escalations": r.escalations,
                     "Reopened": r.reopened,
@@ -215,8 +226,19 @@ with league_tab:
             hide_index=True,
             width="stretch",
             column_config={
-                "First response within target": st.column_config.NumberColumn(format="%.0f %%"),
-                "Resolution within target": st.column_config.NumberColumn(format="%.0f %%"),
+                "Department": st.column_config.TextColumn(width="medium", pinned=True),
+                "First response within target": st.column_config.ProgressColumn(
+                    "First response within target",
+                    format="%.0f%%",
+                    min_value=0,
+                    max_value=100,
+                ),
+                "Resolution within target": st.column_config.ProgressColumn(
+                    "Resolution within target",
+                    format="%.0f%%",
+                    min_value=0,
+                    max_value=100,
+                ),
             },
             on_select="rerun",
             selection_mode="single-cell",
