@@ -13,8 +13,9 @@ timeline, by text.
 X's 15-minute and 24-hour windows are switched off (``set_rate_limits_enabled(False)``);
 the Graph half throttles only when told to (``rate_limit_storm``), and no latency fault is
 injected, so the figure is the hub's own cost plus the sandbox answering on the same machine.
-In production the scheduler starts a cycle every ``publish_interval_seconds`` (30 s), so a
-post can wait up to that long before the cycle that publishes it begins.
+In production the scheduler starts a cycle every ``publish_interval_seconds`` (10 s), so a
+post can wait up to that long before the cycle that publishes it begins: the figure held
+against the target adds that worst-case wait to the measured time.
 """
 
 from __future__ import annotations
@@ -169,14 +170,25 @@ def run(context: BenchContext) -> list[Figure]:
     left = count - published
     shown = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     size = f"{count:,} posts ({count - count // 2} Facebook, {count // 2} X) due at once"
+    worst = seconds + settings.publish_interval_seconds
     return [
+        Figure(
+            BENCHMARK,
+            "seconds from the due minute until all are published (worst case)",
+            worst,
+            "s",
+            f"≤ {TARGET_SECONDS:.0f} s",
+            worst <= TARGET_SECONDS and left == 0,
+            f"{seconds:.1f} s of publishing measured + up to {settings.publish_interval_seconds} s"
+            " before the scheduler's next cycle starts",
+        ),
         Figure(
             BENCHMARK,
             "seconds until all due posts are published",
             seconds,
             "s",
-            f"≤ {TARGET_SECONDS:.0f} s",
-            seconds <= TARGET_SECONDS and left == 0,
+            "",
+            None,
             f"{size}; {cycles} cycle(s) of the publish job back to back, the first at the due"
             f" instant (the scheduler's {settings.publish_interval_seconds} s interval can add"
             f" up to that much before it); statuses: {shown}",

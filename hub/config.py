@@ -109,7 +109,8 @@ class Settings(BaseSettings):
     # A project launch must be notified this many hours before the event.
     launch_notice_hours: int = Field(default=24, ge=0)
     # The publisher: how often it runs, and how late a missed post may still go out.
-    publish_interval_seconds: int = Field(default=30, ge=1)
+    # 10 s: a post due at 10:00 starts going out by 10:00:10 (a quiet cycle is one query).
+    publish_interval_seconds: int = Field(default=10, ge=1)
     catch_up_window_minutes: int = Field(default=120, ge=0)
     max_publish_attempts: int = Field(default=8, ge=1)
     # Pulling citizens' comments and mentions: how often, and how far back posts are watched.
