@@ -41,6 +41,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import duckdb
@@ -385,7 +386,6 @@ class InteractionStore:
 
     def _as_arrow(self, interactions: Sequence[Interaction]) -> pa.Table:
         """The batch column by column (NFC applied, raw payload as JSON text)."""
-        nfc = unicodedata.normalize
         city = self._city_author_ids
         platforms = [str(i.platform) for i in interactions]
         columns = {
@@ -396,8 +396,8 @@ class InteractionStore:
             "thread_id": [i.thread_id for i in interactions],
             "parent_id": [i.parent_id for i in interactions],
             "author_id": [i.author_id for i in interactions],
-            "author_name": [nfc("NFC", i.author_name) for i in interactions],
-            "text": [nfc("NFC", i.text) for i in interactions],
+            "author_name": [_nfc(i.author_name) for i in interactions],
+            "text": [_nfc(i.text) for i in interactions],
             # Epoch microseconds: Arrow converts aware datetimes one utcoffset() call at a time.
             "created_at": pa.array(
                 [round(i.created_at.timestamp() * 1_000_000) for i in interactions], pa.int64()
@@ -412,8 +412,30 @@ class InteractionStore:
         return pa.table(columns, schema=_STAGING_SCHEMA)
 
 
-# Built once: json.dumps with options builds a new encoder on every call.
-_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+def _nfc(text: str) -> str:
+    """`text` in NFC; ASCII text (most English messages and names) is NFC already, and
+    checking that is much cheaper than asking unicodedata."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _json_encoder() -> Callable[[Any], str]:
+    """Compact JSON text with non-ASCII kept as it is (Bengali stays readable and small)."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+    if c_make_encoder is None:  # no C accelerator in this Python
+        return encoder.encode
+    # JSONEncoder.encode builds a C encoder on every call, a third of the cost of encoding
+    # a comment; this one is built once. No circular-reference check: the payloads come
+    # from parsed JSON, which cannot be circular.
+    iterencode = c_make_encoder(None, str, encode_basestring, None, ":", ",", False, False, True)
+    join = "".join
+
+    def encode(value: Any) -> str:
+        return join(iterencode(value, 0))
+
+    return encode
+
+
+_encode_json = _json_encoder()
 
 
 def _last_of_each(interactions: Sequence[Interaction]) -> Sequence[Interaction]:
