@@ -602,6 +602,10 @@ class FacebookPageAdapter:
             )
             budget -= len(interactions)
             found.extend(interactions)
+            if watermark.comment_count >= 0:
+                # Read from a watermark, the summary counts only the comments since then; the
+                # next pull compares the post's own count.
+                watermark.comment_count = count
             updated[post.platform_post_id] = watermark
         found.sort(key=lambda item: (item.created_at, item.platform_id))
         return InteractionPage(

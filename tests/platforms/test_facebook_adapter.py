@@ -678,3 +678,22 @@ def test_unreadable_answers_are_temporary_for_reads_and_unknown_for_writes(statu
 def test_real_graph_url_is_the_default(sandbox: Sandbox):
     adapter = make_adapter(sandbox, graph_url="")
     assert adapter.graph_url == "https://graph.facebook.com"
+
+
+def test_after_an_incremental_read_an_unchanged_post_is_not_read_again(adapter, sandbox: Sandbox):
+    post_id = adapter.publish(PublishRequest(text="Road repair")).platform_post_id
+    moment = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    sandbox.graph.add_citizen_comment(post_id, "one", "A", created_time=moment)
+    sandbox.graph.add_citizen_comment(
+        post_id, "two", "B", created_time=moment + timedelta(seconds=60)
+    )
+    cursor = adapter.list_interactions(None).next_cursor
+    sandbox.graph.add_citizen_comment(post_id, "three", "C")
+    # Read from the watermark: Graph's summary counts the comments since it, not the post's.
+    page = adapter.list_interactions(cursor)
+    assert [i.text for i in page.interactions] == ["three"]
+
+    sandbox.app.request_log.clear()
+    again = adapter.list_interactions(page.next_cursor)
+    assert again.interactions == ()
+    assert not sandbox.requests_to(f"{post_id}/comments")
