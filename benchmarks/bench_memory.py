@@ -3,8 +3,8 @@ under 1 GB resident.
 
 At full size a real `hub serve` (scheduler on, sandbox on, simulator off) runs on a copy of the
 generated year; headless Chromium logs in as IT, opens the triage board, pages through it and
-searches it, and opens the dashboard, while the commissioner opens the dashboard for the whole
-year in a second browser. The figure is the server process's peak resident set
+searches it, and opens the dashboard, and the commissioner opens the dashboard in a second
+browser. The figure is the server process's peak resident set
 (``VmHWM`` in ``/proc/<pid>/status``), read before the process is stopped.
 
 At smoke size (or when Chromium or Playwright is missing) a separate Python process builds the
