@@ -324,6 +324,32 @@ def test_check_targets_reminds_at_75_percent_then_escalates_at_breach_once(hub, 
     assert [e.event for e in view.events] == ["opened", "reminder", "escalated"]
 
 
+def test_a_target_is_missed_only_once_it_has_passed_board_targets_and_metrics_agree(hub, actors):
+    """Exactly at the 4-hour mark the ticket is not yet breached anywhere; a second later it is
+    breached on the board, escalated by the target check and missed in the metrics."""
+    from hub.metrics import MetricsFilters, MetricsService
+    from hub.triage.board import BoardFilters, BoardService
+
+    ticket = new_ticket(hub)  # WATER: first response within 4 hours
+    opened = (utc_now() - timedelta(hours=1)).replace(microsecond=0)
+    set_ticket(hub, ticket, opened_at=opened)
+    for moment, state, escalated, missed in (
+        (opened + timedelta(hours=4), "due_soon", 0, 0),
+        (opened + timedelta(hours=4, seconds=1), "breached", 1, 1),
+    ):
+        board = BoardService(hub.store, hub.audit, hub.settings, clock=lambda m=moment: m)
+        rows = board.page(actors["it.team"], BoardFilters()).rows
+        assert [row.target_state for row in rows] == [state]
+        assert len(hub.tickets.check_targets(moment).escalated) == escalated
+        metrics = MetricsService(hub.store, hub.audit, clock=lambda m=moment: m)
+        water = next(
+            row
+            for row in metrics.department_league(actors["it.team"], MetricsFilters())
+            if row.department_code == "WATER"
+        )
+        assert water.first_response_missed == missed
+
+
 def test_urgent_tickets_are_escalated_at_once(hub, actors):
     ticket = new_ticket(hub, "Fire! live wire snapped on the road in ward 7, sparks")
     report = hub.tickets.check_targets()

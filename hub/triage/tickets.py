@@ -960,19 +960,19 @@ class TicketService:
                 "   AND (t.reminded_at IS NULL OR (t.first_response_at IS NOT NULL"
                 "        AND t.reminded_at < t.first_response_at))"
                 f"   AND {ELAPSED_SECONDS_SQL} >= {REMINDER_SHARE} * {TARGET_SECONDS_SQL}"
-                f"   AND {ELAPSED_SECONDS_SQL} < {TARGET_SECONDS_SQL})"
+                f"   AND {ELAPSED_SECONDS_SQL} <= {TARGET_SECONDS_SQL})"
                 " RETURNING id, reference, department_code",
                 {"now": now},
             ).fetchall()
             escalated = cur.execute(
                 "UPDATE tickets SET escalated_at = $now, updated_at = $now,"
                 " escalation_reason = due.reason"
-                f" FROM (SELECT t.id, CASE WHEN {ELAPSED_SECONDS_SQL} >= {TARGET_SECONDS_SQL}"
+                f" FROM (SELECT t.id, CASE WHEN {ELAPSED_SECONDS_SQL} > {TARGET_SECONDS_SQL}"
                 "   THEN (CASE WHEN t.first_response_at IS NULL THEN 'first-response target'"
                 "         ELSE 'resolution target' END) || ' breached'"
                 "   ELSE 'urgent' END AS reason"
                 f"   {_TARGETS_FROM} WHERE {live} AND t.escalated_at IS NULL"
-                f"   AND (t.urgent OR {ELAPSED_SECONDS_SQL} >= {TARGET_SECONDS_SQL})) AS due"
+                f"   AND (t.urgent OR {ELAPSED_SECONDS_SQL} > {TARGET_SECONDS_SQL})) AS due"
                 " WHERE tickets.id = due.id"
                 " RETURNING tickets.id, tickets.reference, tickets.department_code,"
                 " tickets.escalation_reason",
