@@ -331,21 +331,24 @@ def _store_x(store: InteractionStore, collected: dict[str, Interaction]) -> int:
     return len(store.store_batch(found, "poll").new)
 
 
+# Each item is parsed once (json_transform) and kept as it came for the raw payload.
 _BASELINE_FACEBOOK = """
 INSERT INTO interactions (platform, platform_id, kind, thread_id, parent_id, author_id,
     author_name, text, created_at, permalink, from_city, is_hidden, raw, first_seen_at, source)
-SELECT 'facebook', c->>'id',
-    CASE WHEN (c->'parent') IS NULL THEN 'comment' ELSE 'reply' END,
-    post_id, coalesce(c->'parent'->>'id', post_id),
-    coalesce(c->'from'->>'id', ''), nfc_normalize(coalesce(c->'from'->>'name', '')),
-    nfc_normalize(coalesce(c->>'message', '')),
-    strptime(c->>'created_time', '%Y-%m-%dT%H:%M:%S%z'),
-    nullif(c->>'permalink_url', ''), coalesce((c->'from'->>'id') = $page_id, false),
-    coalesce((c->>'is_hidden')::BOOLEAN, false), c, $now, 'poll'
+SELECT 'facebook', s.id, CASE WHEN s.parent.id IS NULL THEN 'comment' ELSE 'reply' END,
+    post_id, coalesce(s.parent.id, post_id), coalesce(s."from".id, ''),
+    nfc_normalize(coalesce(s."from".name, '')), nfc_normalize(coalesce(s.message, '')),
+    strptime(s.created_time, '%Y-%m-%dT%H:%M:%S%z'), nullif(s.permalink_url, ''),
+    coalesce(s."from".id = $page_id, false), coalesce(s.is_hidden, false), c, $now, 'poll'
 FROM (
-    SELECT post_id, unnest(page.data) AS c
-    FROM read_json($path, format = 'newline_delimited',
-        columns = {'post_id': 'VARCHAR', 'page': 'STRUCT(data JSON[])'})
+    SELECT post_id, c, json_transform(c, '{"id": "VARCHAR", "message": "VARCHAR",
+        "created_time": "VARCHAR", "from": {"id": "VARCHAR", "name": "VARCHAR"},
+        "parent": {"id": "VARCHAR"}, "permalink_url": "VARCHAR", "is_hidden": "BOOLEAN"}') AS s
+    FROM (
+        SELECT post_id, unnest(page.data) AS c
+        FROM read_json($path, format = 'newline_delimited',
+            columns = {'post_id': 'VARCHAR', 'page': 'STRUCT(data JSON[])'})
+    )
 )
 """
 
@@ -360,17 +363,23 @@ WITH pages AS (
     SELECT u->>'id' AS author_id, any_value(u) AS u
     FROM (SELECT unnest(users) AS u FROM pages) GROUP BY ALL
 ), tweets AS (
-    SELECT t, t->>'author_id' AS author_id,
-        CASE WHEN (t->'referenced_tweets'->0->>'type') = 'replied_to'
-            THEN t->'referenced_tweets'->0->>'id' END AS parent_id
-    FROM (SELECT unnest(data) AS t FROM pages)
+    SELECT t, s.author_id, s,
+        CASE WHEN s.referenced_tweets[1].type = 'replied_to'
+            THEN s.referenced_tweets[1].id END AS parent_id
+    FROM (
+        SELECT t, json_transform(t, '{"id": "VARCHAR", "text": "VARCHAR",
+            "author_id": "VARCHAR", "created_at": "VARCHAR", "conversation_id": "VARCHAR",
+            "in_reply_to_user_id": "VARCHAR",
+            "referenced_tweets": [{"type": "VARCHAR", "id": "VARCHAR"}]}') AS s
+        FROM (SELECT unnest(data) AS t FROM pages)
+    )
 )
-SELECT 'x', t->>'id',
-    CASE WHEN parent_id IS NOT NULL AND (t->>'in_reply_to_user_id') = $user_id
+SELECT 'x', s.id,
+    CASE WHEN parent_id IS NOT NULL AND s.in_reply_to_user_id = $user_id
         THEN 'reply' ELSE 'mention' END,
-    coalesce(t->>'conversation_id', t->>'id'), parent_id, author_id,
-    coalesce(u->>'name', u->>'username', author_id), nfc_normalize(coalesce(t->>'text', '')),
-    (t->>'created_at')::TIMESTAMPTZ, 'https://x.com/i/web/status/' || (t->>'id'), false, false,
+    coalesce(s.conversation_id, s.id), parent_id, author_id,
+    coalesce(u->>'name', u->>'username', author_id), nfc_normalize(coalesce(s.text, '')),
+    s.created_at::TIMESTAMPTZ, 'https://x.com/i/web/status/' || s.id, false, false,
     json_object('tweet', t, 'author', coalesce(u, '{}'::JSON)), $now, 'poll'
 FROM tweets LEFT JOIN users USING (author_id)
 WHERE author_id IS DISTINCT FROM $user_id
