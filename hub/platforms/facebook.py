@@ -57,6 +57,7 @@ from hub.platforms.base import (
     PublishedPost,
     PublishRequest,
     RecentPost,
+    nfc,
 )
 
 REAL_GRAPH_URL = "https://graph.facebook.com"
@@ -968,8 +969,8 @@ def _interaction(post_id: str, item: dict[str, Any], created_at: datetime) -> In
         thread_id=post_id,
         parent_id=str(parent["id"]) if parent else post_id,
         author_id=str(author.get("id", "")),
-        author_name=unicodedata.normalize("NFC", str(author.get("name", ""))),
-        text=unicodedata.normalize("NFC", item.get("message", "")),
+        author_name=nfc(str(author.get("name", ""))),
+        text=nfc(item.get("message", "")),
         created_at=created_at,
         permalink=item.get("permalink_url", ""),
         is_hidden=bool(item.get("is_hidden", False)),

@@ -52,7 +52,7 @@ from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import HubError, NotSupported, RateLimited
-from hub.platforms.base import Interaction, InteractionKind, Platform, RecentPost
+from hub.platforms.base import Interaction, InteractionKind, Platform, RecentPost, nfc
 from hub.platforms.registry import PlatformAccounts
 from hub.store import Store
 
@@ -396,8 +396,8 @@ class InteractionStore:
             "thread_id": [i.thread_id for i in interactions],
             "parent_id": [i.parent_id for i in interactions],
             "author_id": [i.author_id for i in interactions],
-            "author_name": [_nfc(i.author_name) for i in interactions],
-            "text": [_nfc(i.text) for i in interactions],
+            "author_name": [nfc(i.author_name) for i in interactions],
+            "text": [nfc(i.text) for i in interactions],
             # Epoch microseconds: Arrow converts aware datetimes one utcoffset() call at a time.
             "created_at": pa.array(
                 [round(i.created_at.timestamp() * 1_000_000) for i in interactions], pa.int64()
@@ -410,12 +410,6 @@ class InteractionStore:
             "raw": [_encode_json(i.raw) if i.raw else None for i in interactions],
         }
         return pa.table(columns, schema=_STAGING_SCHEMA)
-
-
-def _nfc(text: str) -> str:
-    """`text` in NFC; ASCII text (most English messages and names) is NFC already, and
-    checking that is much cheaper than asking unicodedata."""
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def _json_encoder() -> Callable[[Any], str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from hub.platforms.base import InteractionKind, Platform
+from hub.platforms.base import InteractionKind, Platform, nfc
 from hub.platforms.facebook import comments_from_page, parse_graph_time
 from hub.platforms.x import mentions_from_page
 
@@ -114,3 +115,11 @@ def test_a_mentions_page_becomes_mentions_and_replies_without_the_citys_own():
     assert mention.kind == InteractionKind.MENTION and mention.author_name == "12"
     assert mention.thread_id == mention.platform_id and mention.parent_id is None
     assert mention.raw == {"tweet": page["data"][2], "author": {}}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Drain blocked, ward 65", "", "জল আসেনি কে\u09c7\u09be", "Cafe\u0301 ok", "ওয়ার্ড ৬৫ 🙏"],
+)
+def test_nfc_is_unicodedatas_nfc(text):
+    assert nfc(text) == unicodedata.normalize("NFC", text)
