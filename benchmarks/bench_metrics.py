@@ -10,6 +10,7 @@ AppTest per measured load, so every load is a browser's first render of the page
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -91,6 +92,12 @@ def _dashboard(hub, commissioner, officer, *, runs: int) -> list[Figure]:
         return [Figure(NAME, "dashboard page", 0, "ms", "", None, "dashboard page not present")]
     from streamlit.testing.v1 import AppTest
 
+    # AppTest touches session state from the main thread, outside a script run: Streamlit
+    # warns about it on every load, burying the figures in the console. A filter, because
+    # Streamlit resets its loggers' levels when it loads its config.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage()
+    )
     today = utc_now().astimezone(hub.settings.display_zone).date()
     cases = [
         ("dashboard, commissioner, default period (28 days)", commissioner, {}),
