@@ -2,11 +2,13 @@
 
 Three services share one storing path:
 
-- `InteractionStore.store_batch` writes a whole batch in one transaction and a handful of
-  statements, whatever its size: the batch becomes one Arrow table, registered on the cursor,
-  copied into a TEMP staging table joined with what is already stored, then one
-  ``INSERT ... SELECT`` for the new rows, one ``INSERT`` into ``interaction_changes`` for edits
-  and hides, and one ``UPDATE ... FROM`` staging for the changed rows. No round trip per row.
+- `InteractionStore.store_batch` writes a whole batch in a handful of statements, whatever
+  its size: the batch becomes one Arrow table, registered on the cursor. When none of it is
+  stored yet (the usual case) that is one ``INSERT ... SELECT``, the UNIQUE index checking
+  each row. When some of it is (that insert fails and rolls back), one join with what is
+  stored finds those rows; the rest are inserted, and only if something changed a TEMP
+  staging table feeds one ``INSERT`` into ``interaction_changes`` for edits and hides and one
+  ``UPDATE ... FROM`` for the changed rows. No round trip per row.
   ``UNIQUE (platform, platform_id)`` makes storing idempotent: the same batch twice, or a
   comment seen by the webhook and again by the poll, is stored once.
 - `PullService.pull_all` is the scheduler's cycle (`jobs/pull.py`): Facebook comments and
