@@ -18,13 +18,17 @@ Timed, each into a fresh real hub database (`hub.bootstrap.build_hub`):
 
 - the hub path: each line ``json.loads``-ed, turned into `Interaction` objects by the
   adapters' own page parsers (`comments_from_page`, `mentions_from_page`, what the adapters'
-  ``list_interactions`` call after each fetch) and stored with
-  `InteractionStore.store_batch` one page at a time;
+  ``list_interactions`` call after each fetch), sorted as those order a read, and stored
+  with `InteractionStore.store_batch` ten pages at a time, as a pull cycle stores what it
+  read (X's pull reads at most ten pages a cycle; Facebook's reads whole posts and may store
+  more at once). This is the figure held to the targets;
+- the same with one page per `store_batch` (one transaction per page), for context;
 - the baseline: one ``INSERT INTO interactions SELECT ... FROM read_json(...)`` per platform
   in one transaction, doing the same mapping in SQL (NFC, time parsing, raw payload kept).
+  Afterwards the two databases are compared row by row, raw payload included.
 
-Then the same pages are ingested again into the hub database: every one is already stored,
-so nothing new may be stored, and it must stay fast (context, no target).
+Then the same pages are ingested again into the first hub database: every one is already
+stored, so nothing new may be stored, and it must stay fast (context, no target).
 """
 
 from __future__ import annotations
