@@ -20,6 +20,8 @@ import duckdb
 from hub.errors import ConfigurationError, StoreError, StoreLockedError
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+# The write-ahead log's size at which DuckDB writes it into the database file.
+CHECKPOINT_THRESHOLD = "256MB"
 _MIGRATION_NAME = re.compile(r"^(?P<version>\d{3})_(?P<name>[a-z0-9_]+)\.sql$")
 
 
@@ -79,6 +81,12 @@ class Store:
             raise StoreError(f"cannot open the database {path}: {exc}") from None
         # TIMESTAMPTZ values come back as UTC datetimes whatever the machine's zone.
         connection.execute("SET GLOBAL TimeZone = 'UTC'")
+        # DuckDB checkpoints when the write-ahead log reaches 16 MiB by default, and every
+        # checkpoint rewrites the table's indexes: at a million interactions that was two
+        # thirds of the time spent storing them (benchmarks/bench_ingest.py). At 256 MB a
+        # checkpoint comes rarely, and a crash leaves at most that much log to replay on the
+        # next open, about a second here; closing the hub checkpoints as before.
+        connection.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         return cls(connection, path)
 
     @contextmanager

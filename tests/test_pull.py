@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -112,6 +113,25 @@ def test_comments_replies_and_mentions_are_pulled(installed_hub, puller, two_pos
     with installed_hub.store.cursor() as cur:
         cursors = dict(cur.execute("SELECT platform, cursor FROM sync_cursors").fetchall())
     assert cursors["x"] == two_posts["m2"] and two_posts["first"] in cursors["facebook"]
+
+
+def test_text_pulled_in_another_normal_form_is_stored_in_nfc(installed_hub, sandbox, puller):
+    post = sandbox.graph.seed_post("Water supply", created_time=utc_now() - timedelta(hours=1))
+    decomposed = unicodedata.normalize("NFD", "ওয়ার্ড ৬৫-এ জল আসেনি, café")
+    name = unicodedata.normalize("NFD", "মিতা সেন")
+    comment_id = sandbox.graph.add_citizen_comment(post, decomposed, name)
+    mention_id = sandbox.x.add_mention(decomposed, "mita_s", name)
+    assert decomposed != unicodedata.normalize("NFC", decomposed)
+
+    puller.pull_all()
+
+    rows = stored(installed_hub)
+    for platform_id in (comment_id, mention_id):
+        author_name, text = rows[platform_id][4:6]
+        assert unicodedata.is_normalized("NFC", text), platform_id
+        assert text.endswith(unicodedata.normalize("NFC", decomposed))
+        assert author_name == unicodedata.normalize("NFC", name)
+    assert puller.pull_all().new == 0, "pulled again in NFD, nothing is new or edited"
 
 
 def test_pulling_again_stores_nothing_twice_and_a_quiet_cycle_is_cheap(

@@ -73,6 +73,39 @@ def test_second_process_is_told_which_process_holds_the_database(tmp_path):
     assert "stop that one first" in result.stdout
 
 
+def test_committed_writes_survive_a_crash_before_any_checkpoint(tmp_path):
+    # The checkpoint threshold is raised (hub/store.py), so committed work sits in the
+    # write-ahead log for longer: a process killed outright must still lose none of it.
+    path = tmp_path / "hub.duckdb"
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from hub.store import Store
+        store = Store.open({str(path)!r})
+        with store.transaction() as cur:
+            cur.execute("CREATE TABLE kept (n INTEGER, text VARCHAR)")
+        for n in range(200):
+            with store.transaction() as cur:
+                cur.execute("INSERT INTO kept VALUES (?, repeat('জল', 2000))", [n])
+        with store.cursor() as cur:
+            print(cur.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0])
+        print(os.path.getsize({str(path)!r} + ".wal"), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == -9, result.stderr
+    threshold, wal_bytes = result.stdout.split("\n")[:2]
+    assert threshold == "244.1 MiB", threshold  # 256 MB, as DuckDB prints it
+    assert int(wal_bytes) > 1_000_000, "the writes were still in the log when it was killed"
+    store = Store.open(path)
+    with store.cursor() as cur:
+        assert cur.execute("SELECT count(*), max(n) FROM kept").fetchone() == (200, 199)
+    store.close()
+
+
 def test_store_locked_error_is_a_hub_error_with_the_pid(tmp_path):
     # The same refusal inside one process would not happen (DuckDB shares the file
     # within a process), so this checks the message mapping on the real text.

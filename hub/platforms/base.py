@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 def nfc(text: str) -> str:
     """`text` in Unicode NFC, as the hub stores every citizen's text and name."""
     # ASCII is NFC already, and asking str is far cheaper than asking unicodedata: most
-    # English messages and most names are ASCII, and ingest normalises a million of them.
+    # English text and most names are ASCII.
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
@@ -82,7 +82,8 @@ class Interaction:
     parent_id: str | None  # the comment or post this one answers
     author_id: str
     author_name: str
-    text: str  # NFC-normalised
+    # As the platform sent it: the store keeps text and names in NFC (`InteractionStore`).
+    text: str
     created_at: datetime
     permalink: str = ""
     is_hidden: bool = False

@@ -57,7 +57,6 @@ from hub.platforms.base import (
     PublishedPost,
     PublishRequest,
     RecentPost,
-    nfc,
 )
 
 REAL_GRAPH_URL = "https://graph.facebook.com"
@@ -969,8 +968,8 @@ def _interaction(post_id: str, item: dict[str, Any], created_at: datetime) -> In
         thread_id=post_id,
         parent_id=str(parent["id"]) if parent else post_id,
         author_id=str(author.get("id", "")),
-        author_name=nfc(str(author.get("name", ""))),
-        text=nfc(item.get("message", "")),
+        author_name=str(author.get("name", "")),
+        text=item.get("message", ""),
         created_at=created_at,
         permalink=item.get("permalink_url", ""),
         is_hidden=bool(item.get("is_hidden", False)),

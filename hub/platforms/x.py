@@ -54,7 +54,6 @@ from hub.platforms.base import (
     PublishedPost,
     PublishRequest,
     RecentPost,
-    nfc,
 )
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 
@@ -259,7 +258,7 @@ def _mention(
         parent_id=parent_id,
         author_id=author_id,
         author_name=str(author.get("name") or author.get("username") or author_id),
-        text=nfc(tweet.get("text", "")),
+        text=tweet.get("text", ""),
         created_at=created_at or datetime.now(UTC),
         permalink=_permalink(tweet["id"]),
         raw={"tweet": tweet, "author": author},

@@ -39,14 +39,13 @@ import json
 import logging
 import math
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -54,7 +53,7 @@ from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import HubError, NotSupported, RateLimited
-from hub.platforms.base import Interaction, InteractionKind, Platform, RecentPost, nfc
+from hub.platforms.base import Interaction, InteractionKind, Platform, RecentPost
 from hub.platforms.registry import PlatformAccounts
 from hub.store import Store
 
@@ -95,6 +94,15 @@ _STAGING_SCHEMA = pa.schema(
         ("is_hidden", pa.bool_()),
         ("raw", pa.string()),
     ]
+)
+
+
+# The registered batch with its text and names in NFC, the form the hub stores. Done here, in
+# one vectorised pass, rather than by each adapter in Python: it is the one place every
+# interaction passes through, and a text sent in another normal form is then no edit.
+_NORMALISED_BATCH = (
+    "(SELECT * REPLACE (nfc_normalize(text) AS text, nfc_normalize(author_name) AS author_name)"
+    " FROM ingest_arrow)"
 )
 
 
@@ -243,7 +251,7 @@ class InteractionStore:
             " SELECT platform, platform_id, kind, thread_id, parent_id, author_id,"
             "  author_name, text, created_at, permalink, from_city, is_hidden, raw,"
             "  $now, $source"
-            " FROM ingest_arrow RETURNING id",
+            f" FROM {_NORMALISED_BATCH} RETURNING id",
             {"now": now, "source": source},
         ).fetchnumpy()["id"]
         cur.unregister("ingest_arrow")
@@ -260,7 +268,7 @@ class InteractionStore:
             "SELECT b.ordinal, b.text IS DISTINCT FROM i.text,"
             " b.is_hidden IS DISTINCT FROM i.is_hidden,"
             " i.permalink IS NULL AND b.permalink IS NOT NULL"
-            " FROM ingest_arrow AS b JOIN interactions AS i"
+            f" FROM {_NORMALISED_BATCH} AS b JOIN interactions AS i"
             "  ON i.platform = b.platform AND i.platform_id = b.platform_id"
         ).fetchall()
         edited = sum(1 for _, text, _, _ in found if text)
@@ -288,7 +296,7 @@ class InteractionStore:
             "  b.text IS DISTINCT FROM i.text AS text_changed,"
             "  b.is_hidden IS DISTINCT FROM i.is_hidden AS hidden_changed,"
             "  i.permalink IS NULL AND b.permalink IS NOT NULL AS permalink_learnt"
-            " FROM ingest_arrow AS b JOIN interactions AS i"
+            f" FROM {_NORMALISED_BATCH} AS b JOIN interactions AS i"
             "  ON i.platform = b.platform AND i.platform_id = b.platform_id"
             " WHERE b.text IS DISTINCT FROM i.text OR b.is_hidden IS DISTINCT FROM i.is_hidden"
             "  OR (i.permalink IS NULL AND b.permalink IS NOT NULL)"
@@ -387,7 +395,7 @@ class InteractionStore:
         return found
 
     def _as_arrow(self, interactions: Sequence[Interaction]) -> pa.Table:
-        """The batch column by column (NFC applied, raw payload as JSON text)."""
+        """The batch column by column (raw payload as JSON text)."""
         city = self._city_author_ids
         platforms = [str(i.platform) for i in interactions]
         columns = {
@@ -398,8 +406,11 @@ class InteractionStore:
             "thread_id": [i.thread_id for i in interactions],
             "parent_id": [i.parent_id for i in interactions],
             "author_id": [i.author_id for i in interactions],
-            "author_name": [nfc(i.author_name) for i in interactions],
-            "text": [nfc(i.text) for i in interactions],
+            # Already NFC: whoever builds an Interaction normalises it (the adapters' page
+            # parsers, the webhook), and normalising Bengali a second time here cost as much
+            # as encoding the raw payload.
+            "author_name": [i.author_name for i in interactions],
+            "text": [i.text for i in interactions],
             # Epoch microseconds: Arrow converts aware datetimes one utcoffset() call at a time.
             "created_at": pa.array(
                 [round(i.created_at.timestamp() * 1_000_000) for i in interactions], pa.int64()
@@ -409,29 +420,21 @@ class InteractionStore:
                 city.get(p) == i.author_id for p, i in zip(platforms, interactions, strict=True)
             ],
             "is_hidden": [i.is_hidden for i in interactions],
-            "raw": [_encode_json(i.raw) if i.raw else None for i in interactions],
+            # As bytes, checked as UTF-8 once for the whole column by the cast.
+            "raw": pa.array(
+                [_raw_json(i.raw) if i.raw else None for i in interactions], pa.binary()
+            ).cast(pa.string()),
         }
         return pa.table(columns, schema=_STAGING_SCHEMA)
 
 
-def _json_encoder() -> Callable[[Any], str]:
-    """Compact JSON text with non-ASCII kept as it is (Bengali stays readable and small)."""
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
-    if c_make_encoder is None:  # no C accelerator in this Python
-        return encoder.encode
-    # JSONEncoder.encode builds a C encoder on every call, a third of the cost of encoding
-    # a comment; this one is built once. No circular-reference check: the payloads come
-    # from parsed JSON, which cannot be circular.
-    iterencode = c_make_encoder(None, str, encode_basestring, None, ":", ",", False, False, True)
-    join = "".join
-
-    def encode(value: Any) -> str:
-        return join(iterencode(value, 0))
-
-    return encode
-
-
-_encode_json = _json_encoder()
+def _raw_json(payload: Mapping[str, Any]) -> bytes:
+    """The platform's payload as compact UTF-8 JSON (Bengali kept as it is, not escaped)."""
+    try:
+        return orjson.dumps(payload, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        # orjson refuses integers beyond 64 bits; json writes any integer.
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
 def _last_of_each(interactions: Sequence[Interaction]) -> Sequence[Interaction]:
@@ -980,8 +983,8 @@ def comment_from_webhook(value: Mapping[str, Any]) -> Interaction | None:
         thread_id=str(post_id),
         parent_id=parent_id,
         author_id=str(author.get("id", "")),
-        author_name=unicodedata.normalize("NFC", str(author.get("name", ""))),
-        text=unicodedata.normalize("NFC", str(value.get("message") or "")),
+        author_name=str(author.get("name", "")),
+        text=str(value.get("message") or ""),
         created_at=created_at,
         raw=dict(value),
     )

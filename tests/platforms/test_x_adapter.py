@@ -300,7 +300,7 @@ def test_mentions_and_replies_become_interactions(sandbox, adapter):
     assert mention.kind is InteractionKind.MENTION
     assert mention.thread_id == mention_id and mention.parent_id is None
     assert mention.author_name == "Chandana Roy"
-    assert mention.text == unicodedata.normalize("NFC", decomposed)
+    assert mention.text == unicodedata.normalize("NFC", decomposed)  # X stores posts in NFC
     assert mention.created_at.utcoffset() == timedelta(0)
     assert reply.kind is InteractionKind.REPLY
     assert reply.parent_id == post.platform_post_id
