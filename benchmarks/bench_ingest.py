@@ -19,9 +19,9 @@ Timed, each into a fresh real hub database (`hub.bootstrap.build_hub`):
 - the hub path: each line ``json.loads``-ed, turned into `Interaction` objects by the
   adapters' own page parsers (`comments_from_page`, `mentions_from_page`, what the adapters'
   ``list_interactions`` call after each fetch), sorted as those order a read, and stored
-  with `InteractionStore.store_batch` ten pages at a time, as a pull cycle stores what it
-  read (X's pull reads at most ten pages a cycle; Facebook's reads whole posts and may store
-  more at once). This is the figure held to the targets;
+  with `InteractionStore.store_batch` in the pull job's own batches: the comments of
+  `POSTS_PER_STORE` posts at a time for Facebook, the `X_PAGES_PER_CYCLE` pages an X pull
+  reads a cycle. This is the figure held to the targets;
 - the same with one page per `store_batch` (one transaction per page), for context;
 - the baseline: one ``INSERT INTO interactions SELECT ... FROM read_json(...)`` per platform
   in one transaction, doing the same mapping in SQL (NFC, time parsing, raw payload kept).
@@ -57,7 +57,7 @@ from hub.platforms.base import Interaction, Platform
 from hub.platforms.facebook import comments_from_page
 from hub.platforms.x import mentions_from_page
 from hub.sandbox.runtime import SANDBOX_FACEBOOK, SANDBOX_X
-from hub.triage.ingest import InteractionStore
+from hub.triage.ingest import POSTS_PER_STORE, X_PAGES_PER_CYCLE, InteractionStore
 
 BENCHMARK = "Ingest"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -65,9 +65,6 @@ CORPUS = PROJECT_ROOT / "hub" / "sandbox" / "corpus" / "citizen_messages.json"
 TARGET_PER_SECOND = 100_000
 TARGET_RATIO = 3.0
 PAGE_SIZE = 100
-# A pull cycle stores what it read in one batch; X's reads up to 10 pages a cycle, and
-# Facebook's are counted the same way here (a cycle reading more stores more at once).
-PAGES_PER_CYCLE = 10
 FACEBOOK_SHARE = 0.8
 PAGE_ID = SANDBOX_FACEBOOK["page_id"]
 PAGE_NAME = "Kolkata Municipal Corporation"
@@ -284,30 +281,34 @@ def _fresh_hub(folder: Path) -> bootstrap.Hub:
 
 
 def hub_ingest(
-    store: InteractionStore, dataset: Dataset, pages_per_batch: int
+    store: InteractionStore, dataset: Dataset, *, one_page_per_batch: bool = False
 ) -> tuple[float, int]:
-    """The pull job's path from the fetched bytes on, `pages_per_batch` pages to a
-    `store_batch`: seconds taken and interactions newly stored."""
+    """The pull job's path from the fetched bytes on: seconds taken and interactions newly
+    stored. Batched as the pull stores: the comments of `POSTS_PER_STORE` posts, and
+    `X_PAGES_PER_CYCLE` pages of mentions, per `store_batch`; or one page per batch."""
     new = 0
     started = time.perf_counter()
     with dataset.facebook.open("rb") as lines:
         current_post, seen = "", {}
         batch: list[Interaction] = []
-        pages = 0
+        posts = 0
         for line in lines:
             envelope = json.loads(line)
             post_id = envelope["post_id"]
             if post_id != current_post:
                 # One post's pages share `seen`, as they do in one adapter read.
+                if posts == POSTS_PER_STORE:
+                    new += _store_facebook(store, batch)
+                    batch, posts = [], 0
                 current_post, seen = post_id, {}
+                posts += 1
             found, _ = comments_from_page(
                 post_id, envelope["page"], page_id=PAGE_ID, include_own=True, seen=seen
             )
             batch.extend(found)
-            pages += 1
-            if pages == pages_per_batch:
+            if one_page_per_batch:
                 new += _store_facebook(store, batch)
-                batch, pages = [], 0
+                batch = []
         new += _store_facebook(store, batch)
     with dataset.x.open("rb") as lines:
         collected: dict[str, Interaction] = {}
@@ -316,7 +317,7 @@ def hub_ingest(
             for interaction in mentions_from_page(json.loads(line), X_USER_ID):
                 collected[interaction.platform_id] = interaction
             pages += 1
-            if pages == pages_per_batch:
+            if pages == (1 if one_page_per_batch else X_PAGES_PER_CYCLE):
                 new += _store_x(store, collected)
                 collected, pages = {}, 0
         new += _store_x(store, collected)
@@ -427,7 +428,7 @@ def rows_differing(hub_db: Path, baseline_db: Path) -> tuple[int, int, int]:
 
 
 def _ingest_into_fresh_hub(
-    folder: Path, dataset: Dataset, pages_per_batch: int, again: bool
+    folder: Path, dataset: Dataset, one_page_per_batch: bool, again: bool
 ) -> tuple[Path, float, int, float, int]:
     """One hub path run: the database, seconds and new rows, then (when `again`) the same
     for a second pass over the same pages."""
@@ -436,9 +437,11 @@ def _ingest_into_fresh_hub(
         interactions = InteractionStore(
             hub.store, city_author_ids={Platform.FACEBOOK: PAGE_ID, Platform.X: X_USER_ID}
         )
-        seconds, new = hub_ingest(interactions, dataset, pages_per_batch)
+        seconds, new = hub_ingest(interactions, dataset, one_page_per_batch=one_page_per_batch)
         again_seconds, again_new = (
-            hub_ingest(interactions, dataset, pages_per_batch) if again else (0.0, 0)
+            hub_ingest(interactions, dataset, one_page_per_batch=one_page_per_batch)
+            if again
+            else (0.0, 0)
         )
         return hub.settings.db_path, seconds, new, again_seconds, again_new
     finally:
@@ -446,7 +449,7 @@ def _ingest_into_fresh_hub(
 
 
 def run(context: BenchContext) -> list[Figure]:
-    """Write the pages, time the hub path (a pull cycle's pages per batch, then one page per
+    """Write the pages, time the hub path (batched as the pull stores, then one page per
     batch) and the baseline, and re-ingest the same pages."""
     folder = context.scratch("ingest")
     dataset = write_dataset(folder, context.scale.interactions)
@@ -455,10 +458,10 @@ def run(context: BenchContext) -> list[Figure]:
         f" ({dataset.facebook_count:,} Facebook, {dataset.x_count:,} X)"
     )
     hub_db, hub_seconds, hub_new, again_seconds, again_new = _ingest_into_fresh_hub(
-        folder / "hub", dataset, PAGES_PER_CYCLE, again=True
+        folder / "hub", dataset, one_page_per_batch=False, again=True
     )
     _, page_seconds, page_new, _, _ = _ingest_into_fresh_hub(
-        folder / "hub-per-page", dataset, 1, again=False
+        folder / "hub-per-page", dataset, one_page_per_batch=True, again=False
     )
     baseline = _fresh_hub(folder / "baseline")
     try:
@@ -473,8 +476,8 @@ def run(context: BenchContext) -> list[Figure]:
     return [
         Figure(
             BENCHMARK,
-            f"hub path ({PAGES_PER_CYCLE} pages per store_batch, as a pull cycle),"
-            " interactions per second",
+            f"hub path (batched as the pull stores: {POSTS_PER_STORE} posts' comments or"
+            f" {X_PAGES_PER_CYCLE} pages of mentions per store_batch), interactions per second",
             hub_rate,
             "/s",
             f"≥ {TARGET_PER_SECOND:,}",

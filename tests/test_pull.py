@@ -11,6 +11,7 @@ import pytest
 from hub.clock import utc_now
 from hub.platforms.base import Platform
 from hub.sandbox.runtime import SANDBOX_FACEBOOK, SANDBOX_X
+from hub.sandbox.server import Fault
 from hub.triage.ingest import InteractionStore, PullService
 from jobs import pull as pull_job
 
@@ -132,6 +133,39 @@ def test_text_pulled_in_another_normal_form_is_stored_in_nfc(installed_hub, sand
         assert text.endswith(unicodedata.normalize("NFC", decomposed))
         assert author_name == unicodedata.normalize("NFC", name)
     assert puller.pull_all().new == 0, "pulled again in NFD, nothing is new or edited"
+
+
+def test_posts_are_stored_a_few_at_a_time_so_a_failure_keeps_what_was_read(
+    installed_hub, sandbox, clock
+):
+    graph, start = sandbox.graph, utc_now() - timedelta(hours=10)
+    posts = [
+        graph.seed_post(f"Notice {n}", created_time=start + timedelta(hours=n)) for n in range(5)
+    ]
+    comments = [
+        graph.add_citizen_comment(post, f"Question {n}", f"Citizen {n}", created_time=start)
+        for n, post in enumerate(posts)
+    ]
+    puller = PullService(
+        installed_hub.store,
+        installed_hub.audit,
+        installed_hub.platforms,
+        installed_hub.settings,
+        interactions=InteractionStore(installed_hub.store, clock=clock),
+        clock=clock,
+        posts_per_store=2,
+    )
+    # Graph lists the newest post first, so the oldest is read in the last group of two.
+    sandbox.app.inject(Fault(endpoint=f"GET .*/{posts[0]}/comments", kind="status", times=None))
+
+    failed = puller.pull_all().of(Platform.FACEBOOK)
+
+    assert failed.status == "error"
+    assert set(stored(installed_hub)) == set(comments[1:]), "the first two groups are kept"
+    sandbox.app.clear_faults()
+    again = puller.pull_all().of(Platform.FACEBOOK)
+    assert again.status == "ok" and set(stored(installed_hub)) == set(comments)
+    assert puller.pull_all().of(Platform.FACEBOOK).new == 0
 
 
 def test_pulling_again_stores_nothing_twice_and_a_quiet_cycle_is_cheap(

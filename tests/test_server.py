@@ -144,3 +144,22 @@ def test_the_citizen_simulator_runs_with_the_process_when_enabled(settings, temp
     finally:
         server.stop_process()
     assert hub.sandbox is None, "stopping the process stops the sandbox and its simulator"
+
+
+def test_building_the_hub_tunes_the_processs_garbage_collector(tmp_path):
+    # In a fresh interpreter, so that no earlier test's hub has set it already.
+    script = (
+        "import gc\n"
+        "from hub import bootstrap\n"
+        "from hub.config import load_settings\n"
+        "before = gc.get_threshold()\n"
+        f"hub = bootstrap.build_hub(load_settings(data_dir={str(tmp_path)!r},"
+        " scheduler_enabled=False), create=True)\n"
+        "print(before, gc.get_threshold(), sep='|')\n"
+        "hub.close()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"(700, 10, 10)|{bootstrap.GC_THRESHOLDS}"

@@ -71,7 +71,8 @@ class PublishedPost:
     scheduled: bool = False
 
 
-@dataclass(frozen=True)
+# Slots: a pull can build a million of these, and they are a quarter cheaper to make.
+@dataclass(frozen=True, slots=True)
 class Interaction:
     """A citizen's comment, reply or mention as pulled from a platform."""
 
