@@ -38,7 +38,7 @@ import json
 import random
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,7 +57,12 @@ from hub.platforms.base import Interaction, Platform
 from hub.platforms.facebook import comments_from_page
 from hub.platforms.x import mentions_from_page
 from hub.sandbox.runtime import SANDBOX_FACEBOOK, SANDBOX_X
-from hub.triage.ingest import POSTS_PER_STORE, X_PAGES_PER_CYCLE, InteractionStore
+from hub.triage.ingest import (
+    POSTS_PER_STORE,
+    X_PAGES_PER_CYCLE,
+    InteractionStore,
+    StoringBehind,
+)
 
 BENCHMARK = "Ingest"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -286,9 +291,10 @@ def hub_ingest(
     """The pull job's path from the fetched bytes on: seconds taken and interactions newly
     stored. Batched as the pull stores: the comments of `POSTS_PER_STORE` posts, and
     `X_PAGES_PER_CYCLE` pages of mentions, per `store_batch`; or one page per batch."""
-    new = 0
+    stored: list[int] = []
     started = time.perf_counter()
-    with dataset.facebook.open("rb") as lines:
+    # As the Facebook pull does: each group is stored while the next is read.
+    with dataset.facebook.open("rb") as lines, StoringBehind() as storing:
         current_post, seen = "", {}
         batch: list[Interaction] = []
         posts = 0
@@ -298,7 +304,7 @@ def hub_ingest(
             if post_id != current_post:
                 # One post's pages share `seen`, as they do in one adapter read.
                 if posts == POSTS_PER_STORE:
-                    new += _store_facebook(store, batch)
+                    storing.submit(_facebook_group(store, batch, stored))
                     batch, posts = [], 0
                 current_post, seen = post_id, {}
                 posts += 1
@@ -307,9 +313,10 @@ def hub_ingest(
             )
             batch.extend(found)
             if one_page_per_batch:
-                new += _store_facebook(store, batch)
+                storing.submit(_facebook_group(store, batch, stored))
                 batch = []
-        new += _store_facebook(store, batch)
+        storing.submit(_facebook_group(store, batch, stored))
+    new = sum(stored)
     with dataset.x.open("rb") as lines:
         collected: dict[str, Interaction] = {}
         pages = 0
@@ -324,10 +331,19 @@ def hub_ingest(
     return time.perf_counter() - started, new
 
 
-def _store_facebook(store: InteractionStore, found: list[Interaction]) -> int:
-    # As `FacebookPageAdapter.list_interactions` orders a read, then the pull stores it.
+def _facebook_group(
+    store: InteractionStore, found: list[Interaction], stored: list[int]
+) -> Callable[[], None]:
+    """As the Facebook pull handles a group of posts read: ordered as
+    `FacebookPageAdapter.list_interactions` orders a read, prepared in the reading thread,
+    and the writing handed to `StoringBehind`."""
     found.sort(key=lambda item: (item.created_at, item.platform_id))
-    return len(store.store_batch(found, "poll").new)
+    prepared = store.prepare(found)
+
+    def write() -> None:
+        stored.append(len(store.store_prepared(prepared, "poll").new))
+
+    return write
 
 
 def _store_x(store: InteractionStore, collected: dict[str, Interaction]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import unicodedata
 from dataclasses import replace
@@ -11,7 +12,7 @@ import duckdb
 import pytest
 
 from hub.platforms.base import Interaction, InteractionKind, Platform
-from hub.triage.ingest import InteractionStore
+from hub.triage.ingest import InteractionStore, StoringBehind
 
 PAGE_ID = "1000000000000001"
 POST_ID = f"{PAGE_ID}_122100000000000001"
@@ -227,3 +228,52 @@ def test_a_batch_with_an_invalid_row_stores_nothing(hub, interactions):
     with pytest.raises(duckdb.ConstraintException):
         interactions.store_batch([comment(1, "edited"), comment(3, kind="bogus")], "poll")
     assert [r[0] for r in rows(hub)] == ["122100000000000001_1"] and changes(hub) == []
+
+
+# -- storing behind the reading ------------------------------------------------------------
+
+
+def test_storing_behind_runs_work_in_order_on_another_thread_while_the_caller_reads():
+    done: list[int] = []
+    threads: set[int] = set()
+    released = threading.Event()
+
+    def work(number: int) -> None:
+        threads.add(threading.get_ident())
+        if number == 0:
+            # Only returns once the caller, not blocked by this work, says so.
+            assert released.wait(10), "submit waited for the work it started"
+        done.append(number)
+
+    with StoringBehind() as storing:
+        storing.submit(lambda: work(0))
+        released.set()  # reached while work 0 is still running
+        for number in (1, 2):
+            storing.submit(lambda n=number: work(n))
+    assert done == [0, 1, 2]
+    assert threads and threading.get_ident() not in threads
+
+
+def test_storing_behind_raises_a_failed_work_at_the_next_submit_and_runs_no_more():
+    ran: list[str] = []
+
+    def fail() -> None:
+        raise duckdb.IOException("disk full")
+
+    with pytest.raises(duckdb.IOException, match="disk full"), StoringBehind() as storing:
+        storing.submit(fail)
+        storing.submit(lambda: ran.append("after"))
+    assert ran == []
+
+
+def test_a_reading_failure_still_lets_the_work_in_progress_finish():
+    finished = threading.Event()
+
+    def slow() -> None:
+        time.sleep(0.2)
+        finished.set()
+
+    with pytest.raises(RuntimeError, match="reading failed"), StoringBehind() as storing:
+        storing.submit(slow)
+        raise RuntimeError("reading failed")
+    assert finished.is_set(), "what was read before the failure is stored"

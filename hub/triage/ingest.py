@@ -41,8 +41,10 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -125,6 +127,16 @@ class IngestResult:
     edited: int  # already stored, text changed (recorded in interaction_changes)
     unchanged: int  # already stored, nothing to record
     hidden_changes: int  # already stored, hidden or shown again
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch of interactions as the Arrow table `InteractionStore` writes (None: empty)."""
+
+    table: pa.Table | None
+
+    def __len__(self) -> int:
+        return 0 if self.table is None else self.table.num_rows
 
 
 @dataclass(frozen=True)
@@ -229,10 +241,22 @@ class InteractionStore:
         payload stay); one whose text changed gets an ``edit`` change with the old and new
         text, its text, raw payload and ``edited_at`` updated.
         """
+        return self.store_prepared(self.prepare(interactions), source)
+
+    def prepare(self, interactions: Sequence[Interaction]) -> PreparedBatch:
+        """The Python half of `store_batch`: the batch as the columns to write.
+
+        A pull prepares a batch in the thread that reads while the previous one is written
+        in another (`StoringBehind`): preparing needs the GIL, writing mostly does not.
+        """
+        return PreparedBatch(self._as_arrow(_last_of_each(interactions)) if interactions else None)
+
+    def store_prepared(self, prepared: PreparedBatch, source: str) -> IngestResult:
+        """The database half of `store_batch`, for a batch from `prepare`."""
         _check_source(source)
-        if not interactions:
+        batch = prepared.table
+        if batch is None:
             return IngestResult((), 0, 0, 0)
-        batch = self._as_arrow(_last_of_each(interactions))
         now = self._clock()
         # Usually nothing in a batch is stored yet (a pull reads from its watermark). Then one
         # INSERT is all it takes, the UNIQUE index checking each row as it goes in, whereas
@@ -470,6 +494,51 @@ def _check_source(source: str) -> None:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
 
 
+class StoringBehind:
+    """Runs storing work on one worker thread, one batch behind the reading.
+
+    A pull reads a group of posts, hands the storing of it here and reads the next group
+    while it is stored: fetching and parsing pages on one side, DuckDB inserting and
+    committing (which releases the GIL) on the other, so a machine's second core does the
+    storing. Work runs in the order submitted and one at a time; `submit` first waits for the
+    previous work and raises its error, so a failed store stops the reading. Leaving the
+    block waits for the last work: whatever was read before a failure is stored.
+    """
+
+    def __init__(self) -> None:
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+
+    def __enter__(self) -> StoringBehind:
+        return self
+
+    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            if error_type is None:
+                self.wait()
+            elif self._pending is not None:
+                # Already failing: keep what was read, and let the first error through.
+                pending_error = self._pending.exception()
+                if pending_error is not None:
+                    log.error("storing a batch failed too: %s", pending_error)
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+
+    def submit(self, work: Callable[[], None]) -> None:
+        """Wait for the previous work (raising its error), then start `work`."""
+        self.wait()
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-storing")
+        self._pending = self._executor.submit(work)
+
+    def wait(self) -> None:
+        """Wait for the work in progress, if any; raises its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+
 # -- pulling ---------------------------------------------------------------------------------
 
 
@@ -663,50 +732,69 @@ class PullService:
         for post_id, count in counts.items():
             if post_id not in cursor.posts:
                 cursor.posts[post_id] = _PostState(count, 0)
-        new = edited = deleted = hidden_changes = 0
         to_read = read_again + read_in_full
         in_full = set(read_in_full)
+        stored: list[tuple[IngestResult, int]] = []
         # Read and stored `posts_per_store` posts at a time: memory stays bounded when a first
         # pull (or one after an outage) reads thousands of posts, and what is stored stays
         # stored if the cycle fails half way (the cursor is kept only at the end, so the
         # next cycle reads those posts again and the UNIQUE index stores nothing twice).
-        for start in range(0, len(to_read), self._posts_per_store):
-            chunk = to_read[start : start + self._posts_per_store]
-            chunk_in_full = [post_id for post_id in chunk if post_id in in_full]
-            cycle_started = self._clock()
-            page = adapter.list_interactions(
-                cursor.adapter_cursor(
-                    [post_id for post_id in chunk if post_id not in in_full], chunk_in_full
-                ),
-                post_ids=chunk,
-                include_own=True,
-                max_comments=_UNBOUNDED_COMMENTS,
-            )
-            requests += page.requests_made
-            result = self._interactions.store_batch(page.interactions, "poll")
-            new += len(result.new)
-            edited += result.edited
-            hidden_changes += result.hidden_changes
-            deleted += len(
-                self._mark_missing_deleted(chunk_in_full, page.interactions, cycle_started)
-            )
-            cursor.merge_adapter_cursor(page.next_cursor)
-            for post_id in chunk:
-                full_read = cursor.posts[post_id].full_read_at
-                if post_id in in_full:
-                    full_read = int(now.timestamp())
-                cursor.posts[post_id] = _PostState(counts[post_id], full_read)
+        # Each group is stored while the next is read (`StoringBehind`).
+        with StoringBehind() as storing:
+            for start in range(0, len(to_read), self._posts_per_store):
+                chunk = to_read[start : start + self._posts_per_store]
+                chunk_in_full = [post_id for post_id in chunk if post_id in in_full]
+                cycle_started = self._clock()
+                page = adapter.list_interactions(
+                    cursor.adapter_cursor(
+                        [post_id for post_id in chunk if post_id not in in_full], chunk_in_full
+                    ),
+                    post_ids=chunk,
+                    include_own=True,
+                    max_comments=_UNBOUNDED_COMMENTS,
+                )
+                requests += page.requests_made
+                storing.submit(
+                    partial(
+                        self._store_facebook_group,
+                        self._interactions.prepare(page.interactions),
+                        chunk_in_full,
+                        {i.platform_id for i in page.interactions} if chunk_in_full else set(),
+                        cycle_started,
+                        stored,
+                    )
+                )
+                cursor.merge_adapter_cursor(page.next_cursor)
+                for post_id in chunk:
+                    full_read = cursor.posts[post_id].full_read_at
+                    if post_id in in_full:
+                        full_read = int(now.timestamp())
+                    cursor.posts[post_id] = _PostState(counts[post_id], full_read)
         pulled = PlatformPull(
             Platform.FACEBOOK,
             "ok",
             requests=requests,
-            new=new,
-            edited=edited,
-            deleted=deleted,
-            hidden_changes=hidden_changes,
+            new=sum(len(result.new) for result, _ in stored),
+            edited=sum(result.edited for result, _ in stored),
+            deleted=sum(deleted for _, deleted in stored),
+            hidden_changes=sum(result.hidden_changes for result, _ in stored),
         )
         self._record_success(Platform.FACEBOOK, self.FACEBOOK_SCOPE, cursor.dump(), pulled, now)
         return pulled
+
+    def _store_facebook_group(
+        self,
+        prepared: PreparedBatch,
+        read_in_full: list[str],
+        listed: set[str],
+        read_started: datetime,
+        stored: list[tuple[IngestResult, int]],
+    ) -> None:
+        """Store one group of posts' comments, then mark deleted those the posts read in
+        full no longer list; what it came to is appended to `stored`."""
+        result = self._interactions.store_prepared(prepared, "poll")
+        deleted = self._mark_missing_deleted(read_in_full, listed, read_started)
+        stored.append((result, len(deleted)))
 
     def _posts_to_read(
         self, posts: list[RecentPost], cursor: _FacebookCursor, now: datetime
@@ -739,12 +827,11 @@ class PullService:
         return now.timestamp() - known.full_read_at >= self._reread_interval.total_seconds()
 
     def _mark_missing_deleted(
-        self, read_in_full: list[str], listed: Sequence[Interaction], cycle_started: datetime
+        self, read_in_full: list[str], still_there: set[str], cycle_started: datetime
     ) -> tuple[int, ...]:
         """Comments stored for a post listed in full that the listing no longer has."""
         if not read_in_full:
             return ()
-        still_there = {i.platform_id for i in listed}
         stored = self._interactions.live_ids_of_threads(
             Platform.FACEBOOK, read_in_full, cycle_started
         )
@@ -1027,8 +1114,10 @@ __all__ = [
     "IngestResult",
     "InteractionStore",
     "PlatformPull",
+    "PreparedBatch",
     "PullReport",
     "PullService",
+    "StoringBehind",
     "WebhookReceiver",
     "WebhookResult",
     "comment_from_webhook",
