@@ -238,30 +238,30 @@ def mentions_from_page(page: Mapping[str, Any], own_user_id: str) -> list[Intera
 def _mention(
     tweet: dict[str, Any], users: dict[str, dict[str, Any]], own_user_id: str
 ) -> Interaction:
-    parent_id = next(
-        (
-            ref["id"]
-            for ref in tweet.get("referenced_tweets") or []
-            if ref.get("type") == "replied_to"
-        ),
-        None,
-    )
+    parent_id = None
+    for ref in tweet.get("referenced_tweets") or ():
+        if ref.get("type") == "replied_to":
+            parent_id = ref["id"]
+            break
     is_reply_to_us = parent_id is not None and tweet.get("in_reply_to_user_id") == own_user_id
+    tweet_id = tweet["id"]
     author_id = str(tweet.get("author_id", ""))
     author = users.get(author_id, {})
-    created_at = _parse_time(tweet.get("created_at")) or _created_at_from_id(tweet["id"])
+    created_at = _parse_time(tweet.get("created_at")) or _created_at_from_id(tweet_id)
+    # Positional: a pull builds a great many of these, and keywords cost a third more.
     return Interaction(
-        platform=Platform.X,
-        platform_id=tweet["id"],
-        kind=InteractionKind.REPLY if is_reply_to_us else InteractionKind.MENTION,
-        thread_id=str(tweet.get("conversation_id") or tweet["id"]),
-        parent_id=parent_id,
-        author_id=author_id,
-        author_name=str(author.get("name") or author.get("username") or author_id),
-        text=tweet.get("text", ""),
-        created_at=created_at or datetime.now(UTC),
-        permalink=_permalink(tweet["id"]),
-        raw={"tweet": tweet, "author": author},
+        Platform.X,
+        tweet_id,
+        InteractionKind.REPLY if is_reply_to_us else InteractionKind.MENTION,
+        str(tweet.get("conversation_id") or tweet_id),  # thread
+        parent_id,
+        author_id,
+        str(author.get("name") or author.get("username") or author_id),
+        tweet.get("text", ""),
+        created_at or datetime.now(UTC),
+        _permalink(tweet_id),
+        False,  # X has no hidden mentions
+        {"tweet": tweet, "author": author},  # raw
     )
 
 

@@ -482,9 +482,10 @@ def _raw_json(payload: Mapping[str, Any]) -> bytes:
 
 def _last_of_each(interactions: Sequence[Interaction]) -> Sequence[Interaction]:
     """The batch with only the last occurrence of each (platform, platform id), in order."""
-    keys = [(i.platform, i.platform_id) for i in interactions]
-    if len(set(keys)) == len(keys):
+    # Ids alone are nearly always distinct, and distinct ids make distinct keys.
+    if len(set(map(attrgetter("platform_id"), interactions))) == len(interactions):
         return interactions
+    keys = [(i.platform, i.platform_id) for i in interactions]
     last = {key: index for index, key in enumerate(keys)}
     return [i for index, i in enumerate(interactions) if last[keys[index]] == index]
 
