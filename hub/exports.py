@@ -342,28 +342,7 @@ def league_table(rows: Sequence[DepartmentRow], title: str = "Department league"
         [
             (
                 *_department_cells(r.department_code, r.department_name),
-                r.tickets,
-                r.answered,
-                r.waiting_first_response,
-                *_duration(r.oldest_waiting_minutes),
-                *_duration(r.first_response_median),
-                *_duration(r.first_response_p90),
-                r.first_response_target_hours,
-                r.first_response_met,
-                r.first_response_missed,
-                _percent(r.first_response_within_target),
-                r.resolved,
-                *_duration(r.resolution_median),
-                *_duration(r.resolution_p90),
-                r.resolution_target_hours,
-                r.resolution_met,
-                r.resolution_missed,
-                _percent(r.resolution_within_target),
-                r.open,
-                *_duration(r.oldest_open_minutes),
-                r.escalations,
-                r.reopened,
-                _percent(r.reopen_rate),
+                *_league_cells(r, r.first_response_target_hours, r.resolution_target_hours),
             )
             for r in rows
         ],
@@ -375,34 +354,40 @@ def overview_table(overview: Overview, title: str = "Overview") -> Table:
 
     The target columns are empty: each ticket was judged against its own department's.
     """
-    o = overview
-    row = (
-        "",
-        "All in scope",
-        o.tickets,
-        o.answered,
-        o.waiting_first_response,
-        *_duration(o.oldest_waiting_minutes),
-        *_duration(o.first_response_median),
-        *_duration(o.first_response_p90),
-        None,
-        o.first_response_met,
-        o.first_response_missed,
-        _percent(o.first_response_within_target),
-        o.resolved,
-        *_duration(o.resolution_median),
-        *_duration(o.resolution_p90),
-        None,
-        o.resolution_met,
-        o.resolution_missed,
-        _percent(o.resolution_within_target),
-        o.open,
-        *_duration(o.oldest_open_minutes),
-        o.escalations,
-        o.reopened,
-        _percent(o.reopen_rate),
+    return Table(
+        title, LEAGUE_COLUMNS, [("", "All in scope", *_league_cells(overview, None, None))]
     )
-    return Table(title, LEAGUE_COLUMNS, [row])
+
+
+def _league_cells(
+    figures: Overview, first_response_target: int | None, resolution_target: int | None
+) -> tuple[Any, ...]:
+    """The league's columns after the department's two (a `DepartmentRow` is an `Overview`)."""
+    f = figures
+    return (
+        f.tickets,
+        f.answered,
+        f.waiting_first_response,
+        *_duration(f.oldest_waiting_minutes),
+        *_duration(f.first_response_median),
+        *_duration(f.first_response_p90),
+        first_response_target,
+        f.first_response_met,
+        f.first_response_missed,
+        _percent(f.first_response_within_target),
+        f.resolved,
+        *_duration(f.resolution_median),
+        *_duration(f.resolution_p90),
+        resolution_target,
+        f.resolution_met,
+        f.resolution_missed,
+        _percent(f.resolution_within_target),
+        f.open,
+        *_duration(f.oldest_open_minutes),
+        f.escalations,
+        f.reopened,
+        _percent(f.reopen_rate),
+    )
 
 
 DISTRIBUTION_COLUMNS = ("First response", "From (min)", "Tickets")

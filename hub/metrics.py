@@ -93,36 +93,6 @@ class MetricsFilters:
 
 
 @dataclass(frozen=True)
-class DepartmentRow:
-    """One line of the department league (durations in minutes; shares 0–1, None if none)."""
-
-    department_code: str | None  # None: the IT team's queue
-    department_name: str
-    first_response_target_hours: int
-    resolution_target_hours: int
-    tickets: int
-    answered: int
-    waiting_first_response: int
-    oldest_waiting_minutes: float | None
-    first_response_median: float | None
-    first_response_p90: float | None
-    first_response_met: int
-    first_response_missed: int
-    first_response_within_target: float | None
-    resolved: int
-    resolution_median: float | None
-    resolution_p90: float | None
-    resolution_met: int
-    resolution_missed: int
-    resolution_within_target: float | None
-    open: int
-    oldest_open_minutes: float | None
-    escalations: int
-    reopened: int
-    reopen_rate: float | None
-
-
-@dataclass(frozen=True)
 class Overview:
     """The league's figures over every ticket in scope, each judged by its own targets."""
 
@@ -146,6 +116,17 @@ class Overview:
     escalations: int
     reopened: int
     reopen_rate: float | None
+
+
+@dataclass(frozen=True)
+class DepartmentRow(Overview):
+    """One line of the department league: the overview's figures for one department's
+    tickets, with its name and targets (durations in minutes; shares 0–1, None if none)."""
+
+    department_code: str | None  # None: the IT team's queue
+    department_name: str
+    first_response_target_hours: int
+    resolution_target_hours: int
 
 
 @dataclass(frozen=True)
@@ -318,7 +299,7 @@ _LEAGUE_SQL = (
     " judged AS (SELECT *, " + _JUDGED_COLUMNS + " FROM (SELECT s.code, s.name, s.fr_h,"
     "   s.res_h, p.*"
     "  FROM scope s LEFT JOIN picked p ON p.department_code IS NOT DISTINCT FROM s.code))"
-    f" SELECT code, name, fr_h, res_h, {_LEAGUE_AGGREGATES}"
+    f" SELECT {_LEAGUE_AGGREGATES}, code, name, fr_h, res_h"  # DepartmentRow's order
     " FROM judged GROUP BY code, name, fr_h, res_h"
     " ORDER BY code IS NULL, name"
 )
