@@ -296,6 +296,16 @@ def test_hide_spam_on_facebook_hides_the_sandbox_comment(installed_hub, actors):
     assert outcome.ticket.hidden and outcome.ticket.status == "closed"
     comment = next(c for c in graph.list_comments(post_id) if c["id"] == comment_id)
     assert comment["is_hidden"] is True
+    with hub.store.cursor() as cur:
+        stored = cur.execute(
+            "SELECT i.is_hidden, list(c.change ORDER BY c.id), list(c.source ORDER BY c.id)"
+            " FROM interactions i LEFT JOIN interaction_changes c ON c.interaction_id = i.id"
+            " WHERE i.id = ? GROUP BY i.is_hidden",
+            [interaction],
+        ).fetchone()
+    assert stored == (True, ["hide"], ["hub"]), "the stored comment is hidden at once, once"
+    # Meta's `hide` webhook for the same comment then changes nothing.
+    assert hub.interactions.set_hidden("facebook", [comment_id], True, "webhook") == ()
 
 
 def test_hide_spam_on_x_is_not_supported_but_hidden_in_the_hub(installed_hub, actors, audit_rows):

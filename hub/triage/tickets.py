@@ -922,6 +922,20 @@ class TicketService:
                 problem = str(exc)
         now = self._clock()
         with self._store.transaction() as cur:
+            if problem is None:
+                # The stored comment says so at once, not only after the next re-read or
+                # webhook (which then find it hidden already and record nothing twice).
+                hidden = cur.execute(
+                    "UPDATE interactions SET is_hidden = TRUE"
+                    " WHERE platform = ? AND platform_id = ? AND NOT is_hidden RETURNING id",
+                    [ticket.platform, platform_id],
+                ).fetchall()
+                for (interaction_id,) in hidden:
+                    cur.execute(
+                        "INSERT INTO interaction_changes (interaction_id, occurred_at, change,"
+                        " old_text, new_text, source) VALUES (?, ?, 'hide', NULL, NULL, 'hub')",
+                        [interaction_id, now],
+                    )
             _add_event(
                 cur,
                 ticket.id,
