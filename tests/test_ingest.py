@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import unicodedata
@@ -134,6 +135,18 @@ def test_text_is_stored_nfc_normalised(hub, interactions):
     assert stored == unicodedata.normalize("NFC", decomposed)
     again = interactions.store_batch([comment(1, decomposed)], "poll")
     assert again.edited == 0, "the same text in another normal form is not an edit"
+
+
+def test_a_raw_payload_orjson_refuses_is_still_kept_whole(hub, interactions):
+    # orjson refuses integers beyond 64 bits and keys that are not strings; json takes both.
+    odd = comment(1)
+    raw = {**odd.raw, "big": 2**70, "counts": {7: "seven"}, "মন্তব্য": "জল নেই"}
+    interactions.store_batch([replace(odd, raw=raw)], "poll")
+    with hub.store.cursor() as cur:
+        stored = cur.execute("SELECT raw::VARCHAR FROM interactions").fetchone()[0]
+    expected = {**odd.raw, "big": 2**70, "counts": {"7": "seven"}, "মন্তব্য": "জল নেই"}
+    assert json.loads(stored) == expected
+    assert "জল নেই" in stored, "Bengali is kept as it is, not escaped"
 
 
 def test_hides_and_unhides_are_recorded(hub, interactions):

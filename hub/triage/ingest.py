@@ -135,9 +135,6 @@ class PreparedBatch:
 
     table: pa.Table | None
 
-    def __len__(self) -> int:
-        return 0 if self.table is None else self.table.num_rows
-
 
 @dataclass(frozen=True)
 class PlatformPull:
