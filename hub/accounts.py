@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -27,7 +28,12 @@ from hub.store import Store
 
 MIN_PASSWORD_LENGTH = 10
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
-_WRONG_CREDENTIALS = "Wrong username or password."
+# The one answer to every refused login a stranger can cause: unknown name, wrong password,
+# locked account. Telling them apart would tell which usernames exist.
+REFUSED_LOGIN = (
+    "Wrong username or password. After several failed attempts an account is locked for a "
+    "while: wait a few minutes and try again, or ask an administrator to reset the password."
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,19 @@ _USER_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """One login attempt as reserved: the account, and what the reservation found or did."""
+
+    user: User
+    password_hash: str | None
+    failures: int
+    # Seconds the account was already locked for (the password is then never compared).
+    locked_for: int
+    # Seconds this attempt's failure locks the account for, should the password be wrong.
+    locks_for: int = 0
+
+
 def _user(row: tuple) -> User:
     return User(row[0], row[1], row[2], row[3], Role(row[4]), *row[5:])
 
@@ -87,15 +106,18 @@ class AccountService:
     # -- logging in -------------------------------------------------------------------
 
     def authenticate(self, username: str, password: str) -> Actor:
-        """Check a username and password; return the actor, or raise a clear refusal."""
+        """Check a username and password; return the actor, or raise a clear refusal.
+
+        Every refusal a stranger can cause (unknown name, wrong password, locked account)
+        has the same message, so the answer never tells which names exist. The attempt is
+        counted as a failure before the password is compared, in one transaction with the
+        lock check: N attempts at once count N, and only as many as the threshold allows
+        ever reach the comparison.
+        """
         username = _normal_username(username)
         now = utc_now()
-        with self._store.cursor() as cur:
-            row = cur.execute(
-                f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE username = ?",
-                [username],
-            ).fetchone()
-        if row is None:
+        attempt = self._reserve_attempt(username, now)
+        if attempt is None:
             self._verify(self._dummy_hash, password)
             self._audit.record_now(
                 actor=None,
@@ -104,33 +126,40 @@ class AccountService:
                 outcome="failed",
                 detail="unknown user",
             )
-            raise AuthenticationError(_WRONG_CREDENTIALS)
-        user, password_hash = _user(row[:-1]), row[-1]
-        if user.locked_until and user.locked_until > now:
-            wait = int((user.locked_until - now).total_seconds()) + 1
+            raise AuthenticationError(REFUSED_LOGIN)
+        if attempt.locked_for:
+            # The same work as a real check, so the answer's time does not tell either.
+            self._verify(self._dummy_hash, password)
             self._audit.record_now(
-                actor=user.actor(), action="login", outcome="failed", detail="account locked"
+                actor=attempt.user.actor(),
+                action="login",
+                outcome="failed",
+                detail="account locked",
             )
-            raise AccountLockedError(
-                f"Too many failed attempts: this account is locked for {_duration(wait)}. "
-                "Try again later, or ask an administrator to reset the password.",
-                retry_after_seconds=wait,
-            )
+            raise AccountLockedError(REFUSED_LOGIN, retry_after_seconds=attempt.locked_for)
+        user, password_hash = attempt.user, attempt.password_hash
         if not password_hash or not self._verify(password_hash, password):
-            self._register_failure(user, now)
-        if not user.active:
-            self._audit.record_now(
-                actor=user.actor(), action="login", outcome="failed", detail="account disabled"
+            self._refuse_wrong_password(attempt, now)
+        with self._store.transaction() as cur:
+            # The right password takes back this attempt's reserved failure (and any
+            # before it), whether or not the account may log in.
+            cur.execute(
+                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", [user.id]
             )
+            if not user.active:
+                self._audit.record(
+                    cur,
+                    actor=user.actor(),
+                    action="login",
+                    outcome="failed",
+                    detail="account disabled",
+                )
+        if not user.active:
             raise AuthenticationError(
                 "This account is disabled. Ask an administrator to enable it."
             )
         with self._store.transaction() as cur:
-            cur.execute(
-                "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?"
-                " WHERE id = ?",
-                [now, user.id],
-            )
+            cur.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [now, user.id])
             if self._hasher.check_needs_rehash(password_hash):
                 cur.execute(
                     "UPDATE users SET password_hash = ? WHERE id = ?",
@@ -139,39 +168,49 @@ class AccountService:
             self._audit.record(cur, actor=user.actor(), action="login")
         return user.actor()
 
-    def _register_failure(self, user: User, now: datetime) -> None:
-        failures = user.failed_logins + 1
-        threshold = self._settings.lockout_threshold
-        locked_until = None
-        if failures >= threshold:
-            seconds = min(
-                self._settings.lockout_base_seconds * 2 ** (failures - threshold),
-                self._settings.lockout_max_seconds,
-            )
-            locked_until = now + timedelta(seconds=seconds)
+    def _reserve_attempt(self, username: str, now: datetime) -> _Attempt | None:
+        """Count this attempt as a failure unless the account is locked, atomically.
+
+        None for an unknown name. The write lock of `Store.transaction` serialises the read
+        and the increment, so parallel attempts each see the count the one before left.
+        """
         with self._store.transaction() as cur:
+            row = cur.execute(
+                f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE username = ?",
+                [username],
+            ).fetchone()
+            if row is None:
+                return None
+            user, password_hash = _user(row[:-1]), row[-1]
+            if user.locked_until and user.locked_until > now:
+                wait = int((user.locked_until - now).total_seconds()) + 1
+                return _Attempt(user, password_hash, 0, wait)
+            failures = user.failed_logins + 1
+            threshold = self._settings.lockout_threshold
+            locked_until = None
+            if failures >= threshold:
+                seconds = min(
+                    self._settings.lockout_base_seconds * 2 ** (failures - threshold),
+                    self._settings.lockout_max_seconds,
+                )
+                locked_until = now + timedelta(seconds=seconds)
             cur.execute(
                 "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
                 [failures, locked_until, user.id],
             )
-            self._audit.record(
-                cur,
-                actor=user.actor(),
-                action="login",
-                outcome="failed",
-                detail=f"wrong password ({failures} in a row)",
-            )
-        if locked_until is not None:
-            wait = int((locked_until - now).total_seconds())
-            raise AccountLockedError(
-                f"{_WRONG_CREDENTIALS} Too many failed attempts: this account is locked for "
-                f"{_duration(wait)}.",
-                retry_after_seconds=wait,
-            )
-        left = threshold - failures
-        raise AuthenticationError(
-            f"{_WRONG_CREDENTIALS} {left} attempt(s) left before the account is locked."
+        lock_seconds = int((locked_until - now).total_seconds()) if locked_until else 0
+        return _Attempt(user, password_hash, failures, 0, lock_seconds)
+
+    def _refuse_wrong_password(self, attempt: _Attempt, now: datetime) -> NoReturn:
+        detail = f"wrong password ({attempt.failures} in a row)"
+        if attempt.locks_for:
+            detail += f"; locked for {_duration(attempt.locks_for)}"
+        self._audit.record_now(
+            actor=attempt.user.actor(), action="login", outcome="failed", detail=detail
         )
+        if attempt.locks_for:
+            raise AccountLockedError(REFUSED_LOGIN, retry_after_seconds=attempt.locks_for)
+        raise AuthenticationError(REFUSED_LOGIN)
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:

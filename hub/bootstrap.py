@@ -215,6 +215,8 @@ def _interaction_services(
             app_secret=facebook.app_secret.get_secret_value(),
             verify_token=facebook.webhook_verify_token.get_secret_value(),
             page_id=facebook.page_id,
+            max_body_bytes=settings.webhook_max_body_bytes,
+            refusals_per_minute=settings.webhook_refusals_per_minute,
         ),
     }
 

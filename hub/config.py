@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     # Routing new interactions into tickets, and checking response targets.
     triage_interval_seconds: int = Field(default=60, ge=1)
     pull_lookback_days: int = Field(default=14, ge=1)
+    # The public webhook routes: bodies over this are refused with 413 before they are read
+    # (Meta's payloads are a few KB), and a source refused this many times in a minute is
+    # answered 429 with no work until the minute is over.
+    webhook_max_body_bytes: int = Field(default=512 * 1024, ge=1024)
+    webhook_refusals_per_minute: int = Field(default=30, ge=1)
 
     oidc: OidcSettings | None = None
     sandbox: SandboxSettings = SandboxSettings()

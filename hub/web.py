@@ -30,15 +30,21 @@ def http_routes(get_hub: Callable[[], Hub]) -> list[Route]:
         return PlainTextResponse(challenge)
 
     async def receive_facebook_webhook(request: Request) -> JSONResponse:
-        # The signature covers the raw bytes, so the body is passed on unparsed; the
-        # receiver touches DuckDB, so it runs off the event loop.
-        raw_body = await request.body()
-        result = await run_in_threadpool(
-            get_hub().webhooks.receive,
-            raw_body,
-            request.headers.get("x-hub-signature-256"),
-            request.client.host if request.client else None,
-        )
+        # Screened before the body is read: a source over its refusal limit, a missing
+        # signature or a declared length over the cap cost no reading. The signature covers
+        # the raw bytes, so the body is passed on unparsed; the receiver touches DuckDB, so
+        # it runs off the event loop.
+        receiver = get_hub().webhooks
+        remote = request.client.host if request.client else None
+        signature = request.headers.get("x-hub-signature-256")
+        declared = _declared_length(request)
+        result = await run_in_threadpool(receiver.screen, signature, declared, remote)
+        if result is None:
+            raw_body, complete = await read_body_capped(request, receiver.max_body_bytes)
+            if not complete:
+                result = await run_in_threadpool(receiver.refuse_too_large, remote, len(raw_body))
+            else:
+                result = await run_in_threadpool(receiver.receive, raw_body, signature, remote)
         return JSONResponse({"ok": result.accepted, "reason": result.reason}, result.status)
 
     return [
@@ -46,3 +52,26 @@ def http_routes(get_hub: Callable[[], Hub]) -> list[Route]:
         Route("/webhooks/facebook", verify_facebook_webhook, methods=["GET"]),
         Route("/webhooks/facebook", receive_facebook_webhook, methods=["POST"]),
     ]
+
+
+async def read_body_capped(request: Request, limit: int) -> tuple[bytes, bool]:
+    """The request's body and True, or what was read when it grew past `limit` and False.
+
+    Read in the pieces the server hands over, so a body sent without a length (chunked) or
+    with a false one never takes much more than `limit` bytes of memory.
+    """
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return bytes(body), False
+    return bytes(body), True
+
+
+def _declared_length(request: Request) -> int | None:
+    """The Content-Length the sender declared, when it is a number."""
+    value = request.headers.get("content-length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 
+from hub.accounts import REFUSED_LOGIN
 from hub.clock import utc_now
 from hub.demo import DEMO_PASSWORD
 from hub.errors import AccountLockedError, AuthenticationError, InvalidInput
@@ -29,18 +32,92 @@ def test_passwords_are_stored_as_argon2id_hashes(hub):
     assert all(DEMO_PASSWORD not in h for h in hashes)
 
 
-def test_wrong_password_says_how_many_attempts_are_left(hub, audit_rows):
-    with pytest.raises(AuthenticationError, match="2 attempt"):
+def test_wrong_password_is_refused_and_audited(hub, audit_rows):
+    with pytest.raises(AuthenticationError) as caught:
         hub.accounts.authenticate("it.team", "not-the-password")
+    assert str(caught.value) == REFUSED_LOGIN
     row = audit_rows(action="login", actor="it.team")[-1]
-    assert row[2] == "failed" and "wrong password" in row[5]
+    assert row[2] == "failed" and "wrong password (1 in a row)" in row[5]
 
 
 def test_unknown_user_gets_the_same_answer_as_a_wrong_password(hub, audit_rows):
     with pytest.raises(AuthenticationError) as caught:
         hub.accounts.authenticate("nobody", "whatever-it-is")
-    assert str(caught.value) == "Wrong username or password."
+    assert str(caught.value) == REFUSED_LOGIN
     assert audit_rows(action="login", actor="nobody")[-1][5] == "unknown user"
+
+
+def test_no_answer_tells_a_real_account_from_an_unknown_one(hub):
+    # Issue 12, item 4: "N attempt(s) left" and "locked" were said of real accounts only.
+    def answers(username: str) -> list[str]:
+        said = []
+        for _ in range(5):
+            with pytest.raises(AuthenticationError) as caught:
+                hub.accounts.authenticate(username, "a-wrong-guess")
+            said.append(str(caught.value))
+        return said
+
+    assert answers("officer.water") == answers("no.such.officer") == [REFUSED_LOGIN] * 5
+
+
+def test_parallel_wrong_passwords_each_count(hub, audit_rows):
+    # Issue 12, item 1: the count was read, the hash compared, then the count written back,
+    # so eight attempts at once all heard "attempt(s) left" and only one failure counted.
+    attempts = 8
+    start = threading.Barrier(attempts)
+
+    def guess(_: int) -> str:
+        start.wait()
+        try:
+            hub.accounts.authenticate("it.team", "a-wrong-guess")
+        except AccountLockedError:
+            return "locked"
+        except AuthenticationError:
+            return "wrong"
+        return "in"
+
+    with ThreadPoolExecutor(attempts) as pool:
+        outcomes = sorted(pool.map(guess, range(attempts)))
+    # The test settings lock after 3 failures: exactly 3 reach the password comparison,
+    # the third of them locks the account, and the other 5 are refused as locked.
+    assert outcomes.count("wrong") == 2 and outcomes.count("locked") == 6
+    failed = [row[5] for row in audit_rows(action="login", actor="it.team")]
+    assert sorted(d for d in failed if d.startswith("wrong password")) == [
+        "wrong password (1 in a row)",
+        "wrong password (2 in a row)",
+        "wrong password (3 in a row); locked for 30 seconds",
+    ]
+    assert failed.count("account locked") == attempts - 3
+    with hub.store.cursor() as cur:
+        count, locked_until = cur.execute(
+            "SELECT failed_logins, locked_until FROM users WHERE username = 'it.team'"
+        ).fetchone()
+    assert count == 3 and locked_until is not None
+
+
+def test_parallel_guesses_with_the_right_one_among_them_cannot_pass_the_lock(hub):
+    # Twenty guesses at once, one right: at most `threshold` of them are ever compared, so
+    # the right one gets in only if it came among the first three, and never resets the
+    # count for the others to keep guessing.
+    attempts = 20
+    start = threading.Barrier(attempts)
+
+    def guess(number: int) -> str:
+        start.wait()
+        password = DEMO_PASSWORD if number == attempts - 1 else f"wrong-guess-{number}"
+        try:
+            hub.accounts.authenticate("commissioner", password)
+        except AccountLockedError:
+            return "locked"
+        except AuthenticationError:
+            return "wrong"
+        return "in"
+
+    with ThreadPoolExecutor(attempts) as pool:
+        outcomes = list(pool.map(guess, range(attempts)))
+    compared = outcomes.count("wrong") + outcomes.count("in")
+    assert compared <= 3
+    assert outcomes.count("locked") >= attempts - 3
 
 
 def test_disabled_user_is_told_to_ask_an_administrator(hub, actor_of_role):

@@ -290,3 +290,20 @@ def test_a_reading_failure_still_lets_the_work_in_progress_finish():
         storing.submit(slow)
         raise RuntimeError("reading failed")
     assert finished.is_set(), "what was read before the failure is stored"
+
+
+def test_bidirectional_controls_are_stored_as_visible_tags(hub, interactions):
+    # "photo<RLO>gnp.exe" is drawn as "photoexe.png": the hub shows the control instead.
+    disguised = "See photo\u202egnp.exe \u2067ward\u2069"
+    interactions.store_batch([comment(1, disguised, author_name="Ra\u202ejib")], "poll")
+    stored = rows(hub)[0]
+    assert stored[5] == "See photo[RLO]gnp.exe [RLI]ward[PDI]"
+    with hub.store.cursor() as cur:
+        raw_text, name = cur.execute(
+            "SELECT raw->>'$.message', author_name FROM interactions"
+        ).fetchone()
+    assert raw_text == disguised, "the platform's payload keeps the original as evidence"
+    assert name == "Ra[RLO]jib"
+    bengali = "জল নেই\u200c, ক্\u200dষ \u200fok\u200e"
+    interactions.store_batch([comment(2, bengali)], "poll")
+    assert rows(hub, "platform_id = ?", [comment(2).platform_id])[0][5] == bengali

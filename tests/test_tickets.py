@@ -16,7 +16,7 @@ from triage_fixtures import (
 )
 
 from hub.clock import utc_now
-from hub.errors import InvalidInput, PermissionDenied
+from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.platforms.base import Platform
 
 UNROUTED_QUESTION = "Who should I talk to about this?"
@@ -390,3 +390,22 @@ def test_the_ticket_view_shows_the_thread(hub, actors):
     assert [t.id for t in view.earlier_tickets] == [earlier]
     assert view.interaction.text == WATER_COMPLAINT
     assert view.replies == []
+
+
+def test_a_reference_elsewhere_looks_like_one_that_does_not_exist(hub, actors, audit_rows):
+    officer = actors["officer.water"]
+    roads = new_ticket(hub, ROADS_COMPLAINT, author="r")
+    with hub.store.cursor() as cur:
+        roads_reference = cur.execute(
+            "SELECT reference FROM tickets WHERE id = ?", [roads]
+        ).fetchone()[0]
+    unknown = roads_reference[:-1] + ("9" if roads_reference[-1] != "9" else "8")
+    answers = []
+    for reference in (roads_reference, unknown):
+        with pytest.raises(NotFound) as refused:
+            hub.tickets.find_by_reference(officer, reference)
+        answers.append((type(refused.value), str(refused.value).replace(reference, "REF")))
+    assert answers[0] == answers[1], "the answer does not tell a real reference from a made-up one"
+    assert "in your department" in answers[0][1]
+    assert len(audit_rows(actor="officer.water", outcome="denied")) == 1, "the real one is audited"
+    assert hub.tickets.find_by_reference(_it(hub), roads_reference.lower()) == roads

@@ -71,7 +71,8 @@ def signed(body: bytes, secret: str = SANDBOX_FACEBOOK["app_secret"]) -> str:
 def refusals(hub) -> list[tuple]:
     with hub.store.cursor() as cur:
         return cur.execute(
-            "SELECT route, reason, remote, body_bytes FROM webhook_refusals ORDER BY id"
+            "SELECT route, reason, remote, body_bytes, refusals FROM webhook_refusal_counts"
+            " ORDER BY last_at"
         ).fetchall()
 
 
@@ -151,7 +152,9 @@ def test_a_bad_signature_is_refused_recorded_and_audited(
         headers={"X-Hub-Signature-256": deliveries[0]["headers"]["X-Hub-Signature-256"]},
     )
     assert response.status_code == 403
-    assert refusals(installed_hub) == [(ROUTE, "bad X-Hub-Signature-256", "testclient", len(body))]
+    assert refusals(installed_hub) == [
+        (ROUTE, "bad X-Hub-Signature-256", "testclient", len(body), 1)
+    ]
     denied = audit_rows(action="receive_webhook", outcome="denied")
     assert len(denied) == 1 and denied[0][0] == "facebook-webhook"
     assert [row[4] for row in stored(installed_hub).values()] == ["Genuine"]
@@ -204,3 +207,149 @@ def test_polling_fills_the_gap_and_stores_nothing_twice(installed_hub, deliverie
     assert rows[delivered][9], "the poll filled in the permalink the webhook lacked"
     assert installed_hub.pull.pull_all().of(Platform.FACEBOOK).new == 0
     assert len(stored(installed_hub)) == 2
+
+
+# -- what refused and odd traffic may cost (issue 12, item 3) ---------------------------------
+
+
+def test_a_body_over_the_cap_is_refused_with_413_before_it_is_read(installed_hub, client):
+    limit = installed_hub.webhooks.max_body_bytes
+    huge = b"x" * (limit + 1)
+    declared = client.post(ROUTE, content=huge, headers={"X-Hub-Signature-256": signed(huge)})
+    assert declared.status_code == 413
+
+    # Sent without a length (chunked): read in pieces, and given up past the cap.
+    def pieces():
+        for _ in range(limit // 65536 + 2):
+            yield b"y" * 65536
+
+    chunked = client.post(ROUTE, content=pieces(), headers={"X-Hub-Signature-256": "sha256=ab"})
+    assert chunked.status_code == 413
+    rows = refusals(installed_hub)
+    assert [row[1] for row in rows] == [f"body over {limit} bytes"]
+    assert rows[0][4] == 2 and rows[0][3] > 2 * limit
+    assert stored(installed_hub) == {}
+
+
+def test_the_route_never_holds_more_than_the_cap_of_a_chunked_body(installed_hub):
+    # The route's reader stops as soon as the cap is passed, however much more is coming.
+    import asyncio
+
+    from starlette.requests import Request
+
+    from hub.web import read_body_capped
+
+    sent = {"chunks": 0}
+
+    async def receive():
+        sent["chunks"] += 1
+        return {"type": "http.request", "body": b"z" * 1000, "more_body": True}
+
+    request = Request({"type": "http", "method": "POST", "headers": []}, receive)
+    body, complete = asyncio.run(read_body_capped(request, 10_000))
+    assert not complete and len(body) == 11_000 and sent["chunks"] == 11
+
+
+def test_refusals_are_counted_per_source_and_minute_with_one_audit_row(
+    installed_hub, client, audit_rows
+):
+    body = json.dumps({"object": "page", "entry": []}).encode()
+    for _ in range(5):
+        assert (
+            client.post(
+                ROUTE, content=body, headers={"X-Hub-Signature-256": "sha256=0"}
+            ).status_code
+            == 403
+        )
+    assert refusals(installed_hub) == [
+        (ROUTE, "bad X-Hub-Signature-256", "testclient", 5 * len(body), 5)
+    ]
+    assert len(audit_rows(action="receive_webhook", outcome="denied")) == 1
+
+
+def test_a_source_past_its_refusal_limit_gets_429_and_costs_no_write(installed_hub, client):
+    allowed = installed_hub.settings.webhook_refusals_per_minute
+    body = b"{}"
+    answers = [
+        client.post(ROUTE, content=body, headers={"X-Hub-Signature-256": "sha256=0"}).status_code
+        for _ in range(allowed + 5)
+    ]
+    assert answers == [403] * allowed + [429] * 5
+    # Past the limit nothing is written: the minute's row stops at the limit.
+    assert refusals(installed_hub)[0][4] == allowed
+    # A correctly signed delivery from the same source is also held off for the minute.
+    good = json.dumps({"object": "page", "entry": []}).encode()
+    assert (
+        client.post(ROUTE, content=good, headers={"X-Hub-Signature-256": signed(good)}).status_code
+        == 429
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b'{"object": "page", "entry": [{"id": "PAGE", "changes": 5}]}', "changes"),
+        (b'{"object": "page", "entry": [], "x": "\\ud800"}', "not valid Unicode"),
+        (b'{"object": "page", "entry": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "not JSON"),
+        (b'{"object": "page", "entry": ' + b"[" * 500 + b"]" * 500 + b"}", "nested deeper"),
+        (b'{"object": "page", "entry": {"id": 1}}', "not a webhook event"),
+        (b'["not", "an", "object"]', "not a webhook event"),
+        (b"\xff\xfe not utf-8", "not UTF-8"),
+    ],
+)
+def test_a_signed_delivery_of_an_unexpected_shape_is_400_and_stores_nothing(
+    installed_hub, client, body, why
+):
+    # Before the fix the first three answered 500 (TypeError, UnicodeEncodeError when stored,
+    # RecursionError).
+    page_id = installed_hub.webhooks._page_id
+    body = body.replace(b"PAGE", page_id.encode())
+    response = client.post(ROUTE, content=body, headers={"X-Hub-Signature-256": signed(body)})
+    assert response.status_code == 400, response.text
+    assert why in response.json()["reason"]
+    assert stored(installed_hub) == {} and refusals(installed_hub) == []
+
+
+def test_a_signed_comment_longer_than_facebook_allows_is_cut_with_a_note(
+    installed_hub, client, post_id
+):
+    from hub.triage.ingest import FACEBOOK_MAX_COMMENT_CHARS
+
+    page_id = installed_hub.webhooks._page_id
+    message = "জল " * 40_000
+    event = {
+        "object": "page",
+        "entry": [
+            {
+                "id": page_id,
+                "time": 1,
+                "changes": [
+                    {
+                        "field": "feed",
+                        "value": {
+                            "item": "comment",
+                            "verb": "add",
+                            "post_id": post_id,
+                            "comment_id": f"{post_id}_long",
+                            "parent_id": post_id,
+                            "from": {"id": "1", "name": "Long Writer"},
+                            "message": message,
+                            "created_time": int(utc_now().timestamp()),
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    body = json.dumps(event, ensure_ascii=False).encode()
+    assert len(body) < installed_hub.webhooks.max_body_bytes
+    response = client.post(ROUTE, content=body, headers={"X-Hub-Signature-256": signed(body)})
+    assert response.status_code == 200
+    with installed_hub.store.cursor() as cur:
+        text, raw = cur.execute(
+            "SELECT text, raw FROM interactions WHERE platform_id = ?", [f"{post_id}_long"]
+        ).fetchone()
+    assert len(text) == FACEBOOK_MAX_COMMENT_CHARS
+    kept = json.loads(raw)
+    assert len(kept["message"]) == FACEBOOK_MAX_COMMENT_CHARS
+    assert "120000 characters received" in kept["hub_note"]

@@ -41,8 +41,8 @@ from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.departments import Department, DepartmentService
-from hub.errors import HubError, InvalidInput, NotFound
-from hub.permissions import Action, Actor, is_allowed
+from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
+from hub.permissions import Action, Actor, Role, is_allowed
 from hub.store import Store
 from hub.triage.board import (
     DUE_AT_SQL,
@@ -574,15 +574,28 @@ class TicketService:
         self._audit.authorize(actor, Action.VIEW_TICKETS, actor.department_code)
 
     def find_by_reference(self, actor: Actor, reference: str) -> int:
-        """The id of the ticket with this reference number (if the actor may see it)."""
+        """The id of the ticket with this reference number (if the actor may see it).
+
+        A reference that does not exist and one in a department the actor may not see get
+        the same answer, so an officer cannot learn which references exist elsewhere; the
+        second is still audited as a denial.
+        """
+        wanted = reference.strip().upper()
         with self._store.cursor() as cur:
             row = cur.execute(
-                "SELECT id, department_code FROM tickets WHERE reference = ?",
-                [reference.strip().upper()],
+                "SELECT id, department_code FROM tickets WHERE reference = ?", [wanted]
             ).fetchone()
+        scoped = actor.role is Role.OFFICER
+        where = " in your department" if scoped else ""
+        missing = NotFound(f"no ticket with reference {reference.strip()[:40]!r}{where}")
         if row is None:
-            raise NotFound(f"no ticket with reference {reference.strip()!r}")
-        self._audit.authorize(actor, Action.VIEW_TICKETS, row[1], target=reference)
+            raise missing
+        try:
+            self._audit.authorize(actor, Action.VIEW_TICKETS, row[1], target=wanted)
+        except PermissionDenied:
+            if scoped:
+                raise missing from None
+            raise
         return int(row[0])
 
     def escalations(self, actor: Actor, page: int = 1, page_size: int = 50) -> BoardPage:
