@@ -92,10 +92,11 @@ if view.city_post_text is not None:
     st.caption("The city's post")
     scrolling_text(view.city_post_text, 120)
 if view.parent is not None:
-    st.caption(f"Answering {view.parent.author_name}")
+    # Names are the citizen's own words: st.text, never a caption (captions render markdown).
+    st.text(f"Answering {view.parent.author_name}")
     scrolling_text(view.parent.text, 120)
 message = view.interaction
-st.caption(
+st.text(
     f"{message.author_name} on {message.platform}, {format_local(message.created_at, zone)}"
     + (" (deleted by the author)" if message.deleted_at else "")
 )

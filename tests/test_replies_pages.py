@@ -45,7 +45,8 @@ def test_the_templates_page_refuses_an_unknown_placeholder_with_its_message(inst
     at.text_area(key="templates_new_body").input("Dear {name}")
     next(b for b in at.button if b.label == "Create template").click().run()
     assert not at.exception
-    assert "Unknown placeholder {name}" in at.error[0].value
+    # Errors are shown with markdown's punctuation escaped (they may echo what was typed).
+    assert "Unknown placeholder {name}" in at.error[0].value.replace("\\", "")
 
 
 def test_an_officer_answers_from_the_panel_with_a_rendered_template(installed_hub, actors):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -12,6 +13,10 @@ from hub.errors import HubError
 from hub.permissions import PAGES, Actor
 
 _USER_KEY = "auth_user_id"
+# CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that mean
+# something inside a one-line message: emphasis, code, links and images ([ starts both),
+# HTML, Streamlit's directives (:red[...], :material/x:), LaTeX ($) and tables.
+_MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_\[\]<>:$~|]")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -28,7 +33,7 @@ def current_actor() -> Actor | None:
         try:
             actor = hub.accounts.actor_for_email(str(st.user.email))
         except HubError as exc:
-            st.error(str(exc))
+            st.error(as_literal_markdown(str(exc)))
             return None
         st.session_state[_USER_KEY] = user_id = actor.user_id
     if user_id is None:
@@ -62,9 +67,18 @@ def require_actor() -> Actor:
     return actor
 
 
+def as_literal_markdown(text: str) -> str:
+    """`text` with markdown's punctuation backslash-escaped, for elements that render markdown.
+
+    Alerts have no plain-text mode, and an error may echo what someone typed (a reference, a
+    username): escaped, ``[x](http://...)`` or ``:red[x]`` shows as typed, not as a link.
+    """
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\g<0>", text)
+
+
 def show_error(exc: HubError) -> None:
-    """A hub error as people read it: the message, never a traceback."""
-    st.error(str(exc), icon=":material/error:")
+    """A hub error as people read it: the message, as text, never a traceback."""
+    st.error(as_literal_markdown(str(exc)), icon=":material/error:")
 
 
 def switch_to(page_key: str) -> None:
