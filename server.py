@@ -110,6 +110,12 @@ def main() -> int:
             "server.port": settings.server_port,
             "server.address": settings.server_address,
             "server.headless": True,
+            # Repeated from .streamlit/config.toml so they hold wherever `hub serve` starts.
+            "server.maxUploadSize": 20,
+            "browser.gatherUsageStats": False,
+            "client.showErrorDetails": "type",
+            "client.toolbarMode": "minimal",
+            "client.disableDataExport": True,
         }
     )
     return 0

@@ -89,7 +89,7 @@ class Hub:
 
     def health(self) -> dict:
         """The `/healthz` report."""
-        return health_report(self.store, self.scheduler, self.heartbeats)
+        return health_report(self.store, self.scheduler, self.heartbeats, self.settings.data_dir)
 
     def close(self) -> None:
         """Stop the scheduler and the sandbox (if any) and close the store."""

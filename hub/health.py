@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from hub.clock import utc_now
@@ -43,8 +45,27 @@ class Heartbeats:
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
-def health_report(store: Store, scheduler: SchedulerLike | None, heartbeats: Heartbeats) -> dict:
-    """Database and scheduler state as JSON-ready data; `ok` is false if either is down."""
+def data_folder_report(folder: Path) -> dict[str, Any]:
+    """Whether the hub can write in its data folder, found by writing there.
+
+    A probe file, not `os.access`: permissions are only one way a folder stops taking
+    files (a read-only mount, a full disk, a deleted folder), and root passes every
+    permission check anyway.
+    """
+    report: dict[str, Any] = {"path": str(folder)}
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".healthz-") as probe:
+            probe.write(b"ok")
+            probe.flush()
+    except OSError as exc:
+        return report | {"ok": False, "error": f"not writable ({type(exc).__name__})"}
+    return report | {"ok": True}
+
+
+def health_report(
+    store: Store, scheduler: SchedulerLike | None, heartbeats: Heartbeats, data_folder: Path
+) -> dict:
+    """Database, data folder and scheduler as JSON-ready data; `ok` is false if any is down."""
     database: dict[str, Any] = {"path": str(store.path)}
     try:
         with store.cursor() as cur:
@@ -68,9 +89,11 @@ def health_report(store: Store, scheduler: SchedulerLike | None, heartbeats: Hea
             job_id: {"at": at.isoformat(), "outcome": outcome, "runs": runs}
             for job_id, (at, outcome, runs) in heartbeats.last_runs().items()
         }
+    folder = data_folder_report(data_folder)
     return {
-        "ok": bool(database.get("ok") and sched["ok"]),
+        "ok": bool(database.get("ok") and sched["ok"] and folder["ok"]),
         "time": utc_now().isoformat(),
         "database": database,
+        "data_folder": folder,
         "scheduler": sched,
     }

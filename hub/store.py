@@ -8,6 +8,7 @@ scheduler and the HTTP routes never fight over a transaction; reads run in paral
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from pathlib import Path
 import duckdb
 
 from hub.errors import ConfigurationError, StoreError, StoreLockedError
+
+log = logging.getLogger(__name__)
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 # The write-ahead log's size at which DuckDB writes it into the database file.
@@ -155,10 +158,22 @@ class Store:
         return int(row[0] or 0)
 
     def close(self) -> None:
-        """Close the connection; the file is free for another process afterwards."""
-        if not self._closed:
-            self._connection.close()
+        """Checkpoint, then close: no write-ahead log is left and the file is free.
+
+        The checkpoint folds the write-ahead log into the database file, so a clean stop
+        leaves one self-contained file to back up or copy. It waits for the write in
+        progress (the write lock); a checkpoint that fails is logged and the connection
+        closes anyway, since DuckDB replays the log on the next open.
+        """
+        with self._write_lock:
+            if self._closed:
+                return
             self._closed = True
+            try:
+                self._connection.execute("FORCE CHECKPOINT")
+            except duckdb.Error as exc:
+                log.warning("closing checkpoint failed (%s): the log is replayed on next open", exc)
+            self._connection.close()
 
     @property
     def closed(self) -> bool:

@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -63,6 +64,7 @@ def test_healthz_reports_database_and_scheduler(started):
     body = response.json()
     assert response.status_code == 200 and body["ok"] is True
     assert body["database"]["ok"] and body["database"]["schema_version"] >= 1
+    assert body["data_folder"] == {"path": str(started.settings.data_dir), "ok": True}
     assert body["scheduler"]["running"] is True
     # APScheduler lists jobs by next run time, which depends on each job's interval.
     assert sorted(job["id"] for job in body["scheduler"]["jobs"]) == [
@@ -126,6 +128,8 @@ def test_real_process_serves_health_and_a_second_process_stops_at_once(tmp_path,
     finally:
         first.terminate()
         first.wait(timeout=30)
+    wal = data / "hub.duckdb.wal"
+    assert not wal.exists() or wal.stat().st_size == 0, "a clean stop checkpoints the log"
 
 
 def test_the_citizen_simulator_runs_with_the_process_when_enabled(settings, template_database):
@@ -163,3 +167,46 @@ def test_building_the_hub_tunes_the_processs_garbage_collector(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"(700, 10, 10)|{bootstrap.GC_THRESHOLDS}"
+
+
+def test_healthz_reports_a_data_folder_the_hub_can_no_longer_write(tmp_path):
+    # Under /tmp, not pytest's private folder, so that "nobody" can reach it. The hub
+    # opens its database first; then the folder stops taking files (as root, by acting
+    # as nobody, since root ignores permissions; otherwise by making it read-only).
+    parent = Path(tempfile.mkdtemp(prefix="hub-health-"))
+    os.chmod(parent, 0o755)
+    folder = parent / "data"
+    script = (
+        "import json, os\n"
+        "from hub import bootstrap\n"
+        "from hub.config import load_settings\n"
+        f"folder = {str(folder)!r}\n"
+        "hub = bootstrap.build_hub(load_settings(data_dir=folder, scheduler_enabled=False),"
+        " create=True)\n"
+        "os.chmod(folder, 0o755)\n"
+        "print(json.dumps(hub.health()['data_folder']))\n"
+        "if os.getuid() == 0:\n"
+        "    os.setgid(65534); os.setuid(65534)\n"
+        "else:\n"
+        "    os.chmod(folder, 0o555)\n"
+        "report = hub.health()\n"
+        "print(json.dumps(report['data_folder']))\n"
+        "print(report['ok'], report['database']['ok'])\n"
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT
+        )
+        assert result.returncode == 0, result.stderr
+        before, after, overall = result.stdout.strip().split("\n")
+        assert json.loads(before) == {"path": str(folder), "ok": True}
+        assert json.loads(after) == {
+            "path": str(folder),
+            "ok": False,
+            "error": "not writable (PermissionError)",
+        }
+        assert overall == "False True", "the database still answers; the folder does not"
+        assert not [p for p in folder.iterdir() if p.name.startswith(".healthz-")]
+    finally:
+        os.chmod(folder, 0o755)
+        shutil.rmtree(parent, ignore_errors=True)

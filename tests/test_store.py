@@ -154,3 +154,27 @@ def test_read_only_data_folder_is_reported_and_nothing_is_created():
     assert "is not writable" in result.stdout
     assert list(folder.iterdir()) == []
     shutil.rmtree(parent, ignore_errors=True)
+
+
+def test_a_clean_close_leaves_no_write_ahead_log(tmp_path):
+    # The checkpoint threshold keeps committed work in the log (see above); closing must
+    # fold it into the file, even with a reader's cursor still open at the time.
+    path = tmp_path / "hub.duckdb"
+    wal = Path(str(path) + ".wal")
+    store = Store.open(path)
+    with store.transaction() as cur:
+        cur.execute("CREATE TABLE kept (n INTEGER, text VARCHAR)")
+    for n in range(100):
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO kept VALUES (?, repeat('জল', 2000))", [n])
+    assert wal.exists() and wal.stat().st_size > 500_000
+    # A cursor still open keeps DuckDB's database alive past the connection's close, so
+    # DuckDB's own checkpoint at shutdown would not run yet: the store's close must do it.
+    with store.cursor() as reader:
+        reader.execute("SELECT count(*) FROM kept").fetchone()
+        store.close()
+        assert not wal.exists() or wal.stat().st_size == 0
+    reopened = Store.open(path)
+    with reopened.cursor() as cur:
+        assert cur.execute("SELECT count(*), max(n) FROM kept").fetchone() == (100, 99)
+    reopened.close()

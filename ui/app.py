@@ -15,7 +15,11 @@ from ui import session
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-st.set_page_config(page_title="Municipal Social Hub", page_icon=":material/forum:", layout="wide")
+st.set_page_config(
+    page_title="Municipal Social Hub",
+    page_icon=str(PROJECT_ROOT / "ui" / "favicon.png"),
+    layout="wide",
+)
 
 try:
     hub = session.get_hub()
