@@ -163,6 +163,14 @@ if may(actor, Action.MODERATE_TICKET, ticket):
                     st.rerun()
                 done("Hidden as spam" + (" here and on the platform" if also_platform else ""))
 
+if view.linked_tickets:
+    st.markdown("**Linked tickets** (the same citizen's follow-up, about another department)")
+    for linked in view.linked_tickets:
+        st.text(
+            f"{linked.reference} · {linked.department_code or IT_QUEUE} · "
+            f"{linked.status.replace('_', ' ')} · {format_local(linked.opened_at, zone)}"
+        )
+
 if view.earlier_tickets:
     st.markdown("**The citizen's earlier tickets**")
     for earlier in view.earlier_tickets:

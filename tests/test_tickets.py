@@ -112,6 +112,53 @@ def test_an_open_tickets_follow_up_adds_an_event_not_a_ticket(hub):
     assert events(hub, ticket) == ["opened", "follow_up"]
 
 
+def test_a_follow_up_about_another_department_opens_its_own_linked_ticket(hub, actors):
+    roads = new_ticket(hub, ROADS_COMPLAINT, author="a")
+    later = add_interaction(hub, WATER_COMPLAINT, author="a")
+    report = hub.tickets.triage_new_interactions()
+    assert report.tickets_created == 1 and report.follow_ups == 0
+    water = ticket_of(hub, later)
+    view = hub.tickets.get(actors["officer.water"], water)
+    assert view.ticket.department_code == "WATER" and view.ticket.related_ticket_id == roads
+    roads_view = hub.tickets.get(actors["officer.roads"], roads)
+    assert [t.id for t in view.linked_tickets] == [roads]
+    assert [t.id for t in roads_view.linked_tickets] == [water]
+    assert events(hub, roads) == ["opened", "linked"]
+    assert events(hub, water) == ["opened", "linked"]
+    assert view.ticket.reference in roads_view.events[-1].note
+    with hub.store.cursor() as cur:
+        routed = cur.execute(
+            "SELECT department_code, ticket_id FROM interaction_triage WHERE interaction_id = ?",
+            [later],
+        ).fetchone()
+    assert routed == ("WATER", water), "the routing decision is kept"
+
+
+def test_a_follow_up_routed_nowhere_or_to_the_same_department_still_joins(hub):
+    roads = new_ticket(hub, ROADS_COMPLAINT, author="a")
+    add_interaction(hub, "Any update? Nobody has come yet", author="a")
+    add_interaction(hub, "The pothole on the road is bigger now", author="a")
+    report = hub.tickets.triage_new_interactions()
+    assert report.tickets_created == 0 and report.follow_ups == 2
+    assert events(hub, roads) == ["opened", "follow_up", "follow_up"]
+
+
+def test_in_one_batch_follow_ups_go_to_the_ticket_of_their_department(hub):
+    roads = add_interaction(hub, ROADS_COMPLAINT, author="a")
+    water = add_interaction(hub, WATER_COMPLAINT, author="a")
+    add_interaction(hub, "The pothole on the road is bigger now", author="a")
+    report = hub.tickets.triage_new_interactions()
+    assert report.tickets_created == 2 and report.follow_ups == 1
+    roads_ticket, water_ticket = ticket_of(hub, roads), ticket_of(hub, water)
+    assert events(hub, roads_ticket) == ["opened", "follow_up", "linked"]
+    assert events(hub, water_ticket) == ["opened", "linked"]
+    with hub.store.cursor() as cur:
+        related = cur.execute(
+            "SELECT related_ticket_id FROM tickets WHERE id = ?", [water_ticket]
+        ).fetchone()[0]
+    assert related == roads_ticket
+
+
 def test_a_follow_up_in_the_same_batch_joins_the_new_ticket(hub):
     first = add_interaction(hub, WATER_COMPLAINT, author="a")
     add_interaction(hub, "Still nothing in the tap, hello?", author="a")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_board import HOSTILE
-from triage_fixtures import ROADS_COMPLAINT, WATER_COMPLAINT, new_ticket
+from triage_fixtures import ROADS_COMPLAINT, WATER_COMPLAINT, add_interaction, new_ticket, ticket_of
 
 from hub.permissions import Actor
 
@@ -114,3 +114,15 @@ def _far_future():
     from hub.clock import utc_now
 
     return utc_now() + timedelta(days=30)
+
+
+def test_a_linked_follow_up_shows_the_first_ticket_on_its_page(board_hub, actors):
+    hub, ids = board_hub
+    later = add_interaction(hub, WATER_COMPLAINT, author="r")  # under the ROADS ticket's thread
+    hub.tickets.triage_new_interactions()
+    water = ticket_of(hub, later)
+    roads_reference = hub.tickets.get(actors["it.team"], ids["roads"]).ticket.reference
+    at = page("ticket.py", actors["officer.water"], ticket_id=water).run()
+    assert not at.exception
+    assert "**Linked tickets**" in shown_markdown(at)
+    assert any(t.value.startswith(f"{roads_reference} · ROADS") for t in at.text)

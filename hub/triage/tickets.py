@@ -11,7 +11,11 @@ no `interaction_triage` row yet, oldest first:
   complaint, question or suggestion, or when it is urgent; praise and "other" are kept as a
   triage row without a ticket; spam never gets a ticket (category ``spam`` in the row);
 - a follow-up: when the same citizen (``platform:author_id``) already has a ticket in the same
-  thread (not merged, not hidden), the newest such ticket takes it:
+  thread (not merged, not hidden), the follow-up goes to the newest such ticket of the
+  department it routes to (the newest of all when it routes to none). When it routes to a
+  department none of them is in, and needs an answer, it is not folded in (that officer
+  would never see it): it opens its own ticket, linked to the newest (``related_ticket_id``,
+  an event ``linked`` on both). Otherwise the chosen ticket takes it:
   open → event ``follow_up`` on it, no new ticket;
   resolved or closed less than 7 days before the follow-up, and the follow-up needs an
   answer → the ticket is reopened (``in_progress``, ``reopened_count + 1``, event
@@ -93,6 +97,7 @@ _TICKET_COLUMNS = (
     "escalation_reason",
     "merged_into",
     "hidden",
+    "related_ticket_id",
     "updated_at",
 )
 _TIME = pa.timestamp("us", tz="UTC")
@@ -129,6 +134,7 @@ _NEW_TICKET_SCHEMA = pa.schema(
         ("opened_at", _TIME),
         ("created_at", _TIME),
         ("updated_at", _TIME),
+        ("related_ticket_id", pa.int64()),
     ]
 )
 _EVENT_SCHEMA = pa.schema(
@@ -177,6 +183,8 @@ class Ticket:
     escalation_reason: str | None
     merged_into: int | None
     hidden: bool
+    # The citizen's ticket this one came from: a follow-up about another department.
+    related_ticket_id: int | None
     updated_at: datetime
     due_at: datetime | None = None
     minutes_left: int | None = None
@@ -254,6 +262,9 @@ class TicketView:
     earlier_tickets: list[TicketSummary]
     events: list[TicketEvent]
     replies: list[ReplySummary]
+    # The ticket this one came from and the ones that came from it (follow-ups about
+    # another department).
+    linked_tickets: list[TicketSummary] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -343,9 +354,16 @@ class _KnownTicket:
     """A citizen's existing ticket in a thread, for follow-up decisions."""
 
     id: int
+    reference: str
+    department_code: str | None
     status: str
     resolved_at: datetime | None
     reopened: bool = False
+
+
+def _takes_follow_up(ticket_department: str | None, decision: RoutingDecision) -> bool:
+    """A follow-up joins a ticket when it routes to that ticket's department, or to none."""
+    return decision.department_code is None or decision.department_code == ticket_department
 
 
 def needs_answer(decision: RoutingDecision) -> bool:
@@ -455,20 +473,23 @@ class TicketService:
 
     def _known_tickets(
         self, cur: Any, candidates: list[_Candidate]
-    ) -> dict[tuple[str, str, str], _KnownTicket]:
-        """The newest live ticket per (citizen, platform, thread) for the batch's citizens."""
+    ) -> dict[tuple[str, str, str], list[_KnownTicket]]:
+        """Live tickets per (citizen, platform, thread) of the batch's citizens, oldest first."""
         keys = sorted({c.citizen_key for c in candidates if not c.from_city})
         if not keys:
             return {}
         rows = cur.execute(
-            "SELECT t.citizen_key, i.platform, i.thread_id, t.id, t.status, t.resolved_at"
+            "SELECT t.citizen_key, i.platform, i.thread_id, t.id, t.reference,"
+            " t.department_code, t.status, t.resolved_at"
             " FROM tickets t JOIN interactions i ON i.id = t.interaction_id"
             " WHERE list_contains($keys, t.citizen_key) AND t.merged_into IS NULL"
             " AND NOT t.hidden ORDER BY t.opened_at, t.id",
             {"keys": keys},
         ).fetchall()
-        # Later rows win: the newest ticket in the thread takes the follow-up.
-        return {(r[0], r[1], r[2]): _KnownTicket(r[3], r[4], r[5]) for r in rows}
+        known: dict[tuple[str, str, str], list[_KnownTicket]] = {}
+        for r in rows:
+            known.setdefault((r[0], r[1], r[2]), []).append(_KnownTicket(*r[3:]))
+        return known
 
     def _insert_new_tickets(self, cur: Any, plan: _TriagePlan, now: datetime) -> list[str]:
         """Give the planned tickets ids and reference numbers and insert them in one go."""
@@ -549,6 +570,11 @@ class TicketService:
                 " WHERE citizen_key = ? AND id <> ? ORDER BY opened_at DESC, id DESC LIMIT ?",
                 [ticket.citizen_key, ticket.id, MAX_EARLIER_TICKETS],
             ).fetchall()
+            linked = cur.execute(
+                "SELECT id, reference, status, department_code, opened_at FROM tickets"
+                " WHERE id = $related OR related_ticket_id = $id ORDER BY opened_at, id",
+                {"related": ticket.related_ticket_id, "id": ticket.id},
+            ).fetchall()
             events = cur.execute(
                 "SELECT id, occurred_at, actor, event, note, from_department, to_department"
                 " FROM ticket_events WHERE ticket_id = ? ORDER BY id",
@@ -567,6 +593,7 @@ class TicketService:
             earlier_tickets=[TicketSummary(*row) for row in earlier],
             events=[TicketEvent(*row) for row in events],
             replies=[ReplySummary(*row) for row in replies],
+            linked_tickets=[TicketSummary(*row) for row in linked],
         )
 
     def ensure_can_view(self, actor: Actor) -> None:
@@ -1069,15 +1096,23 @@ class _PlannedTicket:
         self.triage_row: list[Any] | None = None
         self.row: tuple = ()
         self.id: int | None = None
+        self.reference: str | None = None
         # The same citizen's later messages in this batch: (their triage row, excerpt).
         self.follow_ups: list[tuple[list[Any], str]] = []
+        # The ticket this one came from (a follow-up about another department): one that
+        # exists, or one planned earlier in this batch (numbered before this one).
+        self.related: _KnownTicket | _PlannedTicket | None = None
+
+    @property
+    def department_code(self) -> str | None:
+        return self.decision.department_code
 
     def assign(self, ticket_id: int, reference: str) -> None:
         """Fill in the id (in its triage row too) and the finished row for insertion."""
         d, c = self.decision, self.candidate
         if self.triage_row is not None:
             self.triage_row[-1] = ticket_id
-        self.id = ticket_id
+        self.id, self.reference = ticket_id, reference
         self.row = (
             ticket_id,
             reference,
@@ -1095,6 +1130,7 @@ class _PlannedTicket:
             c.created_at,
             self.now,
             self.now,
+            self.related.id if self.related is not None else None,
         )
 
 
@@ -1110,13 +1146,13 @@ class _TriagePlan:
     follow_ups: int = 0
     without_ticket: int = 0
     # Tickets planned in this batch, so a citizen's second message in it is a follow-up.
-    _planned: dict[tuple[str, str, str], _PlannedTicket] = field(default_factory=dict)
+    _planned: dict[tuple[str, str, str], list[_PlannedTicket]] = field(default_factory=dict)
 
     def decide(
         self,
         candidate: _Candidate,
         router: Router,
-        known: dict[tuple[str, str, str], _KnownTicket],
+        known: dict[tuple[str, str, str], list[_KnownTicket]],
     ) -> None:
         """Decide one interaction: no ticket, follow-up, reopen or a new ticket."""
         if candidate.from_city:
@@ -1127,13 +1163,21 @@ class _TriagePlan:
             self._no_ticket(candidate, decision, "deleted by its author before triage")
             return
         key = (candidate.citizen_key, candidate.platform, candidate.thread_id)
-        planned = self._planned.get(key)
-        if planned is not None:
+        # Newest first: this batch's planned tickets are newer than the stored ones.
+        in_thread = [*reversed(self._planned.get(key, [])), *reversed(known.get(key, []))]
+        joined = next((t for t in in_thread if _takes_follow_up(t.department_code, decision)), None)
+        related = None
+        if in_thread and joined is None:
+            if needs_answer(decision):
+                related = in_thread[0]  # about another department: a ticket of its own
+            else:
+                joined = in_thread[0]  # a thank-you or a remark stays with the conversation
+        if isinstance(joined, _PlannedTicket):
             # The ticket does not exist yet; its id is known only after numbering, so the
             # follow-up event is attached then.
-            self._follow_up_planned(candidate, decision, planned)
+            self._follow_up_planned(candidate, decision, joined)
             return
-        existing = known.get(key)
+        existing = joined
         if existing is not None and decision.category != "spam":
             if existing.status in OPEN_STATUSES:
                 self._follow_up(candidate, decision, existing, "follow_up", "follow-up")
@@ -1154,9 +1198,13 @@ class _TriagePlan:
             self._no_ticket(candidate, decision, why)
             return
         planned = _PlannedTicket(candidate, decision, self.now)
-        planned.triage_row = self._triage_row(candidate, decision, True, None, None)
+        planned.related = related
+        why = None
+        if related is not None:
+            why = f"about another department than {related.department_code or IT_QUEUE}: own ticket"
+        planned.triage_row = self._triage_row(candidate, decision, True, None, why)
         self.new_tickets.append(planned)
-        self._planned[key] = planned
+        self._planned.setdefault(key, []).append(planned)
 
     def _no_ticket(self, candidate: _Candidate, decision: RoutingDecision | None, why: str) -> None:
         self.without_ticket += 1
@@ -1230,6 +1278,32 @@ class _TriagePlan:
                 row[-1] = planned.id
                 self.events.append(
                     (planned.id, self.now, TRIAGE_ACTOR, "follow_up", excerpt, None, None)
+                )
+            if planned.related is not None:
+                first = planned.related
+                self.events.append(
+                    (
+                        planned.id,
+                        self.now,
+                        TRIAGE_ACTOR,
+                        "linked",
+                        f"the same citizen's follow-up to {first.reference}, about another"
+                        " department",
+                        None,
+                        None,
+                    )
+                )
+                self.events.append(
+                    (
+                        first.id,
+                        self.now,
+                        TRIAGE_ACTOR,
+                        "linked",
+                        f"the citizen's follow-up about {planned.department_code or IT_QUEUE}"
+                        f" became {planned.reference}",
+                        None,
+                        None,
+                    )
                 )
 
 
