@@ -16,6 +16,7 @@ from typing import Any
 from hub.accounts import AccountService
 from hub.audit import AuditLog
 from hub.config import Settings
+from hub.delivery.holds import AccountHolds
 from hub.departments import DepartmentService
 from hub.errors import ConfigurationError
 from hub.health import Heartbeats, health_report
@@ -130,6 +131,8 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
     photos = PhotoStore(settings.photos_dir, PhotoLimits.from_settings(settings))
     platforms = PlatformAccounts(audit, configured_accounts(settings, sandbox_url(settings)))
     triage = _triage_services(settings, store, audit, departments, platforms)
+    # One hold per account for every kind the delivery engine sends.
+    holds = AccountHolds(store, audit, platforms)
     return Hub(
         settings=settings,
         store=store,
@@ -144,9 +147,11 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         updates=UpdateService(store, audit, photos, settings),
         review=ReviewService(store, audit, settings),
         schedule=ScheduleService(store, audit, settings),
-        publisher=Publisher(store, audit, platforms, photos, settings),
+        publisher=Publisher(store, audit, platforms, photos, settings, holds=holds),
         **(interaction := _interaction_services(settings, store, audit, platforms)),
-        **_answering_services(settings, store, audit, platforms, interaction["interactions"]),
+        **_answering_services(
+            settings, store, audit, platforms, holds, interaction["interactions"]
+        ),
         **triage,
         metrics=(metrics := MetricsService(store, audit)),
         weekly_report=WeeklyReportService(metrics, departments),
@@ -182,6 +187,7 @@ def _answering_services(
     store: Store,
     audit: AuditLog,
     platforms: PlatformAccounts,
+    holds: AccountHolds,
     interactions: InteractionStore,
 ) -> dict[str, Any]:
     """The reply templates and the reply sender (which stores the city's X replies)."""
@@ -189,7 +195,13 @@ def _answering_services(
     return {
         "templates": templates,
         "replies": ReplyService(
-            store, audit, platforms, settings, templates=templates, interactions=interactions
+            store,
+            audit,
+            platforms,
+            settings,
+            templates=templates,
+            interactions=interactions,
+            holds=holds,
         ),
     }
 

@@ -134,6 +134,11 @@ class PlatformAdapter(Protocol):
 
     platform: Platform
 
+    @property
+    def account_id(self) -> str:
+        """The account's own id on the platform (the Page id, the X user id)."""
+        ...
+
     def check(self) -> Capabilities:
         """Check the credentials and report what they allow."""
         ...
@@ -156,4 +161,16 @@ class PlatformAdapter(Protocol):
 
     def hide(self, interaction_id: str) -> None:
         """Hide a comment from public view (where the platform allows)."""
+        ...
+
+
+@runtime_checkable
+class SchedulesPosts(Protocol):
+    """An account that holds natively scheduled posts (Facebook): a capability by type.
+
+    Adapters that have it inherit this protocol; reconciliation counts these posts too.
+    """
+
+    def scheduled_posts(self) -> list[PublishedPost]:
+        """Posts accepted for publishing later, not yet on the timeline."""
         ...

@@ -57,6 +57,7 @@ from hub.platforms.base import (
     PublishedPost,
     PublishRequest,
     RecentPost,
+    SchedulesPosts,
 )
 
 REAL_GRAPH_URL = "https://graph.facebook.com"
@@ -172,7 +173,7 @@ def parse_graph_time(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-class FacebookPageAdapter:
+class FacebookPageAdapter(SchedulesPosts):
     """One Facebook Page, published to and read through the Graph API with a Page token."""
 
     platform = Platform.FACEBOOK
@@ -237,6 +238,11 @@ class FacebookPageAdapter:
         return f"FacebookPageAdapter(graph_url={self.graph_url!r}, page_id={self.page_id!r})"
 
     # -- credentials -------------------------------------------------------------------------
+
+    @property
+    def account_id(self) -> str:
+        """The Page's id: its own comments and replies carry it as their author."""
+        return str(self.page_id)
 
     def check(self) -> Capabilities:
         """Who the token belongs to and what its permissions allow (raises TokenExpired if dead)."""

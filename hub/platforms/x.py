@@ -364,6 +364,11 @@ class XAccountAdapter:
 
     # -- the protocol -------------------------------------------------------------------------
 
+    @property
+    def account_id(self) -> str:
+        """The account's user id (known after the first check when not configured)."""
+        return str(self.user_id or "")
+
     def check(self) -> Capabilities:
         """Who the credentials belong to, and whether this access level can read mentions."""
         me = self._call("GET", "check the account", self._client.get_me, user_auth=True)

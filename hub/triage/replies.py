@@ -9,7 +9,7 @@ digits in a Bengali template; "—" when the ticket has no ward). Any other ``{n
 when the template is saved and when it is rendered; ``{{`` and ``}}`` write literal braces.
 
 **Replies** (`ReplyService`) are queued by `answer` (or by `acknowledge_due`) and sent by
-`run_cycle`, with the publisher's exactly-once rules (see `hub.publishing.publisher`):
+`run_cycle`, through the delivery engine (`hub.delivery.engine`), as its kind `ReplyDelivery`:
 
 1. *Recover*: a reply left ``sending`` belongs to a cycle that died mid-call: ``unconfirmed``.
 2. *Reconcile*: an ``unconfirmed`` reply is looked for on the platform before any retry.
@@ -25,7 +25,7 @@ when the template is saved and when it is rendered; ``{{`` and ``}}`` write lite
    link and time, the ticket's first response (only if it had none: the platform's creation
    time of the reply) and the ticket's status moved forward (``new`` → ``acknowledged`` for an
    acknowledgement, ``new``/``acknowledged`` → ``in_progress`` for an answer; never backwards,
-   never out of ``resolved``/``closed``). Failures follow `hub.triage.platform_delivery`.
+   never out of ``resolved``/``closed``). Failures and holds are the engine's.
 
 A reply that the platform has not confirmed never sets the first response time.
 
@@ -37,11 +37,10 @@ from __future__ import annotations
 
 import logging
 import string
-import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 import duckdb
@@ -49,7 +48,18 @@ import duckdb
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
-from hub.errors import HubError, InvalidInput, NotFound, PlatformError, TokenExpired
+from hub.delivery.engine import (
+    DeliveryEngine,
+    DeliveryReport,
+    DueItem,
+    Listing,
+    Outbox,
+    UnconfirmedItem,
+    horizon_of,
+    recent_posts_back_to,
+)
+from hub.delivery.holds import AccountHolds
+from hub.errors import HubError, InvalidInput, NotFound
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.platforms.base import (
     Interaction,
@@ -57,19 +67,10 @@ from hub.platforms.base import (
     Platform,
     PlatformAdapter,
     PublishedPost,
-    RecentPost,
 )
 from hub.platforms.registry import PlatformAccounts
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
-from hub.publishing.publisher import DeliveryReport, default_worker_id
 from hub.store import Store
-from hub.triage.platform_delivery import (
-    DUPLICATE_PREFIX,
-    account_holds,
-    classify_failure,
-    mark_needs_reconnect,
-    set_rate_limited,
-)
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,7 @@ REPLY_KINDS = ("answer", "acknowledgement")
 # A Facebook comment may be far longer; this keeps answers readable and under Graph's limit.
 FACEBOOK_REPLY_LIMIT = 8000
 TEMPLATE_BODY_LIMIT = 2000
-MAX_UNKNOWN_OUTCOMES = 3
 MAX_ACKNOWLEDGE_MINUTES = 24 * 60
-# How far back of an attempt a platform's reply may be dated and still be that attempt's.
-CLOCK_SLACK = timedelta(minutes=5)
-RECONCILE_LISTING_LIMITS = (100, 500, 2000)
 SENDER = "replies"  # the audit and ticket-event name of the background sender
 BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 NO_WARD = "—"
@@ -463,29 +460,31 @@ def _template_fields(template: ReplyTemplate) -> dict[str, Any]:
 
 # -- replies ----------------------------------------------------------------------------------
 
+REPLIES_OUTBOX = Outbox(
+    table="replies",
+    attempts_table="reply_attempts",
+    item_column="reply_id",
+    platform_id_column="platform_reply_id",
+    delivered_at_column="sent_at",
+    delivered_status="sent",
+    in_flight_status="sending",
+    waiting_status="queued",
+)
+
 
 @dataclass(frozen=True)
-class _DueReply:
-    id: int
-    ticket_id: int
-    platform: Platform
+class _ReplyToSend:
     in_reply_to: str
-    kind: str
     text: str
-    attempts: int
 
 
 @dataclass(frozen=True)
-class _Unconfirmed:
-    id: int
-    platform: Platform
+class _WhereItWouldBe:
+    """Where an unconfirmed reply would be: under which comment, in which thread."""
+
     in_reply_to: str
     thread_id: str
     parent_of_target: str | None
-    text: str
-    unknown_outcomes: int
-    last_error: str | None
-    first_started: datetime | None
 
 
 _REPLY_COLUMNS = (
@@ -506,6 +505,7 @@ class ReplyService:
         *,
         templates: TemplateService | None = None,
         interactions: Any = None,
+        holds: AccountHolds | None = None,
         clock: Callable[[], datetime] = utc_now,
         worker_id: str | None = None,
     ) -> None:
@@ -517,10 +517,18 @@ class ReplyService:
         self._platforms = platforms
         self._settings = settings
         self._templates = templates or TemplateService(store, audit)
-        self._interactions = interactions
         self._clock = clock
-        self.worker_id = worker_id or default_worker_id()
-        self._cycle_lock = threading.Lock()
+        self._engine = DeliveryEngine(
+            ReplyDelivery(store, audit, platforms, interactions, clock),
+            store,
+            audit,
+            platforms,
+            holds or AccountHolds(store, audit, platforms, clock=clock),
+            max_attempts=settings.max_publish_attempts,
+            worker_id=worker_id,
+            clock=clock,
+        )
+        self.worker_id = self._engine.worker_id
 
     # -- people's side ------------------------------------------------------------------------
 
@@ -810,340 +818,166 @@ class ReplyService:
     # -- the sender cycle ---------------------------------------------------------------------
 
     def run_cycle(self) -> ReplyReport:
-        """Recover, reconcile, send. One cycle at a time per process."""
+        """Recover, reconcile, send, through the delivery engine. One cycle at a time."""
         report = ReplyReport()
-        if not self._cycle_lock.acquire(blocking=False):
-            return report
-        try:
-            self._recover_abandoned(report)
-            self._reconcile(report)
-            self._send_due(report)
-        finally:
-            self._cycle_lock.release()
+        self._engine.run_cycle(report)
         return report
 
-    def _recover_abandoned(self, report: ReplyReport) -> None:
-        # One process holds the database and cycles never overlap in it, so a reply still
-        # 'sending' when a cycle starts belongs to a cycle that died mid-call.
-        reason = "the sender stopped during the attempt"
-        now = self._clock()
-        with self._store.transaction() as cur:
-            rows = cur.execute(
-                "UPDATE replies SET status = 'unconfirmed', unknown_outcomes ="
-                " unknown_outcomes + 1, last_error = ?, updated_at = ?"
-                " WHERE status = 'sending' RETURNING id",
-                [reason, now],
-            ).fetchall()
-            for (reply_id,) in rows:
-                self._finish_attempt(cur, reply_id, "unknown", reason, None)
-        report.recovered += len(rows)
+    def work_left(self) -> int:
+        """Replies not yet settled or due now (the stand-alone worker stops at 0)."""
+        return self._engine.work_left()
 
-    # reconciliation
-
-    def _reconcile(self, report: ReplyReport) -> None:
+    def status_counts(self) -> dict[str, int]:
+        """Replies per status (for IT's overview and the job's work-left check)."""
         with self._store.cursor() as cur:
-            rows = cur.execute(
-                "SELECT r.id, r.platform, r.in_reply_to, i.thread_id, i.parent_id, r.text,"
-                " r.unknown_outcomes, r.last_error,"
-                " (SELECT min(started_at) FROM reply_attempts a WHERE a.reply_id = r.id)"
-                " FROM replies r JOIN tickets t ON t.id = r.ticket_id"
-                " JOIN interactions i ON i.id = t.interaction_id"
-                " WHERE r.status = 'unconfirmed' ORDER BY r.id"
-            ).fetchall()
-        by_platform: dict[Platform, list[_Unconfirmed]] = {}
-        for row in rows:
-            item = _Unconfirmed(
-                row[0], Platform(row[1]), row[2], row[3], row[4], row[5], row[6], row[7], row[8]
-            )
-            by_platform.setdefault(item.platform, []).append(item)
-        for platform, replies in by_platform.items():
-            adapter = self._platforms.adapter(platform)
-            if adapter is None:
-                report.skipped_platforms[platform.value] = "no account configured"
-                continue
-            taken = self._known_reply_ids(platform)
-            try:
-                if platform is Platform.FACEBOOK:
-                    self._reconcile_facebook(adapter, replies, taken, report)
-                else:
-                    self._reconcile_by_recent_posts(adapter, replies, taken, report)
-            except PlatformError as exc:
-                report.skipped_platforms[platform.value] = f"reconcile: {exc}"
-                if isinstance(exc, TokenExpired):
-                    mark_needs_reconnect(
-                        self._store, self._audit, platform, str(exc), now=self._clock(), by=SENDER
-                    )
+            rows = cur.execute("SELECT status, count(*) FROM replies GROUP BY status").fetchall()
+        return {status: count for status, count in rows}
 
-    def _reconcile_facebook(
+
+def _reply(row: tuple) -> Reply:
+    return Reply(
+        row[0],
+        row[1],
+        Platform(row[2]),
+        *row[3:],
+    )
+
+
+class ReplyDelivery:
+    """Replies as a kind of the delivery engine; see the module docstring."""
+
+    outbox = REPLIES_OUTBOX
+    actor_name = SENDER
+    noun = "reply"
+    where_to_check = "the thread"
+    not_found_where = "in the thread"
+    stopped_reason = "the sender stopped during the attempt"
+
+    def __init__(
         self,
-        adapter: PlatformAdapter,
-        replies: list[_Unconfirmed],
-        taken: set[str],
-        report: ReplyReport,
+        store: Store,
+        audit: AuditLog,
+        platforms: PlatformAccounts,
+        interactions: Any,
+        clock: Callable[[], datetime],
     ) -> None:
-        page_id = str(getattr(adapter, "page_id", ""))
+        self._store = store
+        self._audit = audit
+        self._platforms = platforms
+        self._interactions = interactions
+        self._clock = clock
+
+    def due(self, cur: duckdb.DuckDBPyConnection, now: datetime) -> list[DueItem]:
+        """Queued replies, and retries whose time came, oldest first."""
+        rows = cur.execute(
+            "SELECT id, platform, in_reply_to, text, attempts FROM replies"
+            " WHERE status = 'queued' OR (status = 'retry_wait' AND next_attempt_at <= ?)"
+            " ORDER BY created_at, id",
+            [now],
+        ).fetchall()
+        return [
+            DueItem(r[0], Platform(r[1]), r[4], _ReplyToSend(r[2], r[3]))
+            for r in rows
+            if r[1] in Platform._value2member_map_
+        ]
+
+    def unconfirmed(self, cur: duckdb.DuckDBPyConnection) -> list[UnconfirmedItem]:
+        """Replies whose last attempt ended without an answer, with where they would be."""
+        rows = cur.execute(
+            "SELECT r.id, r.platform, r.text, r.unknown_outcomes, r.last_error,"
+            " (SELECT min(started_at) FROM reply_attempts a WHERE a.reply_id = r.id),"
+            " r.in_reply_to, i.thread_id, i.parent_id"
+            " FROM replies r JOIN tickets t ON t.id = r.ticket_id"
+            " JOIN interactions i ON i.id = t.interaction_id"
+            " WHERE r.status = 'unconfirmed' ORDER BY r.id"
+        ).fetchall()
+        # No wait before reconciling a reply: its thread shows it as soon as it exists.
+        return [
+            UnconfirmedItem(
+                r[0], Platform(r[1]), r[2], r[3], r[4], r[5], None, _WhereItWouldBe(*r[6:])
+            )
+            for r in rows
+        ]
+
+    def look_for(
+        self, adapter: PlatformAdapter, platform: Platform, items: list[UnconfirmedItem]
+    ) -> Iterable[Listing]:
+        """Facebook: the Page's own comments in each reply's thread, under the citizen's
+        comment. X: the account's recent posts (the listing carries no ``in_reply_to``; the
+        reference number in every reply makes the text specific enough)."""
+        if platform is not Platform.FACEBOOK:
+            recent, complete = recent_posts_back_to(adapter, horizon_of(items))
+            yield Listing(
+                items, recent, complete, "the thread listing does not reach back to the attempt"
+            )
+            return
+        page_id = adapter.account_id
         threads: dict[str, list[Interaction]] = {}
-        for reply in replies:
-            if reply.thread_id not in threads:
-                page = adapter.list_interactions(None, post_ids=[reply.thread_id], include_own=True)
-                threads[reply.thread_id] = [i for i in page.interactions if i.author_id == page_id]
+        for item in items:
+            where: _WhereItWouldBe = item.payload
+            if where.thread_id not in threads:
+                page = adapter.list_interactions(None, post_ids=[where.thread_id], include_own=True)
+                threads[where.thread_id] = [i for i in page.interactions if i.author_id == page_id]
             # Graph files a reply to a reply under the same top-level comment, so either
             # parent counts as "under the citizen's comment".
-            parents = {reply.in_reply_to}
-            if reply.parent_of_target and reply.parent_of_target != reply.thread_id:
-                parents.add(reply.parent_of_target)
+            parents = {where.in_reply_to}
+            if where.parent_of_target and where.parent_of_target != where.thread_id:
+                parents.add(where.parent_of_target)
             candidates = [
                 PublishedPost(
                     Platform.FACEBOOK, i.platform_id, i.permalink, i.created_at, text=i.text
                 )
-                for i in threads[reply.thread_id]
+                for i in threads[where.thread_id]
                 if i.parent_id in parents
             ]
-            self._settle(reply, candidates, complete=True, taken=taken, report=report)
+            yield Listing([item], candidates, True)
 
-    def _reconcile_by_recent_posts(
-        self,
-        adapter: PlatformAdapter,
-        replies: list[_Unconfirmed],
-        taken: set[str],
-        report: ReplyReport,
-    ) -> None:
-        starts = [r.first_started for r in replies if r.first_started is not None]
-        horizon = min(starts) - CLOCK_SLACK if starts else None
-        recent: list[RecentPost] = []
-        complete = False
-        for limit in RECONCILE_LISTING_LIMITS:
-            recent = list(adapter.recent_posts(limit=limit))
-            oldest = min((r.created_at for r in recent), default=None)
-            complete = len(recent) < limit or (
-                horizon is not None and oldest is not None and oldest <= horizon
-            )
-            if complete:
-                break
-        candidates = [
-            PublishedPost(adapter.platform, r.platform_post_id, r.permalink, r.created_at, r.text)
-            for r in recent
-        ]
-        for reply in replies:
-            self._settle(reply, candidates, complete=complete, taken=taken, report=report)
+    def send(self, item: DueItem, adapter: PlatformAdapter) -> PublishedPost:
+        """Post the reply under the citizen's comment or post."""
+        reply: _ReplyToSend = item.payload
+        return adapter.reply(reply.in_reply_to, reply.text)
 
-    def _settle(
+    def record_delivered(
         self,
-        reply: _Unconfirmed,
-        candidates: list[PublishedPost],
+        cur: duckdb.DuckDBPyConnection,
+        item_id: int,
+        delivered: PublishedPost,
         *,
-        complete: bool,
-        taken: set[str],
-        report: ReplyReport,
+        found: bool,
+        now: datetime,
     ) -> None:
-        match = _find_match(reply.text, reply.first_started, candidates, taken)
-        if match is not None:
-            taken.add(match.platform_post_id)
-            if self._finish_sent(reply.id, match, outcome="found"):
-                report.reconciled_found += 1
-            return
-        duplicate = bool(reply.last_error and reply.last_error.startswith(DUPLICATE_PREFIX))
-        if duplicate or not complete or reply.unknown_outcomes >= MAX_UNKNOWN_OUTCOMES:
-            reason = (
-                "the platform called it a duplicate, but no matching reply was found"
-                if duplicate
-                else "the thread listing does not reach back to the attempt"
-                if not complete
-                else f"{reply.unknown_outcomes} attempt(s) ended without an answer and the "
-                "reply is not in the thread"
-            )
-            self._flag_unconfirmed(reply.id, f"{reason}: check the thread, then retry or cancel")
-            report.needs_attention += 1
-            return
-        now = self._clock()
-        with self._store.transaction() as cur:
-            cur.execute(
-                "UPDATE replies SET status = 'retry_wait', next_attempt_at = ?, updated_at = ?"
-                " WHERE id = ? AND status = 'unconfirmed'",
-                [now, now, reply.id],
-            )
-            cur.execute(
-                "INSERT INTO reply_attempts (reply_id, worker, started_at, finished_at, outcome)"
-                " VALUES (?, ?, ?, ?, 'not_found')",
-                [reply.id, self.worker_id, now, now],
-            )
-        report.reconciled_missing += 1
-
-    def _known_reply_ids(self, platform: Platform) -> set[str]:
-        with self._store.cursor() as cur:
-            rows = cur.execute(
-                "SELECT platform_reply_id FROM replies WHERE platform = ?"
-                " AND platform_reply_id IS NOT NULL",
-                [platform.value],
-            ).fetchall()
-        return {r[0] for r in rows}
-
-    def _flag_unconfirmed(self, reply_id: int, reason: str) -> None:
-        with self._store.transaction() as cur:
-            row = cur.execute(
-                "UPDATE replies SET status = 'needs_attention', attention_reason = ?,"
-                " updated_at = ? WHERE id = ? AND status = 'unconfirmed' RETURNING ticket_id",
-                [reason, self._clock(), reply_id],
-            ).fetchone()
-            if row is not None:
-                self._audit_reply(cur, "reply_needs_attention", reply_id, detail=reason)
-
-    # sending
-
-    def _send_due(self, report: ReplyReport) -> None:
-        now = self._clock()
-        holds = account_holds(self._store, now)
-        for reply in self._due_replies(now):
-            if reply.platform in holds:
-                report.held += 1
-                continue
-            adapter = self._platforms.adapter(reply.platform)
-            if adapter is None:
-                report.skipped_platforms[reply.platform.value] = "no account configured"
-                report.held += 1
-                continue
-            if not self._claim(reply):
-                continue
-            outcome = self._send(reply, adapter)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            if outcome in ("held", "retry_wait"):
-                holds = account_holds(self._store, self._clock())
-
-    def _due_replies(self, now: datetime) -> list[_DueReply]:
-        with self._store.cursor() as cur:
-            rows = cur.execute(
-                "SELECT id, ticket_id, platform, in_reply_to, kind, text, attempts FROM replies"
-                " WHERE status = 'queued' OR (status = 'retry_wait' AND next_attempt_at <= ?)"
-                " ORDER BY created_at, id",
-                [now],
-            ).fetchall()
-        return [
-            _DueReply(r[0], r[1], Platform(r[2]), r[3], r[4], r[5], r[6])
-            for r in rows
-            if r[2] in Platform._value2member_map_
-        ]
-
-    def _claim(self, reply: _DueReply) -> bool:
-        now = self._clock()
-        with self._store.transaction() as cur:
-            claimed = cur.execute(
-                "UPDATE replies SET status = 'sending', claimed_at = ?, attempts = attempts + 1,"
-                " updated_at = ? WHERE id = ? AND status IN ('queued', 'retry_wait') RETURNING id",
-                [now, now, reply.id],
-            ).fetchone()
-            if claimed is None:
-                return False
-            cur.execute(
-                "INSERT INTO reply_attempts (reply_id, worker, started_at, outcome)"
-                " VALUES (?, ?, ?, 'started')",
-                [reply.id, self.worker_id, now],
-            )
-        return True
-
-    def _send(self, reply: _DueReply, adapter: PlatformAdapter) -> str:
-        try:
-            posted = adapter.reply(reply.in_reply_to, reply.text)
-        except HubError as exc:
-            return self._finish_failed(reply, exc)
-        except Exception as exc:  # a bug must not lose the reply or send it twice
-            log.exception("sending reply %s failed unexpectedly", reply.id)
-            return self._finish_unknown(reply.id, f"unexpected error: {type(exc).__name__}")
-        self._finish_sent(reply.id, posted, outcome="sent")
-        return "sent"
-
-    def _finish_failed(self, reply: _DueReply, exc: HubError) -> str:
-        now = self._clock()
-        disposition = classify_failure(
-            exc,
-            attempts_made=reply.attempts + 1,
-            max_attempts=self._settings.max_publish_attempts,
-            now=now,
+        """The ticket's first response and status, and an audit row, with the delivery."""
+        ticket_id, kind, confirmed_at = cur.execute(
+            "SELECT ticket_id, kind, sent_at FROM replies WHERE id = ?", [item_id]
+        ).fetchone()
+        self._record_response(cur, ticket_id, item_id, kind, confirmed_at, delivered, now)
+        self._audit_reply(
+            cur,
+            "reconcile_reply" if found else "send_reply",
+            item_id,
+            after={
+                "status": "sent",
+                "platform_reply_id": delivered.platform_post_id,
+                "permalink": delivered.permalink,
+            },
         )
-        if disposition.status == "unconfirmed":
-            return self._finish_unknown(reply.id, disposition.error)
-        if disposition.needs_reconnect:
-            mark_needs_reconnect(
-                self._store, self._audit, reply.platform, disposition.error, now=now, by=SENDER
-            )
-        if disposition.rate_limited_until is not None:
-            set_rate_limited(self._store, reply.platform, disposition.rate_limited_until, now=now)
-        # Held: back in the queue, sent once IT resumes the account.
-        status = "queued" if disposition.status == "held" else disposition.status
-        with self._store.transaction() as cur:
-            cur.execute(
-                "UPDATE replies SET status = ?, last_error = ?, next_attempt_at = ?,"
-                " attention_reason = ?, updated_at = ? WHERE id = ?",
-                [
-                    status,
-                    disposition.error[:1000],
-                    disposition.next_attempt_at,
-                    disposition.attention,
-                    now,
-                    reply.id,
-                ],
-            )
-            self._finish_attempt(cur, reply.id, "refused", disposition.error, None)
-            if status == "needs_attention":
-                self._audit_reply(
-                    cur, "reply_needs_attention", reply.id, detail=disposition.attention
-                )
-        return disposition.status
 
-    def _finish_unknown(self, reply_id: int, error: str) -> str:
-        with self._store.transaction() as cur:
-            cur.execute(
-                "UPDATE replies SET status = 'unconfirmed', unknown_outcomes = unknown_outcomes"
-                " + 1, last_error = ?, updated_at = ? WHERE id = ?",
-                [error[:1000], self._clock(), reply_id],
-            )
-            self._finish_attempt(cur, reply_id, "unknown", error, None)
-        return "unconfirmed"
-
-    def _finish_sent(self, reply_id: int, posted: PublishedPost, *, outcome: str) -> bool:
-        """Record a reply the platform confirmed (sent, or found by reconciliation), and the
-        ticket's first response and status, in one transaction."""
-        now = self._clock()
-        confirmed_at = posted.created_at or now
-        from_status = "unconfirmed" if outcome == "found" else "sending"
-        with self._store.transaction() as cur:
-            row = cur.execute(
-                "UPDATE replies SET status = 'sent', platform_reply_id = ?, permalink = ?,"
-                " sent_at = ?, last_error = NULL, attention_reason = NULL,"
-                " next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = ?"
-                " RETURNING ticket_id, kind, platform, text, in_reply_to",
-                [
-                    posted.platform_post_id,
-                    posted.permalink,
-                    confirmed_at,
-                    now,
-                    reply_id,
-                    from_status,
-                ],
+    def after_delivered(self, item_id: int, delivered: PublishedPost) -> None:
+        """Store the city's X reply as an interaction (see `_store_city_reply`)."""
+        with self._store.cursor() as cur:
+            platform, text, in_reply_to = cur.execute(
+                "SELECT platform, text, in_reply_to FROM replies WHERE id = ?", [item_id]
             ).fetchone()
-            if row is None:
-                return False
-            ticket_id, kind, platform, text, in_reply_to = row
-            if outcome == "found":
-                cur.execute(
-                    "INSERT INTO reply_attempts (reply_id, worker, started_at, finished_at,"
-                    " outcome, platform_reply_id) VALUES (?, ?, ?, ?, 'found', ?)",
-                    [reply_id, self.worker_id, now, now, posted.platform_post_id],
-                )
-            else:
-                self._finish_attempt(cur, reply_id, "sent", None, posted.platform_post_id)
-            self._record_response(cur, ticket_id, reply_id, kind, confirmed_at, posted, now)
-            self._audit_reply(
-                cur,
-                "reconcile_reply" if outcome == "found" else "send_reply",
-                reply_id,
-                after={
-                    "status": "sent",
-                    "platform_reply_id": posted.platform_post_id,
-                    "permalink": posted.permalink,
-                },
-            )
-        self._store_city_reply(platform, posted, text, in_reply_to)
-        return True
+        self._store_city_reply(platform, delivered, text, in_reply_to)
+
+    def record_needs_attention(
+        self, cur: duckdb.DuckDBPyConnection, item_id: int, reason: str
+    ) -> None:
+        """An audit row."""
+        self._audit_reply(cur, "reply_needs_attention", item_id, detail=reason)
+
+    def prepare(self, now: datetime, report: DeliveryReport) -> None:
+        """Nothing: the acknowledgements are queued by their own job."""
 
     def _record_response(
         self,
@@ -1187,7 +1021,7 @@ class ReplyService:
         if self._interactions is None or platform != Platform.X.value:
             return
         adapter = self._platforms.adapter(Platform.X)
-        author_id = str(getattr(adapter, "user_id", "") or "")
+        author_id = adapter.account_id if adapter is not None else ""
         thread = self._thread_of(platform, in_reply_to) or in_reply_to
         interaction = Interaction(
             platform=Platform.X,
@@ -1214,20 +1048,6 @@ class ReplyService:
             ).fetchone()
         return row[0] if row else None
 
-    def _finish_attempt(
-        self,
-        cur: duckdb.DuckDBPyConnection,
-        reply_id: int,
-        outcome: str,
-        error: str | None,
-        platform_reply_id: str | None,
-    ) -> None:
-        cur.execute(
-            "UPDATE reply_attempts SET outcome = ?, error = ?, platform_reply_id = ?,"
-            " finished_at = ? WHERE reply_id = ? AND outcome = 'started'",
-            [outcome, error[:1000] if error else None, platform_reply_id, self._clock(), reply_id],
-        )
-
     def _audit_reply(
         self, cur: duckdb.DuckDBPyConnection, action: str, reply_id: int, **fields: Any
     ) -> None:
@@ -1240,43 +1060,6 @@ class ReplyService:
             target_id=str(reply_id),
             **fields,
         )
-
-    def status_counts(self) -> dict[str, int]:
-        """Replies per status (for IT's overview and the job's work-left check)."""
-        with self._store.cursor() as cur:
-            rows = cur.execute("SELECT status, count(*) FROM replies GROUP BY status").fetchall()
-        return {status: count for status, count in rows}
-
-
-def _reply(row: tuple) -> Reply:
-    return Reply(
-        row[0],
-        row[1],
-        Platform(row[2]),
-        *row[3:],
-    )
-
-
-def _normal_text(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
-
-
-def _find_match(
-    text: str,
-    first_started: datetime | None,
-    candidates: list[PublishedPost],
-    taken: set[str],
-) -> PublishedPost | None:
-    wanted = _normal_text(text)
-    for candidate in candidates:
-        if candidate.platform_post_id in taken:
-            continue
-        created = candidate.created_at
-        if first_started is not None and created and created < first_started - CLOCK_SLACK:
-            continue
-        if _normal_text(candidate.text) == wanted:
-            return candidate
-    return None
 
 
 __all__ = [

@@ -1,7 +1,4 @@
-"""What to do after a platform refused or failed a write, and whether an account may write now.
-
-The publisher (`hub.publishing.publisher`) established the rules; the reply sender follows the
-same ones through this module, so both read one table of accounts and one classification:
+"""What to do after a platform refused or failed a write: one classification for every kind.
 
 - `OutcomeUnknown`: it may have gone through: ``unconfirmed``, reconciled before any retry.
 - `DuplicateContent`: perhaps our own earlier attempt went through: ``unconfirmed`` too.
@@ -10,10 +7,6 @@ same ones through this module, so both read one table of accounts and one classi
 - `TemporaryFailure`: retry with a backoff growing from 30 seconds to an hour, until the
   attempts run out; then a person looks.
 - Anything else the platform refused (content, permission, tier): a person looks.
-
-The account table is ``platform_accounts`` (migration 002), shared with the publisher: a token
-that died while publishing holds replies too, and resuming the account (IT, Platform accounts
-page) releases both.
 """
 
 from __future__ import annotations
@@ -21,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hub.audit import AuditLog
 from hub.errors import (
     DuplicateContent,
     HubError,
@@ -30,12 +22,11 @@ from hub.errors import (
     TemporaryFailure,
     TokenExpired,
 )
-from hub.platforms.base import Platform
-from hub.store import Store
 
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
 FIRST_RETRY_DELAY = timedelta(seconds=30)
 LONGEST_RETRY_DELAY = timedelta(hours=1)
+# Written before a duplicate refusal's message, so reconciliation knows what it saw.
 DUPLICATE_PREFIX = "duplicate: "
 
 
@@ -90,71 +81,15 @@ def classify_failure(
         return FailureDisposition(
             "retry_wait", message, next_attempt_at=now + retry_delay(attempts_made)
         )
-    # Content, permission, tier, or anything else the platform refused: a person decides.
+    # Content, permission, tier, a retired API version, a missing photo file, or anything
+    # else the platform or the hub refused: a person decides.
     return FailureDisposition("needs_attention", message, attention=message)
 
 
-def account_holds(store: Store, now: datetime) -> dict[Platform, str]:
-    """Platforms that must not be written to now, with the reason (reconnect or rate limit)."""
-    with store.cursor() as cur:
-        rows = cur.execute(
-            "SELECT platform, status, reason, rate_limited_until FROM platform_accounts"
-        ).fetchall()
-    holds: dict[Platform, str] = {}
-    for platform, status, reason, limited_until in rows:
-        if platform not in Platform._value2member_map_:
-            continue
-        if status != "ok":
-            holds[Platform(platform)] = f"the account needs reconnecting: {reason or status}"
-        elif limited_until is not None and limited_until > now:
-            holds[Platform(platform)] = f"rate limited until {limited_until:%H:%M} UTC"
-    return holds
-
-
-def mark_needs_reconnect(
-    store: Store, audit: AuditLog, platform: Platform, reason: str, *, now: datetime, by: str
-) -> None:
-    """Hold every write to `platform` until IT resumes the account (audited once)."""
-    with store.transaction() as cur:
-        before = cur.execute(
-            "SELECT status FROM platform_accounts WHERE platform = ?", [platform.value]
-        ).fetchone()
-        cur.execute(
-            "INSERT INTO platform_accounts (platform, status, reason, changed_at)"
-            " VALUES (?, 'needs_reconnect', ?, ?) ON CONFLICT (platform) DO UPDATE SET"
-            " status = 'needs_reconnect', reason = excluded.reason,"
-            " changed_at = excluded.changed_at",
-            [platform.value, reason[:1000], now],
-        )
-        if before is None or before[0] != "needs_reconnect":
-            audit.record(
-                cur,
-                actor=None,
-                actor_name=by,
-                action="account_needs_reconnect",
-                target_type="platform",
-                target_id=platform.value,
-                detail=reason[:1000],
-            )
-
-
-def set_rate_limited(store: Store, platform: Platform, until: datetime, *, now: datetime) -> None:
-    """No writes to `platform` before `until`."""
-    with store.transaction() as cur:
-        cur.execute(
-            "INSERT INTO platform_accounts (platform, status, changed_at, rate_limited_until)"
-            " VALUES (?, 'ok', ?, ?) ON CONFLICT (platform) DO UPDATE SET"
-            " rate_limited_until = excluded.rate_limited_until",
-            [platform.value, now, until],
-        )
-
-
 __all__ = [
+    "DEFAULT_RATE_LIMIT_WAIT",
     "DUPLICATE_PREFIX",
     "FailureDisposition",
-    "account_holds",
     "classify_failure",
-    "mark_needs_reconnect",
     "retry_delay",
-    "set_rate_limited",
 ]
