@@ -16,6 +16,11 @@ sensible size, and stores a re-encoded copy plus a JPEG thumbnail:
 - Animated PNG or WebP: the first frame is taken and stored as a still photo.
 - Files are written atomically (temporary file in the same folder, then ``os.replace``), and
   nothing stays on disk when a photo is refused or a write fails.
+- Memory: decoded pixels are what a photo costs (4 bytes a pixel, so 159 MB for a 6,300 × 6,300
+  photo just under the 40 megapixel ceiling, whatever its size on disk). One photo is decoded
+  and encoded at a time in the whole process, and the work keeps a single full-size copy of
+  the pixels alive wherever it can (see `_PIXEL_WORK`). WebP, whose decoder needs four times
+  as much, has a lower ceiling of its own (`_WEBP_MAX_PIXELS`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import os
 import re
 import secrets
 import tempfile
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +56,31 @@ _JPEG_FORMATS = frozenset({"JPEG", "MPO"})
 _PHOTO_NAME = re.compile(r"[0-9a-f]{32}\.(?:jpg|png)")
 _THUMB_NAME = re.compile(r"[0-9a-f]{32}\.thumb\.jpg")
 _MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+
+# Decoding, converting and encoding a photo holds its whole picture in memory, and that cost
+# follows the pixel count, not the upload's size: a flat 126 KB PNG of 6,300 × 6,300 pixels
+# (accepted: it is under the 40 megapixel ceiling) takes 159 MB once decoded. Several officers
+# uploading such photos at once (each Streamlit session runs in its own thread, and Pillow
+# releases the GIL while it decodes and encodes) used to add those costs up and broke the 1 GB
+# process budget. So the pixel work of `PhotoStore.accept` happens one photo at a time in the
+# whole process, whichever store instance is used; the cheap checks before it (byte size,
+# header, pixel count) and the file writes after it do not wait. A near-limit photo takes
+# a second or two, so a queued officer waits a few seconds at worst.
+_PIXEL_WORK = threading.BoundedSemaphore(1)
+
+# Huffman optimisation makes the JPEG encoder buffer the whole picture again (about 3 bytes
+# a pixel: 117 MB at 40 megapixels) for files some 5% smaller. Up to this size pixels and
+# buffer together (about 7 bytes a pixel) cost about what a near-limit photo's pixels alone
+# do; larger photos are encoded in one pass with the standard tables (4 MB of buffers).
+_OPTIMIZE_MAX_PIXELS = 24_000_000
+
+# Pillow decodes WebP through libwebp's animation decoder, which keeps two canvases of the
+# whole picture and hands over a third copy before Pillow fills its own: about 16 bytes a
+# pixel, four times a JPEG's or PNG's 4. A 40 megapixel WebP took 610 MB to decode alone, so
+# WebP gets a ceiling of its own (applied under the configured one) that keeps its decoding
+# near the cost of a near-limit JPEG or PNG. Phones do not take WebP photos; exported or
+# downloaded ones are far smaller than this.
+_WEBP_MAX_PIXELS = 20_000_000
 
 _SMALLER_PHOTO = "send a smaller photo (most phone cameras have a 'reduce size' option)"
 _SEND_AGAIN = "choose the photo and send it again; if that fails too, take or export it again"
@@ -114,19 +145,12 @@ class PhotoStore:
         nothing is left in the folder.
         """
         name = _display_name(original_name)
-        image = self._decode(name, data)
-        image = _upright(image)
-        image = _to_srgb(image)
-        transparent = image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255
-        # Built from nothing but pixels: Pillow's encoders copy some metadata (the JPEG
-        # comment, for one) from the source image's `info`, so a fresh image carries none.
-        clean = Image.new("RGBA" if transparent else "RGB", image.size)
-        clean.paste(image if image.mode == clean.mode else image.convert(clean.mode))
-        image.close()
-
-        extension = "png" if transparent else "jpg"
-        photo_bytes = self._encode(clean, extension)
-        thumb_bytes = self._encode_thumbnail(clean)
+        image = self._decode(name, data)  # header only: refusals so far cost no pixels
+        with _PIXEL_WORK:
+            try:
+                extension, (width, height), photo_bytes, thumb_bytes = self._process(name, image)
+            finally:
+                image.close()
         token = secrets.token_hex(16)
         stored = StoredPhoto(
             id=token,
@@ -134,8 +158,8 @@ class PhotoStore:
             stored_name=f"{token}.{extension}",
             thumb_name=f"{secrets.token_hex(16)}.thumb.jpg",
             mime_type=_MIME_TYPES[extension],
-            width=clean.width,
-            height=clean.height,
+            width=width,
+            height=height,
             size_bytes=len(photo_bytes),
         )
         self._write_both(stored, photo_bytes, thumb_bytes)
@@ -173,10 +197,37 @@ class PhotoStore:
                 "check that the photos folder is writable."
             ) from exc
 
+    def _process(self, name: str, image: Image.Image) -> tuple[str, tuple[int, int], bytes, bytes]:
+        """Decode, clean and encode an opened photo: extension, size, photo and thumbnail bytes.
+
+        Called under `_PIXEL_WORK`. Every step closes the image it replaces, so at most one
+        full-size copy of the pixels is alive besides the one a conversion is writing.
+        """
+        self._load(name, image)
+        image = _upright(image)
+        image = _to_srgb(image)
+        transparent = image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255
+        if image.mode == "RGBA" and not transparent:
+            image = _replaced(image, image.convert("RGB"))
+        clean = _pixels_only(image)
+        try:
+            image.close()  # `clean` holds the pixels now
+            extension = "png" if transparent else "jpg"
+            size = clean.size
+            photo_bytes = self._encode(clean, extension)
+            # The full-size photo is encoded: the thumbnail is made from it in place.
+            thumb_bytes = self._encode_thumbnail(clean)
+        finally:
+            clean.close()
+        return extension, size, photo_bytes, thumb_bytes
+
     # -- checking and decoding -------------------------------------------------------------
 
     def _decode(self, name: str, data: bytes) -> Image.Image:
-        """Open `data` as an accepted image, checking size and pixels before decoding them."""
+        """Open `data` as an accepted image, checking size and pixels before decoding them.
+
+        Only the header is read; `_load` decodes the pixels.
+        """
         if not data:
             raise InvalidPhoto(name, "is empty (0 bytes)", _SEND_AGAIN)
         if len(data) > self.limits.max_bytes:
@@ -224,15 +275,30 @@ class PhotoStore:
                 f"the limit is {_megapixels(pixel_limit)} megapixels",
                 _SMALLER_PHOTO,
             )
+        if image.format == "WEBP" and width * height > _WEBP_MAX_PIXELS:
+            image.close()
+            raise InvalidPhoto(
+                name,
+                f"is a WebP image of {width}×{height} pixels ({_megapixels(width * height)} "
+                f"megapixels); the limit for WebP is {_megapixels(_WEBP_MAX_PIXELS)} megapixels",
+                "export it as JPEG, or send a smaller photo, and try again",
+            )
+        return image
+
+    @staticmethod
+    def _load(name: str, image: Image.Image) -> None:
+        """Decode every pixel of an image `_decode` opened; `InvalidPhoto` if it is damaged.
+
+        The stored photo keeps its full size, so JPEGs are decoded at full scale: Pillow's
+        reduced JPEG decoding (``draft``) would only serve the thumbnail, which is cheap.
+        """
         try:
             # Animated PNG/WebP: Pillow opens on the first frame, which is the one kept.
             # load() decodes every pixel, so a truncated or corrupt file fails here
             # (relies on Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES staying off).
             image.load()
         except Exception as exc:
-            image.close()
             raise _damaged(name) from exc
-        return image
 
     def _pixel_limit(self) -> int:
         """Largest accepted width × height: ours, or Pillow's global limit if that is lower."""
@@ -251,13 +317,17 @@ class PhotoStore:
         if extension == "png":
             image.save(buffer, format="PNG")
         else:
-            image.save(buffer, format="JPEG", quality=self.limits.jpeg_quality, optimize=True)
+            optimize = image.width * image.height <= _OPTIMIZE_MAX_PIXELS
+            image.save(buffer, format="JPEG", quality=self.limits.jpeg_quality, optimize=optimize)
         return buffer.getvalue()
 
     def _encode_thumbnail(self, image: Image.Image) -> bytes:
-        thumb = image.copy()
+        """The thumbnail of `image` as JPEG; `image` itself is shrunk to it (no full copy)."""
         side = self.limits.thumbnail_px
-        thumb.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        # With a reducing gap Pillow first shrinks by a whole factor (`Image.reduce`, cheap
+        # and small), then resamples the reduced picture.
+        image.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        thumb = image
         if thumb.mode == "RGBA":
             # JPEG has no transparency: show transparent parts on white, as pages do.
             background = Image.new("RGB", thumb.size, (255, 255, 255))
@@ -330,16 +400,33 @@ class PhotoStore:
 # -- image helpers ---------------------------------------------------------------------------
 
 
+def _replaced(old: Image.Image, new: Image.Image) -> Image.Image:
+    """`new`, after closing `old` if it is another image: its pixels are freed at once."""
+    if new is not old:
+        old.close()
+    return new
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image holding `image`'s pixels (the same memory, not a copy) and nothing else.
+
+    Pillow's encoders copy some metadata from the source image's `info` (the JPEG comment,
+    the PNG ICC profile and transparency) and its format-specific attributes stay with the
+    decoded file object, so what is encoded must carry none. A fresh ``Image.new`` with the
+    pixels pasted in would hold them twice (318 MB for a near-limit photo); `Image._new` is
+    how Pillow itself wraps existing pixels in a new image, and its copied `info` is dropped.
+    """
+    bare = image._new(image.im)
+    bare.info = {}
+    return bare
+
+
 def _upright(image: Image.Image) -> Image.Image:
-    """The image turned as the camera's EXIF orientation says."""
-    try:
-        upright = ImageOps.exif_transpose(image)
-    except Exception:
-        # A damaged EXIF block should not cost the officer the photo: keep it as stored.
-        return image
-    if upright is not image:
-        image.close()
-    return upright
+    """The image turned as the camera's EXIF orientation says (in place: no copy if upright)."""
+    # A damaged EXIF block should not cost the officer the photo: keep it as it is.
+    with contextlib.suppress(Exception):
+        ImageOps.exif_transpose(image, in_place=True)
+    return image
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
@@ -347,16 +434,20 @@ def _to_srgb(image: Image.Image) -> Image.Image:
 
     ICC profiles are dropped with the rest of the metadata, so a photo taken in another colour
     space (Display P3 on recent phones, Adobe RGB, a CMYK print profile) is converted first.
+    Takes `image` over: it is closed when another image is returned, and an RGB or RGBA image
+    without a profile (most photos) is returned as it is, without a copy.
     """
     profile = image.info.get("icc_profile")
     if image.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N"):
         # 16-bit grey: a plain convert("L") clips everything above 255 to white; scale instead.
-        image = image.convert("I").point(lambda value: value / 256).convert("L")
+        image = _replaced(image, image.convert("I").point(lambda value: value / 256).convert("L"))
     elif image.mode == "1":
-        image = image.convert("L")
+        image = _replaced(image, image.convert("L"))
     has_alpha = image.mode in ("RGBA", "LA", "La", "RGBa", "PA") or ("transparency" in image.info)
     if image.mode in ("P", "PA", "LA", "La", "RGBa") or (has_alpha and image.mode in ("L", "RGB")):
-        image = image.convert("RGBA" if has_alpha else "RGB")
+        image = _replaced(image, image.convert("RGBA" if has_alpha else "RGB"))
+    if not profile and image.mode in ("RGB", "RGBA"):
+        return image  # already sRGB by convention
 
     alpha = image.getchannel("A") if image.mode == "RGBA" else None
     colour = image.convert("RGB") if image.mode == "RGBA" else image
@@ -364,10 +455,12 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     if converted is None:
         # No profile (already sRGB by convention), or one lcms cannot use: Pillow's own
         # conversion (CMYK inversion for Adobe JPEGs happens at decoding) is the best left.
-        converted = colour.convert("RGB")
+        converted = colour if colour.mode == "RGB" else colour.convert("RGB")
+    if colour is not image and colour is not converted:
+        colour.close()
     if alpha is not None:
         converted.putalpha(alpha)
-    return converted
+    return _replaced(image, converted)
 
 
 def _profile_to_srgb(image: Image.Image, profile: bytes) -> Image.Image | None:
