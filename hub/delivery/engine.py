@@ -126,6 +126,16 @@ class UnconfirmedItem:
 
 
 @dataclass(frozen=True)
+class Delivered:
+    """An item the platform confirmed: sent now, or `found` there by reconciliation."""
+
+    item_id: int
+    post: PublishedPost
+    found: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Listing:
     """What a kind found on the platform for some unconfirmed items.
 
@@ -171,19 +181,11 @@ class DeliveryKind(Protocol):
         """Make the one platform call for `item`."""
         ...
 
-    def record_delivered(
-        self,
-        cur: duckdb.DuckDBPyConnection,
-        item_id: int,
-        delivered: PublishedPost,
-        *,
-        found: bool,
-        now: datetime,
-    ) -> None:
+    def record_delivered(self, cur: duckdb.DuckDBPyConnection, done: Delivered) -> None:
         """The kind's own records of a delivery, in the engine's transaction."""
         ...
 
-    def after_delivered(self, item_id: int, delivered: PublishedPost) -> None:
+    def after_delivered(self, done: Delivered) -> None:
         """Work after the delivery is committed (nothing that could lose it)."""
         ...
 
@@ -196,6 +198,39 @@ class DeliveryKind(Protocol):
     def prepare(self, now: datetime, report: DeliveryReport) -> None:
         """The kind's own step between reconciliation and sending."""
         ...
+
+
+class KindBase:
+    """What every kind shares: the store, the audit log, the clock, and quiet defaults."""
+
+    outbox: Outbox
+    actor_name: str
+    noun: str
+
+    def __init__(self, store: Store, audit: AuditLog, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self._audit = audit
+        self._clock = clock
+
+    def after_delivered(self, done: Delivered) -> None:
+        """Nothing by default: the kind's records are written with the delivery."""
+
+    def prepare(self, now: datetime, report: DeliveryReport) -> None:
+        """Nothing by default."""
+
+    def audit_item(
+        self, cur: duckdb.DuckDBPyConnection, action: str, item_id: int, **fields: Any
+    ) -> None:
+        """An audit row for something the sender itself did to an item of this kind."""
+        self._audit.record(
+            cur,
+            actor=None,
+            actor_name=self.actor_name,
+            action=action,
+            target_type=self.noun,
+            target_id=str(item_id),
+            **fields,
+        )
 
 
 def default_worker_id() -> str:
@@ -552,8 +587,9 @@ class DeliveryEngine:
                 self._finish_attempt(
                     cur, item_id, box.delivered_status, None, delivered.platform_post_id
                 )
-            self.kind.record_delivered(cur, item_id, delivered, found=found, now=now)
-        self.kind.after_delivered(item_id, delivered)
+            done = Delivered(item_id, delivered, found, now)
+            self.kind.record_delivered(cur, done)
+        self.kind.after_delivered(done)
         return True
 
     def _finish_attempt(
@@ -576,10 +612,12 @@ class DeliveryEngine:
 __all__ = [
     "CLOCK_SLACK",
     "MAX_UNKNOWN_OUTCOMES",
+    "Delivered",
     "DeliveryEngine",
     "DeliveryKind",
     "DeliveryReport",
     "DueItem",
+    "KindBase",
     "Listing",
     "Outbox",
     "UnconfirmedItem",

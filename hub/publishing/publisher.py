@@ -22,7 +22,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import duckdb
 
@@ -30,9 +29,11 @@ from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.delivery.engine import (
+    Delivered,
     DeliveryEngine,
     DeliveryReport,
     DueItem,
+    KindBase,
     Listing,
     Outbox,
     UnconfirmedItem,
@@ -89,7 +90,7 @@ class _PostToSend:
     native_scheduling: bool
 
 
-class PostDelivery:
+class PostDelivery(KindBase):
     """Posts as a kind of the delivery engine; see the module docstring."""
 
     outbox = POSTS_OUTBOX
@@ -107,11 +108,9 @@ class PostDelivery:
         settings: Settings,
         clock: Callable[[], datetime],
     ) -> None:
-        self._store = store
-        self._audit = audit
+        super().__init__(store, audit, clock)
         self._photos = photos
         self._settings = settings
-        self._clock = clock
 
     def due(self, cur: duckdb.DuckDBPyConnection, now: datetime) -> list[DueItem]:
         """Scheduled posts whose time came, native Facebook ones early, retries due."""
@@ -180,45 +179,33 @@ class PostDelivery:
             idempotency_key=f"post-{item.id}",
         )
 
-    def record_delivered(
-        self,
-        cur: duckdb.DuckDBPyConnection,
-        item_id: int,
-        delivered: PublishedPost,
-        *,
-        found: bool,
-        now: datetime,
-    ) -> None:
+    def record_delivered(self, cur: duckdb.DuckDBPyConnection, done: Delivered) -> None:
         """An event on the update and an audit row."""
         update_id, platform = cur.execute(
-            "SELECT update_id, platform FROM posts WHERE id = ?", [item_id]
+            "SELECT update_id, platform FROM posts WHERE id = ?", [done.item_id]
         ).fetchone()
-        if found:
-            self._event(
-                cur, update_id, "published", f"found on the platform: {delivered.permalink}"
-            )
-            self._audit_post(
+        post = done.post
+        if done.found:
+            self._event(cur, update_id, "published", f"found on the platform: {post.permalink}")
+            self.audit_item(
                 cur,
                 "reconcile_post",
-                item_id,
-                after={"status": "published", "platform_post_id": delivered.platform_post_id},
+                done.item_id,
+                after={"status": "published", "platform_post_id": post.platform_post_id},
             )
             return
-        self._event(cur, update_id, "published", f"{platform}: {delivered.permalink}")
-        self._audit_post(
+        self._event(cur, update_id, "published", f"{platform}: {post.permalink}")
+        self.audit_item(
             cur,
             "publish_post",
-            item_id,
+            done.item_id,
             after={
                 "status": "published",
                 "platform": platform,
-                "platform_post_id": delivered.platform_post_id,
-                "permalink": delivered.permalink,
+                "platform_post_id": post.platform_post_id,
+                "permalink": post.permalink,
             },
         )
-
-    def after_delivered(self, item_id: int, delivered: PublishedPost) -> None:
-        """Nothing: the update's records are written with the delivery."""
 
     def record_needs_attention(
         self, cur: duckdb.DuckDBPyConnection, item_id: int, reason: str
@@ -226,7 +213,7 @@ class PostDelivery:
         """An event on the update and an audit row."""
         (update_id,) = cur.execute("SELECT update_id FROM posts WHERE id = ?", [item_id]).fetchone()
         self._event(cur, update_id, "needs_attention", reason)
-        self._audit_post(cur, "post_needs_attention", item_id, detail=reason)
+        self.audit_item(cur, "post_needs_attention", item_id, detail=reason)
 
     def prepare(self, now: datetime, report: DeliveryReport) -> None:
         """Posts whose time passed more than the catch-up window ago go back to IT."""
@@ -241,23 +228,9 @@ class PostDelivery:
             ).fetchall()
             for post_id, update_id in rows:
                 self._event(cur, update_id, "missed", f"post {post_id} returned to IT")
-                self._audit_post(cur, "post_missed", post_id, after={"status": "missed"})
+                self.audit_item(cur, "post_missed", post_id, after={"status": "missed"})
         if isinstance(report, PublishReport):
             report.missed += len(rows)
-
-    def _audit_post(
-        self, cur: duckdb.DuckDBPyConnection, action: str, post_id: int, **fields: Any
-    ) -> None:
-        """An audit row for something the publisher itself did to a post."""
-        self._audit.record(
-            cur,
-            actor=None,
-            actor_name=PUBLISHER,
-            action=action,
-            target_type="post",
-            target_id=str(post_id),
-            **fields,
-        )
 
     def _event(
         self, cur: duckdb.DuckDBPyConnection, update_id: int, event: str, note: str | None

@@ -49,9 +49,11 @@ from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.delivery.engine import (
+    Delivered,
     DeliveryEngine,
     DeliveryReport,
     DueItem,
+    KindBase,
     Listing,
     Outbox,
     UnconfirmedItem,
@@ -843,7 +845,7 @@ def _reply(row: tuple) -> Reply:
     )
 
 
-class ReplyDelivery:
+class ReplyDelivery(KindBase):
     """Replies as a kind of the delivery engine; see the module docstring."""
 
     outbox = REPLIES_OUTBOX
@@ -861,11 +863,9 @@ class ReplyDelivery:
         interactions: Any,
         clock: Callable[[], datetime],
     ) -> None:
-        self._store = store
-        self._audit = audit
+        super().__init__(store, audit, clock)
         self._platforms = platforms
         self._interactions = interactions
-        self._clock = clock
 
     def due(self, cur: duckdb.DuckDBPyConnection, now: datetime) -> list[DueItem]:
         """Queued replies, and retries whose time came, oldest first."""
@@ -937,47 +937,36 @@ class ReplyDelivery:
         reply: _ReplyToSend = item.payload
         return adapter.reply(reply.in_reply_to, reply.text)
 
-    def record_delivered(
-        self,
-        cur: duckdb.DuckDBPyConnection,
-        item_id: int,
-        delivered: PublishedPost,
-        *,
-        found: bool,
-        now: datetime,
-    ) -> None:
+    def record_delivered(self, cur: duckdb.DuckDBPyConnection, done: Delivered) -> None:
         """The ticket's first response and status, and an audit row, with the delivery."""
         ticket_id, kind, confirmed_at = cur.execute(
-            "SELECT ticket_id, kind, sent_at FROM replies WHERE id = ?", [item_id]
+            "SELECT ticket_id, kind, sent_at FROM replies WHERE id = ?", [done.item_id]
         ).fetchone()
-        self._record_response(cur, ticket_id, item_id, kind, confirmed_at, delivered, now)
-        self._audit_reply(
+        self._record_response(cur, ticket_id, done.item_id, kind, confirmed_at, done.post, done.at)
+        self.audit_item(
             cur,
-            "reconcile_reply" if found else "send_reply",
-            item_id,
+            "reconcile_reply" if done.found else "send_reply",
+            done.item_id,
             after={
                 "status": "sent",
-                "platform_reply_id": delivered.platform_post_id,
-                "permalink": delivered.permalink,
+                "platform_reply_id": done.post.platform_post_id,
+                "permalink": done.post.permalink,
             },
         )
 
-    def after_delivered(self, item_id: int, delivered: PublishedPost) -> None:
+    def after_delivered(self, done: Delivered) -> None:
         """Store the city's X reply as an interaction (see `_store_city_reply`)."""
         with self._store.cursor() as cur:
             platform, text, in_reply_to = cur.execute(
-                "SELECT platform, text, in_reply_to FROM replies WHERE id = ?", [item_id]
+                "SELECT platform, text, in_reply_to FROM replies WHERE id = ?", [done.item_id]
             ).fetchone()
-        self._store_city_reply(platform, delivered, text, in_reply_to)
+        self._store_city_reply(platform, done.post, text, in_reply_to)
 
     def record_needs_attention(
         self, cur: duckdb.DuckDBPyConnection, item_id: int, reason: str
     ) -> None:
         """An audit row."""
-        self._audit_reply(cur, "reply_needs_attention", item_id, detail=reason)
-
-    def prepare(self, now: datetime, report: DeliveryReport) -> None:
-        """Nothing: the acknowledgements are queued by their own job."""
+        self.audit_item(cur, "reply_needs_attention", item_id, detail=reason)
 
     def _record_response(
         self,
@@ -1047,19 +1036,6 @@ class ReplyDelivery:
                 [platform, platform_id],
             ).fetchone()
         return row[0] if row else None
-
-    def _audit_reply(
-        self, cur: duckdb.DuckDBPyConnection, action: str, reply_id: int, **fields: Any
-    ) -> None:
-        self._audit.record(
-            cur,
-            actor=None,
-            actor_name=SENDER,
-            action=action,
-            target_type="reply",
-            target_id=str(reply_id),
-            **fields,
-        )
 
 
 __all__ = [
