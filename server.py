@@ -21,7 +21,7 @@ from hub.errors import HubError
 from hub.sandbox.runtime import start_sandbox
 from hub.sandbox.simulator import CitizenSimulator
 from hub.web import http_routes
-from jobs.schedule import start_scheduler
+from jobs.scheduler import start_scheduler
 
 log = logging.getLogger("hub.server")
 APP_SCRIPT = Path(__file__).with_name("ui") / "app.py"

@@ -53,16 +53,12 @@ from benchmarks.harness import BenchContext, Figure
 from hub import bootstrap
 from hub.clock import utc_now
 from hub.config import load_settings
+from hub.inbox.interactions import InteractionStore, StoringBehind
+from hub.inbox.pull import POSTS_PER_STORE, X_PAGES_PER_CYCLE
 from hub.platforms.base import Interaction, Platform
 from hub.platforms.facebook import comments_from_page
 from hub.platforms.x import mentions_from_page
 from hub.sandbox.runtime import SANDBOX_FACEBOOK, SANDBOX_X
-from hub.triage.ingest import (
-    POSTS_PER_STORE,
-    X_PAGES_PER_CYCLE,
-    InteractionStore,
-    StoringBehind,
-)
 
 BENCHMARK = "Ingest"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

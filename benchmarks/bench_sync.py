@@ -24,9 +24,9 @@ from benchmarks.harness import BenchContext, Figure
 from hub import bootstrap
 from hub.clock import utc_now
 from hub.config import load_settings
+from hub.inbox.pull import PullService
 from hub.platforms.base import Platform
 from hub.sandbox.runtime import start_sandbox
-from hub.triage.ingest import PullService
 
 BENCHMARK = "Sync"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.accounts import AccountService
+from hub.answering.replies import ReplyService
+from hub.answering.templates import TemplateService
 from hub.audit import AuditLog
 from hub.config import Settings
 from hub.delivery.holds import AccountHolds
@@ -21,6 +23,9 @@ from hub.departments import DepartmentService
 from hub.errors import ConfigurationError
 from hub.health import Heartbeats, health_report
 from hub.home import HomeService
+from hub.inbox.interactions import InteractionStore
+from hub.inbox.pull import PullService
+from hub.inbox.webhooks import WebhookReceiver
 from hub.metrics import MetricsService
 from hub.platforms.base import Platform
 from hub.platforms.registry import (
@@ -29,18 +34,16 @@ from hub.platforms.registry import (
     effective_facebook_settings,
     effective_x_settings,
 )
+from hub.publishing.calendar import ScheduleService
 from hub.publishing.photos import PhotoLimits, PhotoStore
 from hub.publishing.publisher import Publisher
 from hub.publishing.review import ReviewService
-from hub.publishing.schedule import ScheduleService
 from hub.publishing.updates import UpdateService
 from hub.sandbox.runtime import RunningSandbox, sandbox_url
 from hub.sandbox.trainer import SandboxTrainer
 from hub.store import Store
-from hub.triage.board import BoardService
-from hub.triage.ingest import InteractionStore, PullService, WebhookReceiver
-from hub.triage.replies import ReplyService, TemplateService
-from hub.triage.tickets import TicketService
+from hub.tickets.board import BoardService
+from hub.tickets.service import TicketService
 from hub.weekly_report import WeeklyReportService
 
 

@@ -49,7 +49,7 @@ from hub.metrics import (
     format_duration,
 )
 from hub.publishing.models import REJECT_REASONS
-from hub.triage.board import IT_QUEUE, BoardRow
+from hub.tickets.board import IT_QUEUE, BoardRow
 
 __all__ = [
     "DANGEROUS_PREFIXES",

@@ -8,8 +8,8 @@ import streamlit as st
 from hub.clock import format_local
 from hub.errors import HubError
 from hub.permissions import Role
-from hub.triage.board import IT_QUEUE, OPEN_STATUSES, STATUSES, TARGET_STATES, BoardFilters
-from hub.triage.routing import CATEGORIES
+from hub.routing import CATEGORIES
+from hub.tickets.board import IT_QUEUE, OPEN_STATUSES, STATUSES, TARGET_STATES, BoardFilters
 from ui import session
 
 PAGE_SIZE = 50

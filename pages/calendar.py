@@ -8,8 +8,8 @@ import streamlit as st
 from hub.clock import format_local, utc_now
 from hub.errors import HubError
 from hub.platforms.base import Platform
+from hub.publishing.calendar import CHANGEABLE, month_bounds, week_bounds
 from hub.publishing.models import PostStatus
-from hub.publishing.schedule import CHANGEABLE, month_bounds, week_bounds
 from ui import session
 
 actor = session.require_actor()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from hub.clock import format_local
 from hub.errors import HubError
-from hub.triage.board import IT_QUEUE
+from hub.tickets.board import IT_QUEUE
 from ui import session
 
 actor = session.require_actor()

@@ -3,8 +3,8 @@ and language, and each department's automatic acknowledgement."""
 
 import streamlit as st
 
+from hub.answering.templates import LANGUAGES, PLACEHOLDERS, PURPOSES
 from hub.errors import HubError
-from hub.triage.replies import LANGUAGES, PLACEHOLDERS, PURPOSES
 from ui import session
 
 actor = session.require_actor()

@@ -9,8 +9,8 @@ import streamlit as st
 from hub.clock import format_local
 from hub.errors import HubError
 from hub.permissions import Action
-from hub.triage.board import IT_QUEUE, OPEN_STATUSES
-from hub.triage.tickets import may
+from hub.tickets.board import IT_QUEUE, OPEN_STATUSES
+from hub.tickets.service import may
 from ui import session
 
 actor = session.require_actor()
@@ -188,7 +188,7 @@ for event in view.events:
     if event.note:
         scrolling_text(event.note, 80)
 
-# Answering (hub.triage.replies): templates, the reply in the citizen's thread, its status.
+# Answering (hub.answering.replies): templates, the reply in the citizen's thread, its status.
 # Guarded so this page still works in a hub built without the reply service.
 if getattr(hub, "replies", None) is not None:
     from ui.answer_panel import show_answer_panel

@@ -15,7 +15,7 @@ from triage_fixtures import (
 
 from hub.clock import utc_now
 from hub.errors import PermissionDenied
-from hub.triage.board import BOARD_TEXT_CHARS, IT_QUEUE, BoardFilters
+from hub.tickets.board import BOARD_TEXT_CHARS, IT_QUEUE, BoardFilters
 
 BENGALI_WATER = "কলে জল আসছে না তিন দিন ধরে, ওয়ার্ড ১২"
 HOSTILE = (

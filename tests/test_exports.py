@@ -37,7 +37,7 @@ from hub.metrics import (
     WardRow,
     WeekRow,
 )
-from hub.triage.board import BoardRow
+from hub.tickets.board import BoardRow
 
 BOM = b"\xef\xbb\xbf"
 WATER_BN = "জল সরবরাহ"

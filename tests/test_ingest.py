@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
+from hub.inbox.interactions import InteractionStore, StoringBehind
 from hub.platforms.base import Interaction, InteractionKind, Platform
-from hub.triage.ingest import InteractionStore, StoringBehind
 
 PAGE_ID = "1000000000000001"
 POST_ID = f"{PAGE_ID}_122100000000000001"

@@ -14,10 +14,10 @@ from hub.demo import DEMO_PASSWORD
 from hub.errors import PermissionDenied
 from hub.permissions import PAGES, RULES, Action, Actor, Role, pages_for
 from hub.platforms.base import Platform
+from hub.publishing.calendar import week_bounds
 from hub.publishing.compose import DraftFields
 from hub.publishing.models import UpdateKind
-from hub.publishing.schedule import week_bounds
-from hub.triage.board import BoardFilters
+from hub.tickets.board import BoardFilters
 
 WATER_OFFICER = Actor(username="officer.water", role=Role.OFFICER, department_code="WATER")
 

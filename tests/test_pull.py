@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 
 from hub.clock import utc_now
+from hub.inbox.interactions import InteractionStore
+from hub.inbox.pull import PullService
 from hub.platforms.base import Platform
 from hub.sandbox.runtime import SANDBOX_FACEBOOK, SANDBOX_X
 from hub.sandbox.server import Fault
-from hub.triage.ingest import InteractionStore, PullService
 from jobs import pull as pull_job
 
 COMMENTS_PATH = "/comments"

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from replies_fixtures import add_ticket, reply_row, ticket_row
 
+from hub.answering.replies import ReplyService
 from hub.clock import utc_now
 from hub.errors import InvalidInput, PermissionDenied
 from hub.platforms.base import Platform
 from hub.sandbox.server import Fault
-from hub.triage.replies import ReplyService
 
 FACEBOOK_REPLY = r"POST /v\d+\.\d+/[^/]+/comments$"
 X_CREATE = r"POST /2/tweets$"

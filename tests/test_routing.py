@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from hub.departments import Department, parse_departments_csv
-from hub.triage.routing import CATEGORIES, LANGUAGES, Router, RoutingDecision
+from hub.routing import CATEGORIES, LANGUAGES, Router, RoutingDecision
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEPARTMENTS_FILE = PROJECT_ROOT / "departments.csv"

@@ -11,8 +11,8 @@ from test_updates import KOLKATA, submitted
 from hub.clock import utc_now
 from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.platforms.base import Platform
+from hub.publishing.calendar import month_bounds, week_bounds
 from hub.publishing.models import PostStatus, UpdateStatus
-from hub.publishing.schedule import month_bounds, week_bounds
 
 
 def approved_posts(hub, actors, at: datetime, *, officer: str = "officer.water", **overrides):

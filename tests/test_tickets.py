@@ -385,7 +385,7 @@ def test_a_target_is_missed_only_once_it_has_passed_board_targets_and_metrics_ag
     """Exactly at the 4-hour mark the ticket is not yet breached anywhere; a second later it is
     breached on the board, escalated by the target check and missed in the metrics."""
     from hub.metrics import MetricsFilters, MetricsService
-    from hub.triage.board import BoardFilters, BoardService
+    from hub.tickets.board import BoardFilters, BoardService
 
     ticket = new_ticket(hub)  # WATER: first response within 4 hours
     opened = (utc_now() - timedelta(hours=1)).replace(microsecond=0)

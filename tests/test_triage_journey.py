@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hub.demo import seed_sandbox_posts
+from hub.inbox.pull import PullService
 from hub.platforms.base import Platform
 from hub.sandbox.simulator import CitizenSimulator
-from hub.triage.ingest import PullService
 
 
 def interaction_rows(hub) -> dict[tuple[str, str], dict]:

@@ -103,7 +103,7 @@ def test_escalations_page_for_the_commissioner(board_hub, actors):
 
 
 def _all():
-    from hub.triage.board import BoardFilters
+    from hub.tickets.board import BoardFilters
 
     return BoardFilters()
 

@@ -313,7 +313,7 @@ def test_a_signed_delivery_of_an_unexpected_shape_is_400_and_stores_nothing(
 def test_a_signed_comment_longer_than_facebook_allows_is_cut_with_a_note(
     installed_hub, client, post_id
 ):
-    from hub.triage.ingest import FACEBOOK_MAX_COMMENT_CHARS
+    from hub.inbox.webhooks import FACEBOOK_MAX_COMMENT_CHARS
 
     page_id = installed_hub.webhooks._page_id
     message = "জল " * 40_000

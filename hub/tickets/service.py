@@ -47,8 +47,9 @@ from hub.config import Settings
 from hub.departments import Department, DepartmentService
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
 from hub.permissions import Action, Actor, Role, is_allowed
+from hub.routing import Router, RoutingDecision
 from hub.store import Store
-from hub.triage.board import (
+from hub.tickets.board import (
     DUE_AT_SQL,
     ELAPSED_SECONDS_SQL,
     IT_QUEUE,
@@ -60,7 +61,6 @@ from hub.triage.board import (
     BoardPage,
     fetch_rows,
 )
-from hub.triage.routing import Router, RoutingDecision
 
 TRIAGE_ACTOR = "triage-job"
 TARGETS_ACTOR = "target-check-job"

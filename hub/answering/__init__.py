@@ -1,0 +1,1 @@
+"""Answering citizens: reply templates, and the replies sent through the delivery engine."""

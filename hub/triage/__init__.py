@@ -1,1 +1,0 @@
-"""Triage of citizens' interactions: pulling them in, routing them to departments."""
