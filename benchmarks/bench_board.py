@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from benchmarks.generate import actor_named, open_year_hub, year_database
 from benchmarks.harness import FULL, BenchContext, Figure
 from benchmarks.timing import time_call
-from hub.tickets.board import OPEN_STATUSES, BoardFilters
+from hub.tickets.board import BoardFilters
+from hub.tickets.lifecycle import OPEN_STATUSES
 
 NAME = "Board"
 TARGET_MS = 300.0

@@ -10,7 +10,8 @@ from hub.clock import utc_now
 from hub.departments import DepartmentService
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.store import Store
-from hub.tickets.board import OPEN_STATUSES, BoardFilters, BoardService
+from hub.tickets.board import BoardFilters, BoardService
+from hub.tickets.lifecycle import OPEN_STATUSES
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ from hub.clock import as_utc, utc_now
 from hub.errors import InvalidInput
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
-from hub.tickets.board import IT_QUEUE, IT_QUEUE_TARGET_HOURS, OPEN_STATUSES
+from hub.tickets.board import IT_QUEUE, IT_QUEUE_TARGET_HOURS
+from hub.tickets.lifecycle import OPEN_STATUSES
 
 __all__ = [
     "BACKLOG_BUCKETS",

@@ -9,7 +9,8 @@ from hub.clock import format_local
 from hub.errors import HubError
 from hub.permissions import Role
 from hub.routing import CATEGORIES
-from hub.tickets.board import IT_QUEUE, OPEN_STATUSES, STATUSES, TARGET_STATES, BoardFilters
+from hub.tickets.board import IT_QUEUE, TARGET_STATES, BoardFilters
+from hub.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from ui import session
 
 PAGE_SIZE = 50

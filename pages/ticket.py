@@ -9,9 +9,11 @@ import streamlit as st
 from hub.clock import format_local
 from hub.errors import HubError
 from hub.permissions import Action
-from hub.tickets.board import IT_QUEUE, OPEN_STATUSES
+from hub.tickets.board import IT_QUEUE
+from hub.tickets.lifecycle import OPEN_STATUSES
 from hub.tickets.service import may
 from ui import session
+from ui.answer_panel import show_answer_panel
 
 actor = session.require_actor()
 hub = session.get_hub()
@@ -105,21 +107,17 @@ for reply in view.replies:
     st.caption(f"City's {reply.kind} ({reply.status}) by {reply.created_by}")
     scrolling_text(reply.text, 100)
 
-if may(actor, Action.HANDLE_TICKET, ticket) and ticket.merged_into is None and not ticket.hidden:
+status_choices = hub.tickets.status_choices(actor, ticket)
+if status_choices:
     st.markdown("**Status**")
     note = st.text_input("Note with the change (optional)", key=f"ticket_status_note_{ticket.id}")
-    buttons = {
-        "acknowledge": ("Acknowledge", "acknowledged", ticket.status == "new"),
-        "start": ("Start work", "in progress", ticket.status in ("new", "acknowledged")),
-        "resolve": ("Resolve", "resolved", ticket.status in OPEN_STATUSES),
-        "close": ("Close", "closed", ticket.status == "resolved"),
-        "reopen": ("Reopen", "reopened", ticket.status in ("resolved", "closed")),
-    }
-    columns = st.columns(len(buttons))
-    for column, (key, (label, outcome, enabled)) in zip(columns, buttons.items(), strict=True):
-        if column.button(label, disabled=not enabled, key=f"ticket_{key}"):
-            call = getattr(hub.tickets, key)
-            act(lambda call=call: call(actor, ticket.id, note), f"{ticket.reference} {outcome}")
+    columns = st.columns(len(status_choices))
+    for column, (step, enabled) in zip(columns, status_choices, strict=True):
+        if column.button(step.label, disabled=not enabled, key=f"ticket_{step.name}"):
+            act(
+                lambda step=step: hub.tickets.apply(actor, ticket.id, step.name, note),
+                f"{ticket.reference} {step.outcome}",
+            )
 
     with st.expander("Internal note"):
         text = st.text_area("Note (staff only)", key=f"ticket_note_{ticket.id}")
@@ -189,9 +187,5 @@ for event in view.events:
         scrolling_text(event.note, 80)
 
 # Answering (hub.answering.replies): templates, the reply in the citizen's thread, its status.
-# Guarded so this page still works in a hub built without the reply service.
-if getattr(hub, "replies", None) is not None:
-    from ui.answer_panel import show_answer_panel
-
-    st.divider()
-    show_answer_panel(hub, actor, ticket)
+st.divider()
+show_answer_panel(hub, actor, ticket)

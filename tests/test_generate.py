@@ -9,7 +9,8 @@ from triage_fixtures import WATER_COMPLAINT, add_interaction
 
 from benchmarks.generate import actor_named, generate_year, open_year_hub
 from benchmarks.harness import SMOKE
-from hub.tickets.board import OPEN_STATUSES, BoardFilters
+from hub.tickets.board import BoardFilters
+from hub.tickets.lifecycle import OPEN_STATUSES
 
 NOW = datetime(2026, 3, 1, 6, 30, tzinfo=UTC)
 

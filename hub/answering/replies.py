@@ -66,6 +66,7 @@ from hub.platforms.base import (
 from hub.platforms.registry import PlatformAccounts
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from hub.store import Store
+from hub.tickets import lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +75,6 @@ REPLY_KINDS = ("answer", "acknowledgement")
 FACEBOOK_REPLY_LIMIT = 8000
 MAX_ACKNOWLEDGE_MINUTES = 24 * 60
 SENDER = "replies"  # the audit and ticket-event name of the background sender
-# Forward only: a reply never moves a ticket back, or out of resolved/closed.
-STATUS_AFTER_REPLY = {
-    "acknowledgement": {"new": "acknowledged"},
-    "answer": {"new": "in_progress", "acknowledged": "in_progress"},
-}
 
 
 @dataclass(frozen=True)
@@ -664,7 +660,7 @@ class ReplyDelivery(KindBase):
         if ticket is None:
             return
         status, first_response_at = ticket
-        new_status = STATUS_AFTER_REPLY[kind].get(status, status)
+        new_status = lifecycle.after_reply(kind, status)
         first = first_response_at is None
         cur.execute(
             "UPDATE tickets SET status = ?,"

@@ -31,11 +31,10 @@ from hub.config import Settings
 from hub.errors import InvalidInput
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
+from hub.tickets.lifecycle import STATUSES
 
 # The board filter that selects the IT team's queue (tickets without a department).
 IT_QUEUE = "IT queue"
-OPEN_STATUSES = ("new", "acknowledged", "in_progress")
-STATUSES = (*OPEN_STATUSES, "resolved", "closed")
 TARGET_STATES = ("ok", "due_soon", "breached", "done")
 # No department row exists for the IT team's queue: these are its (first response,
 # resolution) targets, the same as the IT department's in the shipped departments.csv.

@@ -49,23 +49,27 @@ from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.routing import Router, RoutingDecision
 from hub.store import Store
+from hub.tickets import lifecycle
 from hub.tickets.board import (
     DUE_AT_SQL,
     ELAPSED_SECONDS_SQL,
     IT_QUEUE,
     MINUTES_LEFT_SQL,
-    OPEN_STATUSES,
     REMINDER_SHARE,
     TARGET_SECONDS_SQL,
     TARGET_STATE_SQL,
     BoardPage,
     fetch_rows,
 )
+from hub.tickets.lifecycle import OPEN_STATUSES, Transition
 
 TRIAGE_ACTOR = "triage-job"
 TARGETS_ACTOR = "target-check-job"
 # A citizen writing again within this time after resolution reopens the ticket.
 REOPEN_WINDOW = timedelta(days=7)
+# The open statuses as a SQL list literal (quoted by the code, not by Python's repr, which
+# writes a one-item tuple as "('new',)").
+_OPEN_LIST = "[" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + "]"
 NEEDS_ANSWER_CATEGORIES = frozenset({"complaint", "question", "suggestion"})
 MAX_NOTE_CHARS = 5000
 MAX_EARLIER_TICKETS = 10
@@ -425,13 +429,16 @@ class TicketService:
             _insert_arrow(cur, "interaction_triage", _TRIAGE_SCHEMA, plan.triage_rows)
             _insert_arrow(cur, "ticket_events", _EVENT_SCHEMA, plan.events)
             if plan.reopen_ids:
+                reopen = lifecycle.REOPEN_BY_FOLLOW_UP
                 cur.execute(
-                    "UPDATE tickets SET status = 'in_progress',"
-                    " reopened_count = reopened_count + 1, last_reopened_at = $now,"
-                    " resolved_at = NULL, closed_at = NULL,"
-                    " reminded_at = NULL, escalated_at = NULL, escalation_reason = NULL,"
-                    " updated_at = $now WHERE list_contains($ids, id)",
-                    {"now": now, "ids": plan.reopen_ids},
+                    f"UPDATE tickets SET status = $to, {reopen.also_set}, updated_at = $now"
+                    " WHERE list_contains($ids, id) AND list_contains($from, status)",
+                    {
+                        "now": now,
+                        "ids": plan.reopen_ids,
+                        "to": reopen.to_status,
+                        "from": list(reopen.from_statuses),
+                    },
                 )
             first_responses = self._record_city_replies(
                 cur, [c.id for c in candidates if c.from_city]
@@ -648,58 +655,49 @@ class TicketService:
 
     def acknowledge(self, actor: Actor, ticket_id: int, note: str = "") -> Ticket:
         """new → acknowledged: the department has seen it."""
-        return self._transition(
-            actor, ticket_id, "acknowledged", ("new",), "acknowledged_at = $now", note
-        )
+        return self.apply(actor, ticket_id, lifecycle.ACKNOWLEDGE.name, note)
 
     def start(self, actor: Actor, ticket_id: int, note: str = "") -> Ticket:
         """new or acknowledged → in progress: work on it has started."""
-        return self._transition(
-            actor,
-            ticket_id,
-            "in_progress",
-            ("new", "acknowledged"),
-            "acknowledged_at = coalesce(acknowledged_at, $now)",
-            note,
-        )
+        return self.apply(actor, ticket_id, lifecycle.START.name, note)
 
     def resolve(self, actor: Actor, ticket_id: int, note: str = "") -> Ticket:
         """An open ticket → resolved (the note, optional, says what was done)."""
-        return self._transition(
-            actor, ticket_id, "resolved", OPEN_STATUSES, "resolved_at = $now", note
-        )
+        return self.apply(actor, ticket_id, lifecycle.RESOLVE.name, note)
 
     def close(self, actor: Actor, ticket_id: int, note: str = "") -> Ticket:
         """resolved → closed: nothing more to do."""
-        return self._transition(actor, ticket_id, "closed", ("resolved",), "closed_at = $now", note)
+        return self.apply(actor, ticket_id, lifecycle.CLOSE.name, note)
 
     def reopen(self, actor: Actor, ticket_id: int, note: str = "") -> Ticket:
         """resolved or closed → in progress, by hand (a follow-up reopens it by itself)."""
-        return self._transition(
-            actor,
-            ticket_id,
-            "in_progress",
-            ("resolved", "closed"),
-            "reopened_count = reopened_count + 1, last_reopened_at = $now, resolved_at = NULL,"
-            " closed_at = NULL, reminded_at = NULL, escalated_at = NULL,"
-            " escalation_reason = NULL",
-            note,
-            event="reopened",
-        )
+        return self.apply(actor, ticket_id, lifecycle.REOPEN.name, note)
 
-    def _transition(
-        self,
-        actor: Actor,
-        ticket_id: int,
-        to_status: str,
-        allowed_from: tuple[str, ...],
-        also_set: str,
-        note: str,
-        *,
-        event: str | None = None,
-    ) -> Ticket:
-        before = self._load_checked(actor, Action.HANDLE_TICKET, ticket_id)
-        event = event or to_status
+    def status_choices(self, actor: Actor, ticket: Ticket) -> list[tuple[Transition, bool]]:
+        """The status changes the ticket page offers `actor`, each with whether it applies now.
+
+        Empty when `actor` may not handle the ticket or it was merged or hidden.
+        """
+        if ticket.merged_into is not None or ticket.hidden:
+            return []
+        return [
+            (step, step.allows(ticket.status))
+            for step in lifecycle.MANUAL_TRANSITIONS
+            if step.action is not None and may(actor, step.action, ticket)
+        ]
+
+    def apply(self, actor: Actor, ticket_id: int, name: str, note: str = "") -> Ticket:
+        """Make the manual status change `name` of the lifecycle table (audited)."""
+        step = lifecycle.TRANSITIONS.get(name)
+        if step is None or step.action is None:
+            raise InvalidInput(f"{name!r} is not a status change a person can make.")
+        return self._transition(actor, ticket_id, step, note)
+
+    def _transition(self, actor: Actor, ticket_id: int, step: Transition, note: str) -> Ticket:
+        assert step.action is not None  # only manual steps come here (see `apply`)
+        before = self._load_checked(actor, step.action, ticket_id)
+        event, to_status, allowed_from = step.event, step.to_status, step.from_statuses
+        also_set = step.also_set
         note = _clean_text(note, "note", required=False)
         if before.merged_into is not None or before.hidden:
             raise InvalidInput(
@@ -1006,7 +1004,7 @@ class TicketService:
         resolution when the first response came after the first reminder.
         """
         now = now or self._clock()
-        live = f"t.status IN {OPEN_STATUSES!r} AND NOT t.hidden AND t.merged_into IS NULL"
+        live = f"list_contains({_OPEN_LIST}, t.status) AND NOT t.hidden AND t.merged_into IS NULL"
         with self._store.transaction() as cur:
             reminded = cur.execute(
                 "UPDATE tickets SET reminded_at = $now, updated_at = $now"
@@ -1061,7 +1059,7 @@ class TicketService:
     def _load(self, cur: Any, ticket_id: int) -> Ticket:
         row = cur.execute(
             f"SELECT {', '.join('t.' + c for c in _TICKET_COLUMNS)},"
-            f" CASE WHEN t.status IN {OPEN_STATUSES!r} THEN {DUE_AT_SQL} END,"
+            f" CASE WHEN list_contains({_OPEN_LIST}, t.status) THEN {DUE_AT_SQL} END,"
             f" {MINUTES_LEFT_SQL}, {TARGET_STATE_SQL}"
             " FROM tickets t LEFT JOIN departments d ON d.code = t.department_code"
             " WHERE t.id = $id",
