@@ -13,8 +13,16 @@ from jobs import heartbeat, publish, pull, replies, triage
 log = logging.getLogger(__name__)
 
 
+# APScheduler says "Running job ..." and "... executed successfully" at INFO for every run
+# of every job, every few seconds: the jobs log their own work at INFO when they did some,
+# so the executor speaks only of misfires and failures.
+EXECUTOR_LOGGERS = ("apscheduler.executors.default", "apscheduler.scheduler")
+
+
 def start_scheduler(hub: Hub) -> BackgroundScheduler:
     """Register every job and start; `hub.scheduler` is set to the running scheduler."""
+    for name in EXECUTOR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     scheduler = BackgroundScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
@@ -34,6 +42,8 @@ def start_scheduler(hub: Hub) -> BackgroundScheduler:
             seconds=seconds,
             args=[hub],
             id=job.JOB_ID,
+            # Named, so the scheduler's own lines say which job they are about.
+            name=job.JOB_ID,
             # First run at start, not after one interval: posts due, comments arrived and
             # replies queued while the hub was down are handled at once.
             next_run_time=utc_now(),

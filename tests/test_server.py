@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import socket
@@ -210,3 +211,33 @@ def test_healthz_reports_a_data_folder_the_hub_can_no_longer_write(tmp_path):
     finally:
         os.chmod(folder, 0o755)
         shutil.rmtree(parent, ignore_errors=True)
+
+
+def test_the_scheduler_names_its_jobs_and_a_quiet_run_logs_nothing_at_info(
+    settings, template_database, caplog
+):
+    settings.db_path.parent.mkdir(parents=True)
+    shutil.copyfile(template_database, settings.db_path)
+    live = settings.model_copy(update={"scheduler_enabled": True, "heartbeat_seconds": 1})
+    with caplog.at_level(logging.INFO):
+        hub = server.start_process(live)
+        try:
+            first = wait_for(lambda: hub.heartbeats.last_runs().get("heartbeat"))[2]
+            wait_for(lambda: hub.heartbeats.last_runs()["heartbeat"][2] >= first + 2)
+            names = sorted(job.name for job in hub.scheduler.get_jobs())
+        finally:
+            server.stop_process()
+    # Unnamed, every job was "run" (the function's name) in the scheduler's lines.
+    assert names == [
+        "heartbeat",
+        "publish_due_posts",
+        "pull_interactions",
+        "send_replies",
+        "triage_interactions",
+    ]
+    chatter = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("apscheduler") and r.levelno < logging.WARNING
+    ]
+    assert chatter == [], chatter[:3]
