@@ -16,7 +16,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
-from hub.departments import nfc
 from hub.errors import (
     AccountLockedError,
     AuthenticationError,
@@ -25,6 +24,7 @@ from hub.errors import (
 )
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
+from hub.text import nfc_trimmed
 
 MIN_PASSWORD_LENGTH = 10
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -323,8 +323,8 @@ class AccountService:
         _check_username(username)
         role = _role(role)
         department_code = self._check_department(role, department_code)
-        display_name = nfc(display_name) or username
-        email = nfc(email or "") or None
+        display_name = nfc_trimmed(display_name) or username
+        email = nfc_trimmed(email or "") or None
         if password is None:
             if self._settings.oidc is None:
                 raise InvalidInput("a password is needed: this hub uses local accounts")
@@ -381,8 +381,8 @@ class AccountService:
             new_role, new_department if new_role is Role.OFFICER else None
         )
         self._guard_last_admin(old, new_role, old.active)
-        new_name = nfc(display_name) if display_name is not None else old.display_name
-        new_email = (nfc(email) or None) if email is not None else old.email
+        new_name = nfc_trimmed(display_name) if display_name is not None else old.display_name
+        new_email = (nfc_trimmed(email) or None) if email is not None else old.email
         with self._store.transaction() as cur:
             row = cur.execute(
                 "UPDATE users SET display_name = ?, role = ?, department_code = ?, email = ?"
@@ -483,7 +483,7 @@ def _public(user: User) -> dict:
 
 
 def _normal_username(username: str) -> str:
-    return nfc(username or "").lower()
+    return nfc_trimmed(username or "").lower()
 
 
 def _check_username(username: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import asdict, dataclass, replace
 
 from hub.audit import AuditLog
@@ -17,6 +16,7 @@ from hub.clock import utc_now
 from hub.errors import DepartmentsFileError, InvalidInput, NotFound
 from hub.permissions import Action, Actor
 from hub.store import Store
+from hub.text import nfc_trimmed
 
 COLUMNS = (
     "code",
@@ -72,16 +72,11 @@ class ImportResult:
         )
 
 
-def nfc(text: str) -> str:
-    """Text in Unicode NFC, trimmed: the one form the hub stores and compares."""
-    return unicodedata.normalize("NFC", text).strip()
-
-
 def split_keywords(raw: str, *, casefold: bool) -> tuple[str, ...]:
     """`;`-separated keywords, normalised, without empties or repeats, in file order."""
     seen: dict[str, None] = {}
     for part in raw.split(";"):
-        word = " ".join(nfc(part).split())
+        word = " ".join(nfc_trimmed(part).split())
         if casefold:
             word = word.casefold()
         if word:
@@ -105,7 +100,7 @@ def parse_departments_csv(data: bytes) -> list[Department]:
     reader = csv.reader(io.StringIO(text, newline=""))
     problems: list[str] = []
     try:
-        header = [nfc(name).lower() for name in next(reader)]
+        header = [nfc_trimmed(name).lower() for name in next(reader)]
     except StopIteration:
         raise DepartmentsFileError(["line 1: the file is empty; it needs a header row"]) from None
     missing = [c for c in COLUMNS if c not in header]
@@ -135,7 +130,7 @@ def parse_departments_csv(data: bytes) -> list[Department]:
                     "(a value containing a comma must be in double quotes)"
                 )
                 continue
-            row = dict(zip(header, (nfc(cell) for cell in record), strict=True))
+            row = dict(zip(header, (nfc_trimmed(cell) for cell in record), strict=True))
             department = _check_row(row, start, problems)
             if department is None:
                 continue
@@ -346,7 +341,7 @@ class DepartmentService:
         row = {
             column: ";".join(merged[column])
             if isinstance(merged[column], tuple | list)
-            else nfc(str(merged[column]))
+            else nfc_trimmed(str(merged[column]))
             for column in COLUMNS
         }
         problems: list[str] = []

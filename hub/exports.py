@@ -49,6 +49,7 @@ from hub.metrics import (
     format_duration,
 )
 from hub.publishing.models import REJECT_REASONS
+from hub.text import nfc
 from hub.tickets.board import IT_QUEUE, BoardRow
 
 __all__ = [
@@ -139,7 +140,7 @@ def _first_visible(text: str) -> str:
 
 def _text(value: str) -> str:
     """Text as exported: NFC (the form the hub stores), then neutralised."""
-    return neutralise_cell(unicodedata.normalize("NFC", value))
+    return neutralise_cell(nfc(value))
 
 
 def _plain(value: Any, zone: ZoneInfo) -> Any:
@@ -265,7 +266,7 @@ def sheet_name(title: str, used: Iterable[str] = ()) -> str:
     ``used`` holds the names taken so far, casefolded.
     """
     taken = {name.casefold() for name in used}
-    name = _SHEET_FORBIDDEN.sub(" ", unicodedata.normalize("NFC", title))
+    name = _SHEET_FORBIDDEN.sub(" ", nfc(title))
     name = _XML_ILLEGAL.sub("", " ".join(name.split())).strip("'").strip()
     name = name[:EXCEL_MAX_SHEET_NAME].strip().strip("'") or "Sheet"
     if name.casefold() == "history":

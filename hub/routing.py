@@ -34,6 +34,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hub.text import nfc
+
 if TYPE_CHECKING:  # annotations only: routing needs no database code at run time
     from hub.departments import Department
 
@@ -44,7 +46,7 @@ CATEGORIES = ("complaint", "suggestion", "question", "praise", "spam", "other")
 def _terms(text: str) -> tuple[str, ...]:
     """A word list written compactly: phrases separated by ';' or new lines, NFC."""
     phrases = (part.strip() for line in text.splitlines() for part in line.split(";"))
-    return tuple(unicodedata.normalize("NFC", phrase) for phrase in phrases if phrase)
+    return tuple(nfc(phrase) for phrase in phrases if phrase)
 
 
 # Danger happening now (English, Bengali, Banglish), matched like keywords.
@@ -305,7 +307,7 @@ _MENTION = re.compile(r"[@#]\w+")
 _DIGIT = "[0-9০-৯]"
 _NUMBER_WORD = r"(?:no\.?|nos?\.?|number|nong|num|নং|নম্বর|নাম্বার)"
 _WARD_WORD = r"(?:ওয়ার্ড|ওয়াড)"
-_WARD_STEM = unicodedata.normalize("NFC", "ওয়া")  # in every Bengali spelling of "ward"
+_WARD_STEM = nfc("ওয়া")  # in every Bengali spelling of "ward"
 _WARD_PATTERN = re.compile(
     unicodedata.normalize(
         "NFC",
@@ -325,7 +327,7 @@ _OTHER = "#other"
 
 def _nfc(text: str) -> str:
     """NFC without zero-width joiners, which Bengali keyboards insert at random."""
-    text = unicodedata.normalize("NFC", text)
+    text = nfc(text)
     if "\u200c" in text or "\u200d" in text or "\u200b" in text or "\ufeff" in text:
         return _ZERO_WIDTH.sub("", text)
     return text

@@ -13,6 +13,20 @@ right-to-left marks) reorder nothing around them and are kept.
 from __future__ import annotations
 
 import re
+import unicodedata
+
+
+def nfc(text: str) -> str:
+    """`text` in Unicode NFC, the one form the hub stores and compares text in."""
+    # ASCII is NFC already, and asking str is far cheaper than asking unicodedata: most
+    # English text and most names are ASCII.
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def nfc_trimmed(text: str | None) -> str:
+    """What a person typed, as stored: NFC, without surrounding whitespace (None: "")."""
+    return nfc(text or "").strip()
+
 
 # Each control character, and the tag shown in its place (its name in the Unicode standard).
 BIDI_CONTROLS: dict[str, str] = {

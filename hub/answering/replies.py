@@ -29,7 +29,6 @@ text does not already contain the ticket's reference, so the citizen can always 
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,6 +65,7 @@ from hub.platforms.base import (
 from hub.platforms.registry import PlatformAccounts
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from hub.store import Store
+from hub.text import nfc
 from hub.tickets import lifecycle
 
 log = logging.getLogger(__name__)
@@ -241,7 +241,7 @@ class ReplyService:
 
     def final_text(self, target: ReplyTarget, text: str) -> str:
         """The text as it will be posted: normalised, with the reference, checked for length."""
-        text = unicodedata.normalize("NFC", (text or "").strip())
+        text = nfc((text or "").strip())
         if not text:
             raise InvalidInput("The reply is empty: write an answer or pick a template.")
         if target.reference not in text:

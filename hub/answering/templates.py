@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import string
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -21,6 +20,7 @@ from hub.clock import utc_now
 from hub.errors import InvalidInput, NotFound
 from hub.permissions import Action, Actor, is_allowed
 from hub.store import Store
+from hub.text import nfc
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +252,7 @@ class TemplateService:
             "department": self.department_name(ticket.department_code, language),
             "ward": ward,
         }
-        return unicodedata.normalize("NFC", template_body.format(**values))
+        return nfc(template_body.format(**values))
 
     def department_name(self, department_code: str | None, language: str) -> str:
         """A department's name in English or Bengali; the city's name for no department."""
@@ -290,8 +290,8 @@ class TemplateService:
         department_code: str | None,
         purpose: str,
     ) -> dict[str, Any]:
-        name = unicodedata.normalize("NFC", (name or "").strip())
-        body = unicodedata.normalize("NFC", (body or "").strip())
+        name = nfc((name or "").strip())
+        body = nfc((body or "").strip())
         if not name:
             raise InvalidInput("Give the template a name.")
         if not body:

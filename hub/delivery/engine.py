@@ -31,7 +31,6 @@ import logging
 import os
 import socket
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -47,6 +46,7 @@ from hub.errors import HubError, PlatformError, TokenExpired
 from hub.platforms.base import Platform, PlatformAdapter, PublishedPost, RecentPost
 from hub.platforms.registry import PlatformAccounts
 from hub.store import Store
+from hub.text import nfc
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def default_worker_id() -> str:
 
 def normal_text(text: str) -> str:
     """Text as compared in reconciliation: NFC, with runs of whitespace as one space."""
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
+    return " ".join(nfc(text or "").split())
 
 
 def find_match(

@@ -7,18 +7,10 @@ family from `hub.errors`, with a message an IT person can act on and no token in
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
-
-
-def nfc(text: str) -> str:
-    """`text` in Unicode NFC, as the hub stores every citizen's text and name."""
-    # ASCII is NFC already, and asking str is far cheaper than asking unicodedata: most
-    # English text and most names are ASCII.
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 class Platform(StrEnum):

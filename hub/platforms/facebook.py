@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,6 +58,7 @@ from hub.platforms.base import (
     RecentPost,
     SchedulesPosts,
 )
+from hub.text import nfc
 
 REAL_GRAPH_URL = "https://graph.facebook.com"
 _SDK_GRAPH_PREFIX = "https://graph.facebook.com/"
@@ -348,7 +348,7 @@ class FacebookPageAdapter(SchedulesPosts):
                     ContentRejected,
                     f"the photo {photo.filename} is larger than 10 MB: resize it and try again.",
                 )
-        text = unicodedata.normalize("NFC", request.text or "")
+        text = nfc(request.text or "")
         if photos and request.link:
             # A photo post cannot also carry a link preview; the link stays clickable in the text.
             text = f"{text}\n{request.link}".strip()
@@ -463,7 +463,7 @@ class FacebookPageAdapter(SchedulesPosts):
 
     def reply(self, parent_id: str, text: str) -> PublishedPost:
         """Reply as the Page in the thread of a comment."""
-        text = unicodedata.normalize("NFC", text or "")
+        text = nfc(text or "")
         if not text.strip():
             raise self._error(ContentRejected, "the reply is empty: write a text.")
         created = self._call(
@@ -927,7 +927,7 @@ def _recent_post(item: dict[str, Any]) -> RecentPost:
     count = summary.get("total_count")
     return RecentPost(
         platform_post_id=str(item["id"]),
-        text=unicodedata.normalize("NFC", item.get("message", "")),
+        text=nfc(item.get("message", "")),
         created_at=parse_graph_time(item["created_time"]),
         permalink=item.get("permalink_url", ""),
         comment_count=int(count) if count is not None else None,

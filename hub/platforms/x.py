@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +55,7 @@ from hub.platforms.base import (
     RecentPost,
 )
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
+from hub.text import nfc
 
 REAL_API_URL = "https://api.twitter.com"
 # Hosts tweepy (and our media upload) address; the transport rewrites both.
@@ -409,7 +409,7 @@ class XAccountAdapter:
                 "at the due time; publish without scheduled_at.",
                 platform=Platform.X,
             )
-        text = unicodedata.normalize("NFC", request.text.strip())
+        text = nfc(request.text.strip())
         if request.link and request.link not in text:
             text = f"{text}\n\n{request.link}" if text else request.link
         if len(request.photos) > MAX_PHOTOS:
@@ -435,7 +435,7 @@ class XAccountAdapter:
 
     def reply(self, parent_id: str, text: str) -> PublishedPost:
         """Reply in the thread of post `parent_id`."""
-        text = unicodedata.normalize("NFC", text.strip())
+        text = nfc(text.strip())
         if not text:
             raise ContentRejected("A reply needs text.", platform=Platform.X)
         self._check_length(text)
@@ -518,7 +518,7 @@ class XAccountAdapter:
                 posts.append(
                     RecentPost(
                         platform_post_id=tweet["id"],
-                        text=unicodedata.normalize("NFC", tweet.get("text", "")),
+                        text=nfc(tweet.get("text", "")),
                         created_at=created_at or datetime.now(UTC),
                         permalink=_permalink(tweet["id"]),
                         comment_count=metrics.get("reply_count"),

@@ -33,7 +33,6 @@ import duckdb
 from hub.audit import AuditLog
 from hub.clock import as_utc, format_local, utc_now
 from hub.config import Settings
-from hub.departments import nfc
 from hub.errors import InvalidInput, NotFound
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
@@ -45,6 +44,7 @@ from hub.publishing.review import (
 )
 from hub.publishing.updates import POST_COLUMNS, post_from_row, record_update_event
 from hub.store import Store
+from hub.text import nfc_trimmed
 
 CHANGEABLE = (
     PostStatus.SCHEDULED,
@@ -265,7 +265,7 @@ class ScheduleService:
     def cancel(self, actor: Actor, post_id: int, note: str) -> CalendarEntry:
         """Withdraw a post that has not gone out; the note says why (the officer sees it)."""
         self._audit.authorize(actor, Action.MANAGE_SCHEDULE)
-        note = nfc(note or "")
+        note = nfc_trimmed(note or "")
         if not note:
             raise InvalidInput("Say why the post is cancelled; the officer sees the note.")
         now = self._clock()

@@ -11,17 +11,16 @@ URL counts 23, an emoji 2, Bengali 1 a character).
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from hub.clock import format_local
-from hub.departments import nfc
 from hub.platforms.base import Platform
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from hub.publishing.models import Update, UpdateKind
+from hub.text import nfc, nfc_trimmed
 
 # Graph API's documented maximum length of a Page post's message.
 FACEBOOK_MAX_LENGTH = 63_206
@@ -59,14 +58,14 @@ class DraftFields:
 
     def normalised(self) -> DraftFields:
         """The same fields in NFC, trimmed, with blanks as None and platforms de-duplicated."""
-        x_text = nfc(self.x_text or "")
-        place = nfc(self.event_place or "")
+        x_text = nfc_trimmed(self.x_text or "")
+        place = nfc_trimmed(self.event_place or "")
         return replace(
             self,
             kind=UpdateKind(self.kind),
-            title=" ".join(nfc(self.title).split()),
-            text_bn=nfc(self.text_bn),
-            text_en=nfc(self.text_en),
+            title=" ".join(nfc_trimmed(self.title).split()),
+            text_bn=nfc_trimmed(self.text_bn),
+            text_en=nfc_trimmed(self.text_en),
             x_text=x_text or None,
             platforms=tuple(dict.fromkeys(Platform(p) for p in self.platforms)),
             event_place=place or None,
@@ -119,7 +118,7 @@ def compose_post_text(
 ) -> str:
     """The text of `update`'s post on `platform`, in NFC."""
     if platform is Platform.X and update.x_text and update.x_text.strip():
-        return unicodedata.normalize("NFC", update.x_text.strip())
+        return nfc(update.x_text.strip())
     parts = [update.title, update.text_bn, update.text_en]
     if update.kind == UpdateKind.LAUNCH:
         details = []
@@ -129,7 +128,7 @@ def compose_post_text(
             details.append(f"🗓 {format_local(update.event_at, zone)}")
         parts.append(" · ".join(details))
     text = "\n\n".join(part.strip() for part in parts if part and part.strip())
-    return unicodedata.normalize("NFC", text)
+    return nfc(text)
 
 
 def x_overshoot_message(text: str, *, separate: bool) -> str | None:

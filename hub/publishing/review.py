@@ -32,7 +32,6 @@ import duckdb
 from hub.audit import AuditLog
 from hub.clock import as_utc, format_local, utc_now
 from hub.config import Settings
-from hub.departments import nfc
 from hub.errors import InvalidInput, PermissionDenied
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
@@ -49,6 +48,7 @@ from hub.publishing.updates import (
     submission_problems,
 )
 from hub.store import Store
+from hub.text import nfc_trimmed
 
 # A time this little in the past means "publish now" (the reviewer took a moment to click).
 PUBLISH_NOW_GRACE = timedelta(minutes=1)
@@ -244,7 +244,7 @@ class ReviewService:
     def request_changes(self, actor: Actor, update_id: int, note: str) -> Update:
         """Send a submitted update back to its officer with a note saying what to change."""
         self._audit.authorize(actor, Action.REVIEW_UPDATE)
-        note = nfc(note or "")
+        note = nfc_trimmed(note or "")
         if not note:
             raise InvalidInput("Write a note telling the officer what to change.")
         self._refuse_own(actor, update_id, Action.REVIEW_UPDATE)
@@ -275,7 +275,7 @@ class ReviewService:
         if reason_code not in REJECT_REASONS:
             choices = ", ".join(f"{code} ({label})" for code, label in REJECT_REASONS.items())
             raise InvalidInput(f"Choose the reason for rejecting: one of {choices}.")
-        note = nfc(note or "")
+        note = nfc_trimmed(note or "")
         if not note:
             raise InvalidInput("Write a note telling the officer why the update is rejected.")
         self._refuse_own(actor, update_id, Action.REVIEW_UPDATE)
@@ -316,7 +316,7 @@ class ReviewService:
         otherwise complete; otherwise `still_missing` says what the officer must finish.
         """
         self._audit.authorize(actor, Action.OVERRIDE_LAUNCH_RULE)
-        reason = nfc(reason or "")
+        reason = nfc_trimmed(reason or "")
         if not reason:
             raise InvalidInput(
                 "Give the reason for letting this launch through late; it is recorded and "

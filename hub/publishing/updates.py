@@ -39,7 +39,6 @@ import duckdb
 from hub.audit import AuditLog
 from hub.clock import format_local, utc_now
 from hub.config import Settings
-from hub.departments import nfc
 from hub.errors import HubError, InvalidInput, NotFound
 from hub.permissions import Action, Actor, Role
 from hub.platforms.base import Platform
@@ -60,6 +59,7 @@ from hub.publishing.models import (
 )
 from hub.publishing.photos import PhotoStore
 from hub.store import Store
+from hub.text import nfc_trimmed
 
 MAX_PHOTOS = 10
 MAX_TITLE_LENGTH = 200
@@ -688,7 +688,7 @@ class UpdateService:
         """Take an update back before it is approved; it is kept, as 'cancelled'."""
         department = self._authorize_write(actor, update_id)
         now = self._clock()
-        note = nfc(note or "") or None
+        note = nfc_trimmed(note or "") or None
         with self._store.transaction() as cur:
             changed = cur.execute(
                 "UPDATE updates SET status = 'cancelled', updated_at = ?"
@@ -842,7 +842,7 @@ def _require_room_for_photo(count: int) -> None:
 
 
 def _checked_alt_text(alt_text: str) -> str:
-    alt = " ".join(nfc(alt_text or "").split())
+    alt = " ".join(nfc_trimmed(alt_text or "").split())
     if len(alt) > MAX_ALT_TEXT_LENGTH:
         raise InvalidInput(
             f"The photo description is {len(alt)} characters; X allows "

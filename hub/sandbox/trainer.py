@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hub.audit import AuditLog
-from hub.departments import nfc
 from hub.errors import ConfigurationError, InvalidInput, NotFound
 from hub.permissions import Action, Actor
 from hub.sandbox.runtime import RunningSandbox
+from hub.text import nfc_trimmed as nfc
 
 MAX_TEXT = 8000
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from hub.config import Settings
 from hub.errors import InvalidInput
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
+from hub.text import nfc
 from hub.tickets.lifecycle import STATUSES
 
 # The board filter that selects the IT team's queue (tickets without a department).
@@ -317,7 +317,7 @@ class BoardService:
             params["opened_after"] = now - timedelta(hours=filters.max_age_hours)
         if not filters.include_hidden:
             where.append("NOT t.hidden")
-        search = unicodedata.normalize("NFC", filters.search or "").strip()
+        search = nfc(filters.search or "").strip()
         if search:
             # The reference on the ticket; the text (by an RE2 match of the literal query,
             # ignoring case: the same matches as ILIKE, several times faster) and the author

@@ -33,7 +33,6 @@ closed ticket back to in_progress. Spam hidden by IT and merged duplicates are c
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -49,6 +48,7 @@ from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.routing import Router, RoutingDecision
 from hub.store import Store
+from hub.text import nfc
 from hub.tickets import lifecycle
 from hub.tickets.board import (
     DUE_AT_SQL,
@@ -1355,7 +1355,7 @@ def _thread_of(cur: Any, interaction_id: int) -> str:
 
 def _clean_text(text: str | None, what: str, *, required: bool) -> str:
     """Person-written text in NFC, trimmed; required ones must not be empty."""
-    cleaned = unicodedata.normalize("NFC", text or "").strip()
+    cleaned = nfc(text or "").strip()
     if required and not cleaned:
         raise InvalidInput(f"a {what} is required: say why, in a few words.")
     if len(cleaned) > MAX_NOTE_CHARS:

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from hub.platforms.base import InteractionKind, Platform, nfc
+from hub.platforms.base import InteractionKind, Platform
 from hub.platforms.facebook import comments_from_page, parse_graph_time
 from hub.platforms.x import mentions_from_page
+from hub.text import nfc
 
 PAGE_ID = "1000000000000001"
 POST_ID = f"{PAGE_ID}_7"
