@@ -29,7 +29,9 @@ from hub.inbox.webhooks import WebhookReceiver
 from hub.metrics import MetricsService
 from hub.platforms.base import Platform
 from hub.platforms.registry import (
+    AccountCheck,
     PlatformAccounts,
+    check_accounts,
     configured_accounts,
     effective_facebook_settings,
     effective_x_settings,
@@ -39,7 +41,13 @@ from hub.publishing.photos import PhotoLimits, PhotoStore
 from hub.publishing.publisher import Publisher
 from hub.publishing.review import ReviewService
 from hub.publishing.updates import UpdateService
-from hub.sandbox.runtime import RunningSandbox, sandbox_url
+from hub.sandbox.runtime import (
+    RunningSandbox,
+    sandbox_is_listening,
+    sandbox_url,
+    start_sandbox,
+)
+from hub.sandbox.simulator import load_corpus
 from hub.sandbox.trainer import SandboxTrainer
 from hub.store import Store
 from hub.tickets.board import BoardService
@@ -265,3 +273,25 @@ def current() -> Hub:
             "not with `streamlit run app.py`."
         )
     return _current
+
+
+def check_platform_accounts(settings: Settings) -> list[AccountCheck]:
+    """Check each configured account (`hub platforms check`), with the sandbox if it is on.
+
+    When no hub is running the sandbox is brought up just for the check, then stopped.
+    """
+    url = sandbox_url(settings)
+    temporary = None
+    if settings.sandbox.enabled and not sandbox_is_listening(settings):
+        temporary = start_sandbox(settings)
+        url = temporary.url
+    try:
+        return check_accounts(configured_accounts(settings, url))
+    finally:
+        if temporary is not None:
+            temporary.stop()
+
+
+def demo_corpus() -> list[dict[str, Any]]:
+    """The labelled corpus of citizens' messages shipped with the sandbox (demo history)."""
+    return load_corpus()

@@ -20,8 +20,6 @@ from hub.demo import DEMO_PASSWORD, ensure_demo_accounts, import_departments_if_
 from hub.demo_history import seed_demo_history
 from hub.errors import HubError, InvalidInput
 from hub.permissions import Actor, Role
-from hub.platforms.registry import check_accounts, configured_accounts
-from hub.sandbox.runtime import sandbox_is_listening, sandbox_url, start_sandbox
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,7 +71,7 @@ def cmd_init(args: argparse.Namespace) -> int:
                 print(f"demo accounts created: {', '.join(created)} (password {DEMO_PASSWORD})")
             else:
                 print("demo accounts already present")
-            print(seed_demo_history(hub).summary)
+            print(seed_demo_history(hub, bootstrap.demo_corpus()).summary)
     finally:
         hub.close()
     return 0
@@ -180,18 +178,7 @@ def cmd_departments_export(args: argparse.Namespace) -> int:
 
 def cmd_platforms_check(args: argparse.Namespace) -> int:
     """Check each configured account's credentials and print what it can do."""
-    settings = _settings(args)
-    url = sandbox_url(settings)
-    temporary = None
-    if settings.sandbox.enabled and not sandbox_is_listening(settings):
-        # No hub is running: bring the sandbox up just for this check.
-        temporary = start_sandbox(settings)
-        url = temporary.url
-    try:
-        results = check_accounts(configured_accounts(settings, url))
-    finally:
-        if temporary is not None:
-            temporary.stop()
+    results = bootstrap.check_platform_accounts(_settings(args))
     for result in results:
         print(result.summary)
     return 0 if all(result.ok for result in results) else 1

@@ -36,6 +36,25 @@ class OidcSettings(BaseModel):
     cookie_secret: SecretStr
 
 
+# The credentials the sandbox accepts. They are not secrets: they open nothing but the
+# sandbox, and the adapters are given them when no real account is configured. Here, not in
+# hub/sandbox/, so that choosing them never loads the sandbox itself.
+SANDBOX_FACEBOOK = {
+    "page_id": "1000000000000001",
+    "page_token": "sandbox-page-token",
+    "app_secret": "sandbox-app-secret",
+    "webhook_verify_token": "sandbox-verify-token",
+}
+SANDBOX_X = {
+    "user_id": "1500000000000000001",
+    "consumer_key": "sandbox-consumer-key",
+    "consumer_secret": "sandbox-consumer-secret",
+    "access_token": "sandbox-access-token",
+    "access_token_secret": "sandbox-access-secret",
+    "bearer_token": "sandbox-bearer-token",
+}
+
+
 class SandboxSettings(BaseModel):
     """The platform sandbox that stands in for Facebook and X on the embedded default."""
 
@@ -47,6 +66,11 @@ class SandboxSettings(BaseModel):
     simulator_enabled: bool = True
     simulator_interactions_per_minute: float = 2.0
     simulator_seed: int = 2026
+
+    @property
+    def url(self) -> str:
+        """The URL the adapters use for the sandbox."""
+        return f"http://{self.host}:{self.port}"
 
 
 class FacebookSettings(BaseModel):

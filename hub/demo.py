@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hub.bootstrap import Hub
 from hub.errors import ConfigurationError
 from hub.permissions import Actor, Role
+
+if TYPE_CHECKING:  # the hub is built by bootstrap; importing it here would load it all
+    from hub.bootstrap import Hub
 
 # Written in README.md: change them on any hub that is reachable by others.
 DEMO_PASSWORD = "kolkata-demo-2026"

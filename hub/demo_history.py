@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hub.clock import utc_now
 from hub.platforms.base import Interaction, InteractionKind, Platform
@@ -45,21 +45,24 @@ class HistoryReport:
 
 def seed_demo_history(
     hub: Hub,
+    corpus: list[dict[str, Any]],
     *,
     days: int = 42,
     per_day: int = 18,
     seed: int = 2026,
     now: datetime | None = None,
 ) -> HistoryReport:
-    """Fill an empty hub with ``days`` of citizens' messages and what became of them."""
-    from hub.sandbox.simulator import load_corpus
+    """Fill an empty hub with ``days`` of citizens' messages and what became of them.
+
+    `corpus` is the labelled corpus of citizens' messages (`bootstrap.demo_corpus`).
+    """
 
     with hub.store.cursor() as cur:
         if cur.execute("SELECT count(*) FROM tickets").fetchone()[0]:
             return HistoryReport(0, 0)
     now = now or utc_now()
     rng = random.Random(seed)
-    corpus = [r for r in load_corpus() if r["category"] not in ("praise", "spam")]
+    corpus = [r for r in corpus if r["category"] not in ("praise", "spam")]
     interactions = []
     for number in range(days * per_day):
         record = rng.choice(corpus)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from hub.bootstrap import Hub
+if TYPE_CHECKING:  # the hub is built by bootstrap; importing it here would load it all
+    from hub.bootstrap import Hub
 
 
 def http_routes(get_hub: Callable[[], Hub]) -> list[Route]:

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_metrics import H, M, add_ticket
 
+from hub import bootstrap
 from hub.clock import utc_now
 from hub.metrics import MetricsFilters
 
@@ -116,12 +117,12 @@ def test_every_tab_renders(known, actors, tab):
 def test_demo_history_gives_the_dashboard_figures(hub, actors):
     from hub.demo_history import seed_demo_history
 
-    report = seed_demo_history(hub, days=14, per_day=10)
+    report = seed_demo_history(hub, bootstrap.demo_corpus(), days=14, per_day=10)
     assert report.interactions == 140
     # Praise and spam were left out of the corpus sample; every message needs an answer,
     # though the router folds a citizen's second message in a thread into the first ticket.
     assert 0 < report.tickets <= 140
-    again = seed_demo_history(hub, days=14, per_day=10)
+    again = seed_demo_history(hub, bootstrap.demo_corpus(), days=14, per_day=10)
     assert (again.interactions, again.tickets) == (0, 0)
     league = hub.metrics.department_league(actors["commissioner"], MetricsFilters())
     assert sum(row.tickets for row in league) == report.tickets

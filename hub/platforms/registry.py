@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from hub.audit import AuditLog
-from hub.config import FacebookSettings, Settings, XSettings
+from hub.config import SANDBOX_FACEBOOK, SANDBOX_X, FacebookSettings, Settings, XSettings
 from hub.errors import ConfigurationError, HubError
 from hub.permissions import Action, Actor
 from hub.platforms.base import Capabilities, Platform, PlatformAdapter
 from hub.platforms.facebook import FacebookPageAdapter
 from hub.platforms.x import XAccountAdapter
-from hub.sandbox.runtime import SANDBOX_FACEBOOK, SANDBOX_X
 
 
 def effective_facebook_settings(settings: Settings, sandbox_url: str) -> FacebookSettings:

@@ -11,30 +11,13 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.config import Settings
+from hub.config import SANDBOX_FACEBOOK, SANDBOX_X, Settings
 from hub.errors import ConfigurationError
 from hub.sandbox.graph_api import GraphSandbox, install_graph_api
 from hub.sandbox.server import SandboxApp, SandboxServer
 from hub.sandbox.x_api import XSandbox, install_x_api
 
 log = logging.getLogger(__name__)
-
-# The credentials the sandbox accepts. They are not secrets: they open nothing but the
-# sandbox, and the adapters are given them when no real account is configured.
-SANDBOX_FACEBOOK = {
-    "page_id": "1000000000000001",
-    "page_token": "sandbox-page-token",
-    "app_secret": "sandbox-app-secret",
-    "webhook_verify_token": "sandbox-verify-token",
-}
-SANDBOX_X = {
-    "user_id": "1500000000000000001",
-    "consumer_key": "sandbox-consumer-key",
-    "consumer_secret": "sandbox-consumer-secret",
-    "access_token": "sandbox-access-token",
-    "access_token_secret": "sandbox-access-secret",
-    "bearer_token": "sandbox-bearer-token",
-}
 
 
 @dataclass
@@ -114,4 +97,15 @@ def sandbox_is_listening(settings: Settings) -> bool:
 
 def sandbox_url(settings: Settings) -> str:
     """The URL the adapters use for the sandbox."""
-    return f"http://{settings.sandbox.host}:{settings.sandbox.port}"
+    return settings.sandbox.url
+
+
+__all__ = [
+    "SANDBOX_FACEBOOK",
+    "SANDBOX_X",
+    "RunningSandbox",
+    "build_sandbox_app",
+    "sandbox_is_listening",
+    "sandbox_url",
+    "start_sandbox",
+]

@@ -32,7 +32,7 @@ def hub_url(tmp_path_factory, template_database):
     shutil.copyfile(template_database, folder / "hub.duckdb")
     built = bootstrap.build_hub(load_settings(data_dir=folder), create=False)
     try:
-        seed_demo_history(built)
+        seed_demo_history(built, bootstrap.demo_corpus())
         with built.store.transaction() as cur:
             cur.execute(
                 "UPDATE interactions SET text = $text WHERE id = (SELECT t.interaction_id"
