@@ -343,7 +343,7 @@ def _facebook_group(
 
 
 def _store_x(store: InteractionStore, collected: dict[str, Interaction]) -> int:
-    # As `XAccountAdapter.list_interactions` orders a read, then the pull stores it.
+    # As `XAccountAdapter.list_mentions` orders a read, then the pull stores it.
     found = sorted(collected.values(), key=lambda i: int(i.platform_id))
     return len(store.store_batch(found, "poll").new)
 

@@ -53,7 +53,7 @@ from hub.delivery.engine import (
     recent_posts_back_to,
 )
 from hub.delivery.holds import AccountHolds
-from hub.errors import HubError, InvalidInput, NotFound
+from hub.errors import HubError, InvalidInput, NotFound, NotSupported
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.platforms.base import (
     Interaction,
@@ -61,6 +61,7 @@ from hub.platforms.base import (
     Platform,
     PlatformAdapter,
     PublishedPost,
+    ReadsPostComments,
 )
 from hub.platforms.registry import PlatformAccounts
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
@@ -587,6 +588,8 @@ class ReplyDelivery(KindBase):
                 items, recent, complete, "the thread listing does not reach back to the attempt"
             )
             return
+        if not isinstance(adapter, ReadsPostComments):
+            raise NotSupported("this Facebook account cannot read its Page's comments")
         page_id = adapter.account_id
         threads: dict[str, list[Interaction]] = {}
         for item in items:

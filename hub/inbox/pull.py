@@ -31,7 +31,7 @@ from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import HubError, NotSupported, RateLimited
 from hub.inbox.interactions import IngestResult, InteractionStore, PreparedBatch, StoringBehind
-from hub.platforms.base import Platform, RecentPost
+from hub.platforms.base import Platform, ReadsMentions, ReadsPostComments, RecentPost
 from hub.platforms.registry import PlatformAccounts
 from hub.store import Store
 
@@ -242,8 +242,13 @@ class PullService:
         try:
             return PullReport(
                 (
-                    self._pull_guarded(Platform.FACEBOOK, self.FACEBOOK_SCOPE, self._pull_facebook),
-                    self._pull_guarded(Platform.X, self.X_SCOPE, self._pull_x),
+                    self._pull_guarded(
+                        Platform.FACEBOOK,
+                        self.FACEBOOK_SCOPE,
+                        ReadsPostComments,
+                        self._pull_facebook,
+                    ),
+                    self._pull_guarded(Platform.X, self.X_SCOPE, ReadsMentions, self._pull_x),
                 )
             )
         finally:
@@ -255,14 +260,25 @@ class PullService:
         self,
         platform: Platform,
         scope: str,
+        capability: type,
         pull: Callable[[Any, _SyncState, datetime], PlatformPull],
     ) -> PlatformPull:
-        """Run one platform's pull, turning every failure into a recorded status."""
+        """Run one platform's pull, turning every failure into a recorded status.
+
+        `capability` is how that channel's messages are read (`ReadsPostComments`,
+        `ReadsMentions`): an account without it is reported, not called.
+        """
         now = self._clock()
         state = self._sync_state(platform, scope)
         adapter = self._platforms.adapter(platform)
         if adapter is None:
             return PlatformPull(platform, "not_configured", error="no account is configured")
+        if not isinstance(adapter, capability):
+            return PlatformPull(
+                platform,
+                "not_supported",
+                error=f"this account cannot be read ({capability.__name__})",
+            )
         if state.next_attempt_at is not None and now < state.next_attempt_at:
             status = self._waiting_status.get(platform, "waiting")
             return PlatformPull(platform, status, error=state.last_error)
@@ -290,7 +306,9 @@ class PullService:
         self._waiting_status[platform] = result.status
         return result
 
-    def _pull_facebook(self, adapter: Any, state: _SyncState, now: datetime) -> PlatformPull:
+    def _pull_facebook(
+        self, adapter: ReadsPostComments, state: _SyncState, now: datetime
+    ) -> PlatformPull:
         """Posts with counts in one call per 100; comments only where a count moved."""
         cursor = _FacebookCursor.parse(state.cursor)
         since = now - timedelta(days=self._settings.pull_lookback_days)
@@ -410,9 +428,9 @@ class PullService:
         missing = [pid for ids in stored.values() for pid in ids if pid not in still_there]
         return self._interactions.mark_deleted(Platform.FACEBOOK, missing, "poll")
 
-    def _pull_x(self, adapter: Any, state: _SyncState, now: datetime) -> PlatformPull:
+    def _pull_x(self, adapter: ReadsMentions, state: _SyncState, now: datetime) -> PlatformPull:
         """Mentions newer than the stored id: one request when nothing is new."""
-        page = adapter.list_interactions(state.cursor, max_results=100, max_pages=X_PAGES_PER_CYCLE)
+        page = adapter.list_mentions(state.cursor, max_results=100, max_pages=X_PAGES_PER_CYCLE)
         result = self._interactions.store_batch(page.interactions, "poll")
         pulled = PlatformPull(
             Platform.X,

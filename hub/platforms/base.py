@@ -7,6 +7,7 @@ family from `hub.errors`, with a message an IT person can act on and no token in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -121,8 +122,48 @@ class Capabilities:
 
 
 @runtime_checkable
-class PlatformAdapter(Protocol):
-    """One account on one platform."""
+class Publishes(Protocol):
+    """An account the hub publishes posts to."""
+
+    def publish(self, request: PublishRequest) -> PublishedPost:
+        """Publish text with 0-10 photos (X: 0-4)."""
+        ...
+
+
+@runtime_checkable
+class Replies(Protocol):
+    """An account that answers in a citizen's thread."""
+
+    def reply(self, parent_id: str, text: str) -> PublishedPost:
+        """Reply in the thread of a comment (Facebook) or a post (X)."""
+        ...
+
+
+@runtime_checkable
+class ListsRecentPosts(Protocol):
+    """An account whose own recent posts can be listed (reconciliation reads them)."""
+
+    def recent_posts(self, limit: int = 100) -> list[RecentPost]:
+        """What the account published lately, newest first."""
+        ...
+
+
+@runtime_checkable
+class Moderates(Protocol):
+    """An account that can hide a comment from public view."""
+
+    def hide(self, interaction_id: str) -> None:
+        """Hide a comment from public view (where the platform allows)."""
+        ...
+
+
+@runtime_checkable
+class PlatformAdapter(Publishes, Replies, ListsRecentPosts, Moderates, Protocol):
+    """One account on one platform: what every channel the hub publishes to can do.
+
+    How citizens' messages are read differs by channel and is a capability of its own
+    (`ReadsPostComments`, `ReadsMentions`), as are natively scheduled posts (`SchedulesPosts`).
+    """
 
     platform: Platform
 
@@ -135,24 +176,39 @@ class PlatformAdapter(Protocol):
         """Check the credentials and report what they allow."""
         ...
 
-    def publish(self, request: PublishRequest) -> PublishedPost:
-        """Publish text with 0-10 photos (X: 0-4)."""
+
+@runtime_checkable
+class ReadsPostComments(Protocol):
+    """Citizens' comments read post by post (Facebook): counts first, comments where moved."""
+
+    def posts_with_comment_counts(
+        self, since: datetime | None, limit: int = 100
+    ) -> list[RecentPost]:
+        """Published posts (newest first) with every post's comment count."""
         ...
 
-    def reply(self, parent_id: str, text: str) -> PublishedPost:
-        """Reply in the thread of a comment (Facebook) or a post (X)."""
+    def list_interactions(
+        self,
+        since_cursor: str | None,
+        *,
+        post_ids: Iterable[str] | None = None,
+        lookback_days: int = 30,
+        max_posts: int = 300,
+        max_comments: int = 5000,
+        include_own: bool = False,
+    ) -> InteractionPage:
+        """Comments and replies newer than the cursor, oldest first."""
         ...
 
-    def list_interactions(self, since_cursor: str | None, **options: Any) -> InteractionPage:
-        """Citizen interactions newer than the cursor."""
-        ...
 
-    def recent_posts(self, limit: int = 100) -> list[RecentPost]:
-        """What the account published lately, newest first."""
-        ...
+@runtime_checkable
+class ReadsMentions(Protocol):
+    """Citizens' posts mentioning the account, read newest id onwards (X)."""
 
-    def hide(self, interaction_id: str) -> None:
-        """Hide a comment from public view (where the platform allows)."""
+    def list_mentions(
+        self, since_cursor: str | None, *, max_results: int = 100, max_pages: int = 10
+    ) -> InteractionPage:
+        """Mentions newer than the cursor (a post id), oldest first."""
         ...
 
 

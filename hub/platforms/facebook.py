@@ -55,6 +55,7 @@ from hub.platforms.base import (
     Platform,
     PublishedPost,
     PublishRequest,
+    ReadsPostComments,
     RecentPost,
     SchedulesPosts,
 )
@@ -173,7 +174,7 @@ def parse_graph_time(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-class FacebookPageAdapter(SchedulesPosts):
+class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
     """One Facebook Page, published to and read through the Graph API with a Page token."""
 
     platform = Platform.FACEBOOK

@@ -52,6 +52,7 @@ from hub.platforms.base import (
     Platform,
     PublishedPost,
     PublishRequest,
+    ReadsMentions,
     RecentPost,
 )
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
@@ -265,7 +266,7 @@ def _mention(
     )
 
 
-class XAccountAdapter:
+class XAccountAdapter(ReadsMentions):
     """The city's X account (API v2) behind the hub's `PlatformAdapter` protocol."""
 
     platform = Platform.X
@@ -448,15 +449,16 @@ class XAccountAdapter:
         )
         return self._published(created)
 
-    def list_interactions(self, since_cursor: str | None, **options: Any) -> InteractionPage:
+    def list_mentions(
+        self, since_cursor: str | None, *, max_results: int = 100, max_pages: int = 10
+    ) -> InteractionPage:
         """Mentions newer than the cursor (an X post id), oldest first, following every page.
 
-        Options: ``max_results`` per page (5-100, default 100), ``max_pages`` (default 10; X
-        keeps only the latest 800 mentions reachable). The next cursor is the newest id seen,
-        or the same cursor when nothing new arrived.
+        ``max_results`` per page (5-100), ``max_pages`` (X keeps only the latest 800 mentions
+        reachable). The next cursor is the newest id seen, or the same cursor when nothing new
+        arrived.
         """
-        max_results = int(options.get("max_results", 100))
-        max_pages = int(options.get("max_pages", 10))
+        max_results, max_pages = int(max_results), int(max_pages)
         user_id = self._own_user_id()
         collected: dict[str, Interaction] = {}
         pagination_token: str | None = None

@@ -294,7 +294,7 @@ def test_mentions_and_replies_become_interactions(sandbox, adapter):
     reply_id = sandbox.x.add_mention(
         "when will it finish?", "citizen_d", "Dipak", in_reply_to_tweet_id=post.platform_post_id
     )
-    page = adapter.list_interactions(None)
+    page = adapter.list_mentions(None)
     by_id = {i.platform_id: i for i in page.interactions}
     mention, reply = by_id[mention_id], by_id[reply_id]
     assert mention.kind is InteractionKind.MENTION
@@ -310,22 +310,20 @@ def test_mentions_and_replies_become_interactions(sandbox, adapter):
 
 def test_mentions_page_through_and_the_cursor_returns_nothing_new(sandbox, adapter):
     ids = sandbox.x.add_mentions([f"complaint {n}" for n in range(230)], "citizen_e")
-    page = adapter.list_interactions(None)
+    page = adapter.list_mentions(None)
     assert [i.platform_id for i in page.interactions] == ids  # oldest first
     assert page.requests_made == 3
     assert page.next_cursor == ids[-1]
-    again = adapter.list_interactions(page.next_cursor)
+    again = adapter.list_mentions(page.next_cursor)
     assert again.interactions == ()
     assert again.next_cursor == page.next_cursor
     newer = sandbox.x.add_mention("one more", "citizen_f")
-    assert [i.platform_id for i in adapter.list_interactions(page.next_cursor).interactions] == [
-        newer
-    ]
+    assert [i.platform_id for i in adapter.list_mentions(page.next_cursor).interactions] == [newer]
 
 
 def test_only_the_latest_800_mentions_are_pulled(sandbox, adapter):
     ids = sandbox.x.add_mentions([f"report {n}" for n in range(820)], "busy_citizen")
-    page = adapter.list_interactions(None)
+    page = adapter.list_mentions(None)
     assert len(page.interactions) == 800
     assert page.interactions[0].platform_id == ids[20]
     assert page.requests_made == 8
@@ -340,7 +338,7 @@ def test_publish_only_account_says_so_and_refuses_to_list_mentions(tmp_path):
         assert not capabilities.can_read_mentions
         assert any("no access to mentions" in note for note in capabilities.notes)
         with pytest.raises(NotSupported, match="no access to mentions") as caught:
-            adapter.list_interactions(None)
+            adapter.list_mentions(None)
         assert_no_secret(str(caught.value))
         adapter.publish(PublishRequest(text="Publishing still works"))
     finally:
@@ -363,7 +361,7 @@ def test_expired_credentials_raise_token_expired(sandbox, adapter):
     assert caught.value.code == 401
     assert_no_secret(str(caught.value))
     with pytest.raises(TokenExpired):
-        adapter.list_interactions(None)
+        adapter.list_mentions(None)
     with pytest.raises(TokenExpired):
         adapter.check()
 
@@ -397,7 +395,7 @@ def test_429_without_a_reset_header_still_gives_a_wait(sandbox, adapter):
         Fault(r"GET /2/users/\d+/mentions", "status", status=429, payload={"title": "Too Many"})
     )
     with pytest.raises(RateLimited) as caught:
-        adapter.list_interactions(None)
+        adapter.list_mentions(None)
     assert caught.value.retry_after_seconds == 900
 
 
@@ -461,7 +459,7 @@ def test_server_errors_are_temporary_failures(sandbox, adapter, endpoint):
         if endpoint.startswith("POST"):
             adapter.publish(PublishRequest(text="during an outage"))
         else:
-            adapter.list_interactions(None)
+            adapter.list_mentions(None)
     assert caught.value.code == 503
 
 
@@ -492,7 +490,7 @@ def test_answer_lost_after_the_post_was_accepted_is_outcome_unknown_and_findable
 def test_dropped_read_is_a_temporary_failure(sandbox, adapter):
     sandbox.app.inject(Fault(r"GET /2/users/\d+/mentions", "drop_before"))
     with pytest.raises(TemporaryFailure):
-        adapter.list_interactions(None)
+        adapter.list_mentions(None)
 
 
 def test_unreachable_server_is_a_temporary_failure_even_for_a_post():
@@ -511,7 +509,7 @@ def test_every_failure_is_a_platform_error_without_secrets_in_logs(sandbox, adap
     caplog.set_level(logging.DEBUG)
     adapter.check()
     adapter.publish(PublishRequest(text="logged", photos=(png(),)))
-    adapter.list_interactions(None)
+    adapter.list_mentions(None)
     sandbox.x.expire_credentials()
     with pytest.raises(PlatformError):
         adapter.recent_posts()
