@@ -34,6 +34,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from hub.league import LEAGUE_FIGURES, duration_cells, minutes_cell, percent_cell
 from hub.metrics import (
     BACKLOG_BUCKETS,
     FIGURES,
@@ -46,7 +47,6 @@ from hub.metrics import (
     TicketsBehind,
     WardRow,
     WeekRow,
-    format_duration,
 )
 from hub.publishing.models import REJECT_REASONS
 from hub.text import nfc
@@ -282,21 +282,6 @@ def sheet_name(title: str, used: Iterable[str] = ()) -> str:
 # --- MetricsService results as tables ---------------------------------------------------------
 
 
-def _minutes(value: float | None) -> float | None:
-    """Minutes for the sorting column, to a tenth (seconds of precision nobody needs)."""
-    return None if value is None else round(float(value), 1)
-
-
-def _percent(share: float | None) -> float | None:
-    """A share 0–1 as a percentage to a tenth; None stays None (nothing decided, not 0 %)."""
-    return None if share is None else round(float(share) * 100, 1)
-
-
-def _duration(value: float | None) -> tuple[str, float | None]:
-    """The two cells of a duration: as people read it, and in minutes to sort on."""
-    return format_duration(value), _minutes(value)
-
-
 def _department_cells(code: str | None, name: str) -> tuple[str, str]:
     return (code or "", name or IT_QUEUE)
 
@@ -304,34 +289,7 @@ def _department_cells(code: str | None, name: str) -> tuple[str, str]:
 LEAGUE_COLUMNS = (
     "Department code",
     "Department",
-    "Tickets",
-    "Answered",
-    "Waiting for first response",
-    "Oldest waiting",
-    "Oldest waiting (min)",
-    "First response median",
-    "First response median (min)",
-    "First response 90th percentile",
-    "First response 90th percentile (min)",
-    "First response target (h)",
-    "First response met",
-    "First response missed",
-    "First response within target (%)",
-    "Resolved",
-    "Resolution median",
-    "Resolution median (min)",
-    "Resolution 90th percentile",
-    "Resolution 90th percentile (min)",
-    "Resolution target (h)",
-    "Resolution met",
-    "Resolution missed",
-    "Resolution within target (%)",
-    "Open",
-    "Oldest open",
-    "Oldest open (min)",
-    "Escalations",
-    "Reopened",
-    "Reopen rate (%)",
+    *(heading for figure in LEAGUE_FIGURES for heading in figure.export_headings()),
 )
 
 
@@ -343,7 +301,7 @@ def league_table(rows: Sequence[DepartmentRow], title: str = "Department league"
         [
             (
                 *_department_cells(r.department_code, r.department_name),
-                *_league_cells(r, r.first_response_target_hours, r.resolution_target_hours),
+                *_league_cells(r),
             )
             for r in rows
         ],
@@ -355,40 +313,12 @@ def overview_table(overview: Overview, title: str = "Overview") -> Table:
 
     The target columns are empty: each ticket was judged against its own department's.
     """
-    return Table(
-        title, LEAGUE_COLUMNS, [("", "All in scope", *_league_cells(overview, None, None))]
-    )
+    return Table(title, LEAGUE_COLUMNS, [("", "All in scope", *_league_cells(overview))])
 
 
-def _league_cells(
-    figures: Overview, first_response_target: int | None, resolution_target: int | None
-) -> tuple[Any, ...]:
-    """The league's columns after the department's two (a `DepartmentRow` is an `Overview`)."""
-    f = figures
-    return (
-        f.tickets,
-        f.answered,
-        f.waiting_first_response,
-        *_duration(f.oldest_waiting_minutes),
-        *_duration(f.first_response_median),
-        *_duration(f.first_response_p90),
-        first_response_target,
-        f.first_response_met,
-        f.first_response_missed,
-        _percent(f.first_response_within_target),
-        f.resolved,
-        *_duration(f.resolution_median),
-        *_duration(f.resolution_p90),
-        resolution_target,
-        f.resolution_met,
-        f.resolution_missed,
-        _percent(f.resolution_within_target),
-        f.open,
-        *_duration(f.oldest_open_minutes),
-        f.escalations,
-        f.reopened,
-        _percent(f.reopen_rate),
-    )
+def _league_cells(figures: Overview) -> tuple[Any, ...]:
+    """The league's columns after the department's two (`hub.league.LEAGUE_FIGURES`)."""
+    return tuple(cell for figure in LEAGUE_FIGURES for cell in figure.export_cells(figures))
 
 
 DISTRIBUTION_COLUMNS = ("First response", "From (min)", "Tickets")
@@ -401,7 +331,7 @@ def distribution_table(
     return Table(
         title,
         DISTRIBUTION_COLUMNS,
-        [(r.band, _minutes(r.lower_minutes), r.tickets) for r in rows],
+        [(r.band, minutes_cell(r.lower_minutes), r.tickets) for r in rows],
     )
 
 
@@ -421,7 +351,13 @@ def trend_table(rows: Sequence[WeekRow], title: str = "Weekly trend") -> Table:
         title,
         TREND_COLUMNS,
         [
-            (r.week_label, r.week_start, r.tickets, r.answered, *_duration(r.first_response_median))
+            (
+                r.week_label,
+                r.week_start,
+                r.tickets,
+                r.answered,
+                *duration_cells(r.first_response_median),
+            )
             for r in rows
         ],
     )
@@ -480,11 +416,11 @@ def wards_table(rows: Sequence[WardRow], title: str = "Wards") -> Table:
                 r.ward,
                 r.tickets,
                 r.answered,
-                *_duration(r.first_response_median),
-                *_duration(r.first_response_p90),
+                *duration_cells(r.first_response_median),
+                *duration_cells(r.first_response_p90),
                 r.open,
                 r.resolved,
-                *_duration(r.resolution_median),
+                *duration_cells(r.resolution_median),
             )
             for r in rows
         ],
@@ -534,11 +470,11 @@ def publishing_table(rows: Sequence[PublishingRow], title: str = "Publishing") -
                 None if r.updates_per_week is None else round(float(r.updates_per_week), 2),
                 r.launches,
                 r.launches_notified_in_time,
-                _percent(r.launch_notice_share),
-                *_duration(r.review_median),
-                *_duration(r.review_p90),
+                percent_cell(r.launch_notice_share),
+                *duration_cells(r.review_median),
+                *duration_cells(r.review_p90),
                 r.rejected,
-                _percent(r.rejection_rate),
+                percent_cell(r.rejection_rate),
                 rejections_text(r.rejections_by_reason),
             )
             for r in rows
@@ -646,9 +582,9 @@ def tickets_behind_table(
                 r.ward,
                 r.status,
                 r.opened_at.astimezone(zone).replace(tzinfo=None),
-                *_duration(r.first_response_minutes),
-                *_duration(r.resolution_minutes),
-                *_duration(r.age_minutes),
+                *duration_cells(r.first_response_minutes),
+                *duration_cells(r.resolution_minutes),
+                *duration_cells(r.age_minutes),
                 bool(r.escalated),
                 r.reopened_count,
                 r.text,

@@ -127,6 +127,17 @@ def is_allowed(actor: Actor, action: Action, department_code: str | None = None)
     return True
 
 
+def own_department_only(actor: Actor, action: Action) -> str | None:
+    """The one department `actor` may do `action` for, or None when not held to one.
+
+    Pages use it to fix their department filter instead of checking roles themselves.
+    """
+    rule = RULES[action]
+    if rule.department_scoped and actor.role is Role.OFFICER:
+        return actor.department_code
+    return None
+
+
 @dataclass(frozen=True)
 class PageSpec:
     """A page of the app and the action that opening it needs."""

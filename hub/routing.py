@@ -36,6 +36,9 @@ from typing import TYPE_CHECKING
 
 from hub.text import nfc
 
+# Kolkata Municipal Corporation has 144 wards, numbered 1 to 144.
+WARD_COUNT = 144
+
 if TYPE_CHECKING:  # annotations only: routing needs no database code at run time
     from hub.departments import Department
 
@@ -463,7 +466,7 @@ class Router:
         departments: Sequence[Department],
         *,
         urgency_terms: Sequence[str] = DEFAULT_URGENCY_TERMS,
-        ward_range: tuple[int, int] = (1, 144),
+        ward_range: tuple[int, int] = (1, WARD_COUNT),
     ) -> None:
         if ward_range[0] > ward_range[1]:
             raise ValueError("ward_range must be (lowest, highest)")

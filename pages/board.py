@@ -7,8 +7,9 @@ import streamlit as st
 
 from hub.clock import format_local
 from hub.errors import HubError
-from hub.permissions import Role
-from hub.routing import CATEGORIES
+from hub.permissions import Action, is_allowed, own_department_only
+from hub.platforms.base import PLATFORM_CHOICES
+from hub.routing import CATEGORIES, WARD_COUNT
 from hub.tickets.board import IT_QUEUE, TARGET_STATES, BoardFilters
 from hub.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from ui import session
@@ -25,27 +26,30 @@ if flash:
     st.success(flash)
 
 codes = [d.code for d in hub.departments.all_departments()]
-is_officer = actor.role is Role.OFFICER
+own_department = own_department_only(actor, Action.VIEW_TICKETS)
+is_officer = own_department is not None
 with st.expander("Filters", expanded=True):
     first, second, third, fourth = st.columns(4)
     if is_officer:
         department = None
-        first.text(f"Department: {actor.department_code}")
+        first.text(f"Department: {own_department}")
     else:
         choice = first.selectbox("Department", ["All", IT_QUEUE, *codes], key="board_department")
         department = None if choice == "All" else choice
     statuses = second.multiselect(
         "Status", list(STATUSES), default=list(OPEN_STATUSES), key="board_statuses"
     )
-    platform = third.selectbox("Platform", ["Any", "facebook", "x", "whatsapp"], key="board_pf")
+    platform = third.selectbox("Platform", ["Any", *PLATFORM_CHOICES], key="board_pf")
     category = fourth.selectbox("Category", ["Any", *CATEGORIES], key="board_category")
     first, second, third, fourth = st.columns(4)
-    ward = first.number_input("Ward (0: any)", min_value=0, max_value=144, key="board_ward")
+    ward = first.number_input("Ward (0: any)", min_value=0, max_value=WARD_COUNT, key="board_ward")
     target_state = second.selectbox("Target", ["Any", *TARGET_STATES], key="board_target")
     min_age = third.number_input("Older than (hours)", min_value=0.0, key="board_min_age")
     urgent_only = fourth.checkbox("Urgent only", key="board_urgent")
     search = st.text_input("Search text, reference or author (Bengali or English)", key="board_q")
-    include_hidden = actor.role is Role.IT and st.checkbox("Show hidden spam", key="board_hidden")
+    include_hidden = is_allowed(actor, Action.MODERATE_TICKET) and st.checkbox(
+        "Show hidden spam", key="board_hidden"
+    )
 
 filters = BoardFilters(
     department=department,
@@ -120,7 +124,8 @@ if opened_right.button("Open", key="board_open"):
     st.session_state["ticket_id"] = by_reference[picked].id
     session.switch_to("ticket")
 
-if actor.role is Role.IT:
+# Officers reassign only their own department's tickets, one by one, on the ticket page.
+if is_allowed(actor, Action.REASSIGN_TICKET):
     with st.expander("Assign several tickets"):
         chosen = st.multiselect("Tickets on this page", list(by_reference), key="board_bulk_refs")
         target = st.selectbox("To", [IT_QUEUE, *codes], key="board_bulk_to")

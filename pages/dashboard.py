@@ -14,6 +14,7 @@ import streamlit as st
 from hub import exports
 from hub.clock import format_local, utc_now
 from hub.errors import HubError
+from hub.league import LEAGUE_SORTS, SCREEN_FIGURES, sort_league
 from hub.metrics import (
     BACKLOG_BUCKETS,
     FIGURES,
@@ -22,7 +23,9 @@ from hub.metrics import (
     MetricsFilters,
     format_duration,
 )
-from hub.permissions import Role
+from hub.permissions import Action, own_department_only
+from hub.platforms.base import PLATFORM_CHOICES
+from hub.routing import WARD_COUNT
 from hub.weekly_report import last_complete_week
 from ui import session
 
@@ -35,7 +38,8 @@ st.title("Dashboard")
 # --- filters ------------------------------------------------------------------------------------
 departments = {d.code: d for d in hub.departments.all_departments()}
 today = utc_now().astimezone(zone).date()
-is_officer = actor.role is Role.OFFICER
+own_department = own_department_only(actor, Action.VIEW_TICKETS)
+is_officer = own_department is not None
 
 
 def department_label(code: str | None) -> str:
@@ -55,10 +59,10 @@ with st.container(border=True):
         format="DD/MM/YYYY",
         key="dash_period",
     )
-    platform = second.selectbox("Platform", ["Any", "facebook", "x", "whatsapp"], key="dash_pf")
-    ward = third.number_input("Ward (0: any)", min_value=0, max_value=144, key="dash_ward")
+    platform = second.selectbox("Platform", ["Any", *PLATFORM_CHOICES], key="dash_pf")
+    ward = third.number_input("Ward (0: any)", min_value=0, max_value=WARD_COUNT, key="dash_ward")
     if is_officer:
-        department = actor.department_code
+        department = own_department
         fourth.text_input("Department", department_label(department), disabled=True)
     else:
         choice = fourth.selectbox(
@@ -143,35 +147,8 @@ bottom[2].metric(
 )
 
 # --- the tables, one tab each (only the open tab runs its queries) ------------------------------
-LEAGUE_SORTS = {
-    "Worst first-response share first": (
-        lambda r: (r.first_response_within_target is None, r.first_response_within_target or 0),
-        False,
-    ),
-    "Slowest median first response first": (
-        lambda r: (r.first_response_median is None, -(r.first_response_median or 0)),
-        False,
-    ),
-    "Most waiting first": (lambda r: -r.waiting_first_response, False),
-    "Most open first": (lambda r: -r.open, False),
-    "Most tickets first": (lambda r: -r.tickets, False),
-    "Most escalations first": (lambda r: -r.escalations, False),
-    "Department name": (lambda r: (r.department_code is None, r.department_name), False),
-}
-# League column → the figure a click on it opens.
-LEAGUE_CLICKS = {
-    "Tickets": "tickets",
-    "First response median": "answered",
-    "First response p90": "answered",
-    "First response within target": "first_response_missed",
-    "Waiting": "waiting",
-    "Oldest waiting": "waiting",
-    "Resolution median": "resolved",
-    "Resolution within target": "resolution_missed",
-    "Open": "open",
-    "Escalations": "escalated",
-    "Reopened": "reopened",
-}
+# League column → the figure a click on it opens (hub.league: the same table as the export).
+LEAGUE_CLICKS = {f.screen_heading: f.drill for f in SCREEN_FIGURES if f.drill}
 tabs = st.tabs(
     ["Departments", "Trends", "Distribution", "Wards", "Backlog", "Publishing"],
     key="dash_tab",
@@ -202,29 +179,12 @@ with league_tab:
     if league_tab.open is not False:
         league = metrics.department_league(actor, filters)
         sort_by = st.selectbox("Sort by", list(LEAGUE_SORTS), key="dash_league_sort")
-        key, _ = LEAGUE_SORTS[sort_by]
-        league = sorted(league, key=key)
+        league = sort_league(league, sort_by)
         frame = pd.DataFrame(
             [
                 {
                     "Department": department_label(r.department_code),
-                    "Tickets": r.tickets,
-                    "First response within target": None
-                    if r.first_response_within_target is None
-                    else r.first_response_within_target * 100,
-                    "First response median": format_duration(r.first_response_median),
-                    "First response target": f"{r.first_response_target_hours} h",
-                    "First response p90": format_duration(r.first_response_p90),
-                    "Waiting": r.waiting_first_response,
-                    "Oldest waiting": format_duration(r.oldest_waiting_minutes),
-                    "Resolution within target": None
-                    if r.resolution_within_target is None
-                    else r.resolution_within_target * 100,
-                    "Resolution median": format_duration(r.resolution_median),
-                    "Resolution target": f"{r.resolution_target_hours} h",
-                    "Open": r.open,
-                    "Escalations": r.escalations,
-                    "Reopened": r.reopened,
+                    **{f.screen_heading: f.screen_value(r) for f in SCREEN_FIGURES},
                 }
                 for r in league
             ]
@@ -526,7 +486,7 @@ with st.expander("Pick a figure", expanded=chosen is None):
         key="dash_drill_figure",
     )
     if is_officer:
-        picked_department = actor.department_code
+        picked_department = own_department
     else:
         choices = ["All", *departments, IT_QUEUE]
         picked_department = middle.selectbox(

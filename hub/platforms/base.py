@@ -21,6 +21,10 @@ class Platform(StrEnum):
     X = "x"
 
 
+# The platforms as filter choices for pages (board, dashboard): only channels the hub has.
+PLATFORM_CHOICES = tuple(platform.value for platform in Platform)
+
+
 class InteractionKind(StrEnum):
     """What sort of citizen interaction was pulled."""
 

@@ -1,0 +1,176 @@
+"""The department league's columns and sort orders: one table for the dashboard and the export.
+
+Each figure names the `DepartmentRow` (or `Overview`) field it shows, how it is shown (a count,
+a duration, a share, a target in hours), its heading in the export, its heading on the
+dashboard (None: export only) and the figure a click on it lists (`hub.metrics.FIGURES`).
+The export writes every figure in this order (a duration as text and in minutes, a share as
+a percentage); the dashboard shows the ones it has a heading for, in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hub.metrics import DepartmentRow, Overview, format_duration
+
+COUNT, DURATION, SHARE, TARGET_HOURS = "count", "duration", "share", "target_hours"
+
+
+def minutes_cell(value: float | None) -> float | None:
+    """Minutes for a sorting column, to a tenth (seconds of precision nobody needs)."""
+    return None if value is None else round(float(value), 1)
+
+
+def percent_cell(share: float | None) -> float | None:
+    """A share 0–1 as a percentage to a tenth; None stays None (nothing decided, not 0 %)."""
+    return None if share is None else round(float(share) * 100, 1)
+
+
+def duration_cells(value: float | None) -> tuple[str, float | None]:
+    """The two cells of a duration: as people read it, and in minutes to sort on."""
+    return format_duration(value), minutes_cell(value)
+
+
+@dataclass(frozen=True)
+class LeagueFigure:
+    """One figure of the league."""
+
+    field: str
+    kind: str
+    export_heading: str
+    screen_heading: str | None = None
+    # The figure (hub.metrics.FIGURES) whose tickets a click on the dashboard lists.
+    drill: str | None = None
+
+    def value(self, row: Overview) -> Any:
+        """The raw figure of `row`; targets are None for an `Overview` (no one department)."""
+        if self.kind == TARGET_HOURS and not isinstance(row, DepartmentRow):
+            return None
+        return getattr(row, self.field)
+
+    def export_cells(self, row: Overview) -> tuple[Any, ...]:
+        """Its cells in the export: durations as text and minutes, shares as percentages."""
+        value = self.value(row)
+        if self.kind == DURATION:
+            return duration_cells(value)
+        if self.kind == SHARE:
+            return (percent_cell(value),)
+        return (value,)
+
+    def export_headings(self) -> tuple[str, ...]:
+        """Its headings in the export (a duration has a second one, in minutes)."""
+        if self.kind == DURATION:
+            return self.export_heading, f"{self.export_heading} (min)"
+        return (self.export_heading,)
+
+    def screen_value(self, row: DepartmentRow) -> Any:
+        """Its cell on the dashboard: durations as text, shares 0-100, targets with a unit."""
+        value = self.value(row)
+        if self.kind == DURATION:
+            return format_duration(value)
+        if self.kind == SHARE:
+            return None if value is None else value * 100
+        if self.kind == TARGET_HOURS:
+            return f"{value} h"
+        return value
+
+
+LEAGUE_FIGURES = (
+    LeagueFigure("tickets", COUNT, "Tickets", "Tickets", "tickets"),
+    LeagueFigure("answered", COUNT, "Answered"),
+    LeagueFigure(
+        "waiting_first_response", COUNT, "Waiting for first response", "Waiting", "waiting"
+    ),
+    LeagueFigure("oldest_waiting_minutes", DURATION, "Oldest waiting", "Oldest waiting", "waiting"),
+    LeagueFigure(
+        "first_response_median",
+        DURATION,
+        "First response median",
+        "First response median",
+        "answered",
+    ),
+    LeagueFigure(
+        "first_response_p90",
+        DURATION,
+        "First response 90th percentile",
+        "First response p90",
+        "answered",
+    ),
+    LeagueFigure(
+        "first_response_target_hours",
+        TARGET_HOURS,
+        "First response target (h)",
+        "First response target",
+    ),
+    LeagueFigure("first_response_met", COUNT, "First response met"),
+    LeagueFigure("first_response_missed", COUNT, "First response missed"),
+    LeagueFigure(
+        "first_response_within_target",
+        SHARE,
+        "First response within target (%)",
+        "First response within target",
+        "first_response_missed",
+    ),
+    LeagueFigure("resolved", COUNT, "Resolved"),
+    LeagueFigure(
+        "resolution_median", DURATION, "Resolution median", "Resolution median", "resolved"
+    ),
+    LeagueFigure("resolution_p90", DURATION, "Resolution 90th percentile"),
+    LeagueFigure(
+        "resolution_target_hours", TARGET_HOURS, "Resolution target (h)", "Resolution target"
+    ),
+    LeagueFigure("resolution_met", COUNT, "Resolution met"),
+    LeagueFigure("resolution_missed", COUNT, "Resolution missed"),
+    LeagueFigure(
+        "resolution_within_target",
+        SHARE,
+        "Resolution within target (%)",
+        "Resolution within target",
+        "resolution_missed",
+    ),
+    LeagueFigure("open", COUNT, "Open", "Open", "open"),
+    LeagueFigure("oldest_open_minutes", DURATION, "Oldest open"),
+    LeagueFigure("escalations", COUNT, "Escalations", "Escalations", "escalated"),
+    LeagueFigure("reopened", COUNT, "Reopened", "Reopened", "reopened"),
+    LeagueFigure("reopen_rate", SHARE, "Reopen rate (%)"),
+)
+SCREEN_FIGURES = tuple(f for f in LEAGUE_FIGURES if f.screen_heading is not None)
+
+
+def _nulls_last(value: float | None, *, descending: bool) -> tuple[bool, float]:
+    return value is None, -(value or 0) if descending else (value or 0)
+
+
+# Sort orders the dashboard offers, by name: the rows' sort key.
+LEAGUE_SORTS: dict[str, Callable[[DepartmentRow], Any]] = {
+    "Worst first-response share first": lambda r: _nulls_last(
+        r.first_response_within_target, descending=False
+    ),
+    "Slowest median first response first": lambda r: _nulls_last(
+        r.first_response_median, descending=True
+    ),
+    "Most waiting first": lambda r: -r.waiting_first_response,
+    "Most open first": lambda r: -r.open,
+    "Most tickets first": lambda r: -r.tickets,
+    "Most escalations first": lambda r: -r.escalations,
+    "Department name": lambda r: (r.department_code is None, r.department_name),
+}
+
+
+def sort_league(rows: Sequence[DepartmentRow], order: str) -> list[DepartmentRow]:
+    """The league in one of `LEAGUE_SORTS`' orders."""
+    return sorted(rows, key=LEAGUE_SORTS[order])
+
+
+__all__ = [
+    "LEAGUE_FIGURES",
+    "LEAGUE_SORTS",
+    "SCREEN_FIGURES",
+    "LeagueFigure",
+    "duration_cells",
+    "minutes_cell",
+    "percent_cell",
+    "sort_league",
+]
