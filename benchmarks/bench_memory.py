@@ -91,7 +91,7 @@ def _served(data: Path) -> Figure:
     )
     log_path = data / "serve.log"
     with log_path.open("wb") as log:
-        # `hub serve` execs server.py: the child's pid is the server's.
+        # `hub serve` execs ui/server.py: the child's pid is the server's.
         server = subprocess.Popen(
             [str(Path(sys.executable).with_name("hub")), "serve"],
             env=env,

@@ -1,7 +1,7 @@
 """Where the hub's parts are wired together, once, at process start.
 
 `build_hub` opens the store and builds the services; the process's composition root
-(`server.py` for the web process, `hub.cli` for commands) calls it, then `install`s the
+(`ui/server.py` for the web process, `hub.cli` for commands) calls it, then `install`s the
 result so the Streamlit pages of this process can reach it with `current()`. Nothing is
 built at import time.
 """

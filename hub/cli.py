@@ -21,8 +21,6 @@ from hub.demo_history import seed_demo_history
 from hub.errors import HubError, InvalidInput
 from hub.permissions import Actor, Role
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
 
 def _cli_actor() -> Actor:
     try:
@@ -83,8 +81,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["HUB_SERVER_PORT"] = str(args.port)
     if getattr(args, "data_dir", None):
         os.environ["HUB_DATA_DIR"] = str(args.data_dir)
-    server = PROJECT_ROOT / "server.py"
-    os.execv(sys.executable, [sys.executable, str(server)])
+    # A module, not a file path: it runs the same from a checkout and from `pip install .`.
+    os.execv(sys.executable, [sys.executable, "-m", "ui.server"])
     return 0  # not reached
 
 

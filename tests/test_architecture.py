@@ -68,7 +68,7 @@ def test_nothing_probes_an_adapter_with_getattr():
 
 def test_loading_every_service_module_loads_no_sandbox():
     # In a fresh interpreter: what a process that never turns the sandbox on pays for.
-    # hub/cli.py is the `hub` command's own composition: it builds a hub, as server.py does.
+    # hub/cli.py is the `hub` command's own composition: it builds a hub, as ui/server.py does.
     modules = [
         ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
         for path in library_modules()

@@ -23,7 +23,7 @@ from hub.web import http_routes
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import server  # noqa: E402  (the composition root, a top-level script)
+from ui import server  # noqa: E402  (the composition root of the web process)
 
 
 def wait_for(condition, timeout: float = 20.0, interval: float = 0.2):

@@ -1,8 +1,8 @@
 """The hub's web process: Streamlit UI, scheduler and HTTP routes in one process.
 
-Run by `hub serve` (and so by `make run`). It is the composition root: settings are
-loaded and the store opened before the server binds, so a second process on the same
-database stops at once with a clear message instead of serving half a hub.
+Run by `hub serve` (and so by `make run`) as `python -m ui.server`. It is the composition
+root: settings are loaded and the store opened before the server binds, so a second process
+on the same database stops at once with a clear message instead of serving half a hub.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from hub.web import http_routes
 from jobs.scheduler import start_scheduler
 
 log = logging.getLogger("hub.server")
-APP_SCRIPT = Path(__file__).with_name("ui") / "app.py"
+APP_SCRIPT = Path(__file__).with_name("app.py")
 
 
 def start_process(settings: Settings) -> bootstrap.Hub:
@@ -116,6 +116,8 @@ def main() -> int:
             "client.showErrorDetails": "type",
             "client.toolbarMode": "minimal",
             "client.disableDataExport": True,
+            "theme.primaryColor": "#0b5cab",
+            "theme.font": "'Source Sans Pro', 'Noto Sans Bengali', 'Noto Sans', sans-serif",
         }
     )
     return 0

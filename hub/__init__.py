@@ -1,0 +1,1 @@
+"""The Municipal Social Hub library: services, stores and platform adapters (never Streamlit)."""
