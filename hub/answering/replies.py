@@ -46,6 +46,7 @@ from hub.delivery.engine import (
     DeliveryReport,
     DueItem,
     KindBase,
+    KindWords,
     Listing,
     Outbox,
     UnconfirmedItem,
@@ -149,6 +150,12 @@ REPLIES_OUTBOX = Outbox(
     in_flight_status="sending",
     waiting_status="queued",
 )
+REPLY_WORDS = KindWords(
+    noun="reply",
+    where_to_check="the thread",
+    not_found_where="in the thread",
+    stopped_reason="the sender stopped during the attempt",
+)
 
 
 @dataclass(frozen=True)
@@ -198,7 +205,7 @@ class ReplyService:
         self._templates = templates or TemplateService(store, audit)
         self._clock = clock
         self._engine = DeliveryEngine(
-            ReplyDelivery(store, audit, platforms, interactions, clock),
+            ReplyDelivery(store, audit, clock, platforms=platforms, interactions=interactions),
             store,
             audit,
             platforms,
@@ -522,27 +529,17 @@ def _reply(row: tuple) -> Reply:
     )
 
 
+@dataclass
 class ReplyDelivery(KindBase):
     """Replies as a kind of the delivery engine; see the module docstring."""
 
     outbox = REPLIES_OUTBOX
     actor_name = SENDER
-    noun = "reply"
-    where_to_check = "the thread"
-    not_found_where = "in the thread"
-    stopped_reason = "the sender stopped during the attempt"
+    words = REPLY_WORDS
 
-    def __init__(
-        self,
-        store: Store,
-        audit: AuditLog,
-        platforms: PlatformAccounts,
-        interactions: Any,
-        clock: Callable[[], datetime],
-    ) -> None:
-        super().__init__(store, audit, clock)
-        self._platforms = platforms
-        self._interactions = interactions
+    platforms: PlatformAccounts
+    # The interaction store (`InteractionStore`), which keeps the city's sent X replies.
+    interactions: Any
 
     def due(self, cur: duckdb.DuckDBPyConnection, now: datetime) -> list[DueItem]:
         """Queued replies, and retries whose time came, oldest first."""
@@ -635,7 +632,7 @@ class ReplyDelivery(KindBase):
 
     def after_delivered(self, done: Delivered) -> None:
         """Store the city's X reply as an interaction (see `_store_city_reply`)."""
-        with self._store.cursor() as cur:
+        with self.store.cursor() as cur:
             platform, text, in_reply_to = cur.execute(
                 "SELECT platform, text, in_reply_to FROM replies WHERE id = ?", [done.item_id]
             ).fetchone()
@@ -686,9 +683,9 @@ class ReplyDelivery(KindBase):
     ) -> None:
         # X leaves the account's own posts out of the mentions, so the sent reply is stored
         # here; the Facebook pull finds the Page's replies itself.
-        if self._interactions is None or platform != Platform.X.value:
+        if self.interactions is None or platform != Platform.X.value:
             return
-        adapter = self._platforms.adapter(Platform.X)
+        adapter = self.platforms.adapter(Platform.X)
         author_id = adapter.account_id if adapter is not None else ""
         thread = self._thread_of(platform, in_reply_to) or in_reply_to
         interaction = Interaction(
@@ -700,16 +697,16 @@ class ReplyDelivery(KindBase):
             author_id=author_id,
             author_name="city",
             text=posted.text or text,
-            created_at=posted.created_at or self._clock(),
+            created_at=posted.created_at or self.clock(),
             permalink=posted.permalink,
         )
         try:
-            self._interactions.store_batch([interaction], "poll")
+            self.interactions.store_batch([interaction], "poll")
         except HubError as exc:  # the reply is sent and recorded; the copy is a convenience
             log.warning("could not store the city's reply %s: %s", posted.platform_post_id, exc)
 
     def _thread_of(self, platform: str, platform_id: str) -> str | None:
-        with self._store.cursor() as cur:
+        with self.store.cursor() as cur:
             row = cur.execute(
                 "SELECT thread_id FROM interactions WHERE platform = ? AND platform_id = ?",
                 [platform, platform_id],

@@ -34,7 +34,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import duckdb
 
@@ -155,13 +155,7 @@ class DeliveryKind(Protocol):
     outbox: Outbox
     # The audit and event name of the background sender ("publisher", "replies").
     actor_name: str
-    # The item in words ("post", "reply"), where a person checks ("the page"), and where
-    # reconciliation failed to find it ("among the account's recent posts").
-    noun: str
-    where_to_check: str
-    not_found_where: str
-    # The attempt's error when a cycle died during it.
-    stopped_reason: str
+    words: KindWords
 
     def due(self, cur: duckdb.DuckDBPyConnection, now: datetime) -> list[DueItem]:
         """Items to send now, in order."""
@@ -200,17 +194,30 @@ class DeliveryKind(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class KindWords:
+    """How a kind's items are named to the person who has to look at one."""
+
+    # The item ("post", "reply"); also its audit target type.
+    noun: str
+    # Where a person checks ("the page") and where reconciliation looked ("in the thread").
+    where_to_check: str
+    not_found_where: str
+    # The attempt's error when a cycle died during it.
+    stopped_reason: str
+
+
+@dataclass
 class KindBase:
     """What every kind shares: the store, the audit log, the clock, and quiet defaults."""
 
-    outbox: Outbox
-    actor_name: str
-    noun: str
+    outbox: ClassVar[Outbox]
+    actor_name: ClassVar[str]
+    words: ClassVar[KindWords]
 
-    def __init__(self, store: Store, audit: AuditLog, clock: Callable[[], datetime]) -> None:
-        self._store = store
-        self._audit = audit
-        self._clock = clock
+    store: Store
+    audit: AuditLog
+    clock: Callable[[], datetime]
 
     def after_delivered(self, done: Delivered) -> None:
         """Nothing by default: the kind's records are written with the delivery."""
@@ -222,12 +229,12 @@ class KindBase:
         self, cur: duckdb.DuckDBPyConnection, action: str, item_id: int, **fields: Any
     ) -> None:
         """An audit row for something the sender itself did to an item of this kind."""
-        self._audit.record(
+        self.audit.record(
             cur,
             actor=None,
             actor_name=self.actor_name,
             action=action,
-            target_type=self.noun,
+            target_type=self.words.noun,
             target_id=str(item_id),
             **fields,
         )
@@ -353,7 +360,7 @@ class DeliveryEngine:
     def _recover_abandoned(self, report: DeliveryReport) -> None:
         # Cycles never overlap in a process and one process holds the database, so an item
         # still in flight when a cycle starts belongs to a cycle that died mid-call.
-        box, reason, now = self._box, self.kind.stopped_reason, self._clock()
+        box, reason, now = self._box, self.kind.words.stopped_reason, self._clock()
         with self._store.transaction() as cur:
             rows = cur.execute(
                 f"UPDATE {box.table} SET status = 'unconfirmed',"
@@ -399,19 +406,19 @@ class DeliveryEngine:
             if self._finish_delivered(item.id, match, found=True):
                 report.reconciled_found += 1
             return
-        kind = self.kind
+        words = self.kind.words
         duplicate = bool(item.last_error and item.last_error.startswith(DUPLICATE_PREFIX))
         if duplicate or not listing.complete or item.unknown_outcomes >= MAX_UNKNOWN_OUTCOMES:
             reason = (
-                f"the platform called it a duplicate, but no matching {kind.noun} was found"
+                f"the platform called it a duplicate, but no matching {words.noun} was found"
                 if duplicate
                 else listing.short_reason
                 if not listing.complete
                 else f"{item.unknown_outcomes} attempt(s) ended without an answer and the "
-                f"{kind.noun} is not {kind.not_found_where}"
+                f"{words.noun} is not {words.not_found_where}"
             )
             self._flag_unconfirmed(
-                item.id, f"{reason}: check {kind.where_to_check}, then retry or cancel"
+                item.id, f"{reason}: check {words.where_to_check}, then retry or cancel"
             )
             report.needs_attention += 1
             return
@@ -504,7 +511,7 @@ class DeliveryEngine:
         except HubError as exc:
             return self._finish_failed(item, exc)
         except Exception as exc:  # a bug must not lose the item or send it twice
-            log.exception("sending %s %s failed unexpectedly", self.kind.noun, item.id)
+            log.exception("sending %s %s failed unexpectedly", self.kind.words.noun, item.id)
             return self._finish_unknown(item.id, f"unexpected error: {type(exc).__name__}")
         self._finish_delivered(item.id, delivered, found=False)
         return self._box.delivered_status
@@ -618,6 +625,7 @@ __all__ = [
     "DeliveryReport",
     "DueItem",
     "KindBase",
+    "KindWords",
     "Listing",
     "Outbox",
     "UnconfirmedItem",

@@ -34,6 +34,7 @@ from hub.delivery.engine import (
     DeliveryReport,
     DueItem,
     KindBase,
+    KindWords,
     Listing,
     Outbox,
     UnconfirmedItem,
@@ -72,6 +73,12 @@ POSTS_OUTBOX = Outbox(
     waiting_status="scheduled",
     claimed_by_column="claimed_by",
 )
+POST_WORDS = KindWords(
+    noun="post",
+    where_to_check="the page",
+    not_found_where="among the account's recent posts",
+    stopped_reason="the publisher stopped during the attempt",
+)
 
 
 @dataclass
@@ -90,27 +97,16 @@ class _PostToSend:
     native_scheduling: bool
 
 
+@dataclass
 class PostDelivery(KindBase):
     """Posts as a kind of the delivery engine; see the module docstring."""
 
     outbox = POSTS_OUTBOX
     actor_name = PUBLISHER
-    noun = "post"
-    where_to_check = "the page"
-    not_found_where = "among the account's recent posts"
-    stopped_reason = "the publisher stopped during the attempt"
+    words = POST_WORDS
 
-    def __init__(
-        self,
-        store: Store,
-        audit: AuditLog,
-        photos: PhotoStore,
-        settings: Settings,
-        clock: Callable[[], datetime],
-    ) -> None:
-        super().__init__(store, audit, clock)
-        self._photos = photos
-        self._settings = settings
+    photos: PhotoStore
+    settings: Settings
 
     def due(self, cur: duckdb.DuckDBPyConnection, now: datetime) -> list[DueItem]:
         """Scheduled posts whose time came, native Facebook ones early, retries due."""
@@ -154,7 +150,7 @@ class PostDelivery(KindBase):
 
     def _request_for(self, item: DueItem) -> PublishRequest:
         post: _PostToSend = item.payload
-        with self._store.cursor() as cur:
+        with self.store.cursor() as cur:
             rows = cur.execute(
                 "SELECT stored_name, original_name, mime_type, alt_text FROM update_photos"
                 " WHERE update_id = ? ORDER BY position",
@@ -163,13 +159,13 @@ class PostDelivery(KindBase):
         if item.platform is Platform.X:
             rows = rows[:X_PHOTO_LIMIT]
         photos = tuple(
-            Photo(self._photos.read(stored), original, mime, alt)
+            Photo(self.photos.read(stored), original, mime, alt)
             for stored, original, mime, alt in rows
         )
         native = post.native_scheduling and item.platform is Platform.FACEBOOK
         scheduled_at = (
             post.scheduled_at
-            if native and post.scheduled_at >= self._clock() + NATIVE_SCHEDULING_LEAD
+            if native and post.scheduled_at >= self.clock() + NATIVE_SCHEDULING_LEAD
             else None
         )
         return PublishRequest(
@@ -217,8 +213,8 @@ class PostDelivery(KindBase):
 
     def prepare(self, now: datetime, report: DeliveryReport) -> None:
         """Posts whose time passed more than the catch-up window ago go back to IT."""
-        cutoff = now - timedelta(minutes=self._settings.catch_up_window_minutes)
-        with self._store.transaction() as cur:
+        cutoff = now - timedelta(minutes=self.settings.catch_up_window_minutes)
+        with self.store.transaction() as cur:
             rows = cur.execute(
                 "UPDATE posts SET status = 'missed', updated_at = ?, attention_reason ="
                 " 'its time passed while the hub was not publishing, more than the catch-up"
@@ -238,7 +234,7 @@ class PostDelivery(KindBase):
         cur.execute(
             "INSERT INTO update_events (update_id, occurred_at, actor, event, note)"
             " VALUES (?, ?, ?, ?, ?)",
-            [update_id, self._clock(), PUBLISHER, event, note],
+            [update_id, self.clock(), PUBLISHER, event, note],
         )
 
 
@@ -262,7 +258,7 @@ class Publisher:
         self._audit = audit
         self._holds = holds or AccountHolds(store, audit, platforms, clock=clock)
         self._engine = DeliveryEngine(
-            PostDelivery(store, audit, photos, settings, clock),
+            PostDelivery(store, audit, clock, photos=photos, settings=settings),
             store,
             audit,
             platforms,
