@@ -4,7 +4,7 @@ Each figure names the `DepartmentRow` (or `Overview`) field it shows, how it is 
 a duration, a share, a target in hours), its heading in the export, its heading on the
 dashboard (None: export only) and the figure a click on it lists (`hub.metrics.FIGURES`).
 The export writes every figure in this order (a duration as text and in minutes, a share as
-a percentage); the dashboard shows the ones it has a heading for, in the same order.
+a percentage); the dashboard shows the ones it has a heading for, shares first.
 """
 
 from __future__ import annotations
@@ -136,7 +136,28 @@ LEAGUE_FIGURES = (
     LeagueFigure("reopened", COUNT, "Reopened", "Reopened", "reopened"),
     LeagueFigure("reopen_rate", SHARE, "Reopen rate (%)"),
 )
-SCREEN_FIGURES = tuple(f for f in LEAGUE_FIGURES if f.screen_heading is not None)
+# The dashboard's order: the share within target first, the figure the commissioner reads.
+_SCREEN_ORDER = (
+    "tickets",
+    "first_response_within_target",
+    "first_response_median",
+    "first_response_target_hours",
+    "first_response_p90",
+    "waiting_first_response",
+    "oldest_waiting_minutes",
+    "resolution_within_target",
+    "resolution_median",
+    "resolution_target_hours",
+    "open",
+    "escalations",
+    "reopened",
+)
+SCREEN_FIGURES = tuple(
+    sorted(
+        (f for f in LEAGUE_FIGURES if f.screen_heading is not None),
+        key=lambda f: _SCREEN_ORDER.index(f.field),
+    )
+)
 
 
 def _nulls_last(value: float | None, *, descending: bool) -> tuple[bool, float]:
