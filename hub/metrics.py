@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.audit import AuditLog
-from hub.clock import as_utc, utc_now
+from hub.clock import as_utc, format_duration, utc_now
 from hub.errors import InvalidInput
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
@@ -223,22 +223,6 @@ class PublishingRow:
     rejected: int
     rejection_rate: float | None
     rejections_by_reason: tuple[tuple[str, int], ...]
-
-
-def format_duration(minutes: float | None) -> str:
-    """Minutes as people read them: ``45 min``, ``2 h 05 min``, ``3 d 04 h``; None → ``—``."""
-    if minutes is None:
-        return "—"
-    total = round(minutes)
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    days, rest = divmod(total, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{sign}{days} d {hours:02d} h"
-    if hours:
-        return f"{sign}{hours} h {mins:02d} min"
-    return f"{sign}{mins} min"
 
 
 _OPEN_SQL = "t.status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"

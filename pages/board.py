@@ -10,7 +10,7 @@ from hub.errors import HubError
 from hub.permissions import Action, is_allowed, own_department_only
 from hub.platforms.base import PLATFORM_CHOICES
 from hub.routing import CATEGORIES, WARD_COUNT
-from hub.tickets.board import IT_QUEUE, TARGET_STATES, BoardFilters
+from hub.tickets.board import IT_QUEUE, TARGET_STATES, BoardFilters, time_left_label, ward_choice
 from hub.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from ui import session
 
@@ -42,7 +42,9 @@ with st.expander("Filters", expanded=True):
     platform = third.selectbox("Platform", ["Any", *PLATFORM_CHOICES], key="board_pf")
     category = fourth.selectbox("Category", ["Any", *CATEGORIES], key="board_category")
     first, second, third, fourth = st.columns(4)
-    ward = first.number_input("Ward (0: any)", min_value=0, max_value=WARD_COUNT, key="board_ward")
+    ward = first.selectbox(
+        "Ward", [None, *range(1, WARD_COUNT + 1)], format_func=ward_choice, key="board_ward"
+    )
     target_state = second.selectbox("Target", ["Any", *TARGET_STATES], key="board_target")
     min_age = third.number_input("Older than (hours)", min_value=0.0, key="board_min_age")
     urgent_only = fourth.checkbox("Urgent only", key="board_urgent")
@@ -55,7 +57,7 @@ filters = BoardFilters(
     department=department,
     statuses=tuple(statuses),
     platform=None if platform == "Any" else platform,
-    ward=int(ward) or None,
+    ward=ward,
     category=None if category == "Any" else category,
     urgent=True if urgent_only else None,
     min_age_hours=float(min_age) or None,
@@ -76,26 +78,17 @@ if not board.rows:
     st.stop()
 
 
-def left_label(minutes: int | None) -> str:
-    """Minutes to the target as people read them; negative: overdue."""
-    if minutes is None:
-        return "—"
-    sign = "-" if minutes < 0 else ""
-    hours, rest = divmod(abs(minutes), 60)
-    return f"{sign}{hours}h {rest:02d}m"
-
-
 st.dataframe(
     [
         {
             "Reference": row.reference,
             "Dept": row.department_code or IT_QUEUE,
             "Status": row.status.replace("_", " "),
-            "Time left": left_label(row.minutes_left),
+            "Time left": time_left_label(row.minutes_left),
             "Target": row.target_state,
             "Urgent": row.urgent,
             "Escalated": row.escalated,
-            "Ward": row.ward,
+            "Ward": str(row.ward) if row.ward else "—",
             "Category": row.category,
             "Platform": row.platform,
             "Author": row.author_name,
@@ -106,6 +99,8 @@ st.dataframe(
     ],
     hide_index=True,
     width="stretch",
+    # The citizen's words are what an officer reads first: the widest column, not cut short.
+    column_config={"Text": st.column_config.TextColumn(width="large")},
 )
 
 previous, page_box, following = st.columns([1, 2, 1])

@@ -26,6 +26,7 @@ from hub.metrics import (
 from hub.permissions import Action, own_department_only
 from hub.platforms.base import PLATFORM_CHOICES
 from hub.routing import WARD_COUNT
+from hub.tickets.board import ward_choice
 from hub.weekly_report import last_complete_week
 from ui import session
 
@@ -60,7 +61,9 @@ with st.container(border=True):
         key="dash_period",
     )
     platform = second.selectbox("Platform", ["Any", *PLATFORM_CHOICES], key="dash_pf")
-    ward = third.number_input("Ward (0: any)", min_value=0, max_value=WARD_COUNT, key="dash_ward")
+    ward = third.selectbox(
+        "Ward", [None, *range(1, WARD_COUNT + 1)], format_func=ward_choice, key="dash_ward"
+    )
     if is_officer:
         department = own_department
         fourth.text_input("Department", department_label(department), disabled=True)
@@ -78,7 +81,7 @@ filters = MetricsFilters(
     start=datetime.combine(start_day, time(), zone),
     end=datetime.combine(end_day + timedelta(days=1), time(), zone),
     platform=None if platform == "Any" else platform,
-    ward=int(ward) or None,
+    ward=ward,
     department=department,
 )
 period_label = f"{start_day:%d %b %Y} – {end_day:%d %b %Y}"

@@ -160,3 +160,12 @@ def test_search_takes_the_query_literally(hub, actors):
     for query in ("(broken)", "12.5", "[none]", "100%", "ST: WATER", "tap (BROKEN"):
         assert refs(hub.board.page(it, BoardFilters(search=query))) == {wanted}, query
     assert hub.board.page(it, BoardFilters(search=".*")).total == 0
+
+
+def test_the_clock_reads_as_time_left_or_overdue_never_a_negative_number():
+    from hub.tickets.board import time_left_label
+
+    assert time_left_label(185) == "3 h 05 min left"
+    assert time_left_label(-(40 * 24 * 60 + 6 * 60 + 18)) == "overdue 40 d 06 h"
+    assert time_left_label(-45) == "overdue 45 min"
+    assert time_left_label(None) == "—"

@@ -78,7 +78,7 @@ def test_officer_sees_only_their_department(known, actors):
 
 def test_filters_narrow_every_figure(known, actors):
     at = dashboard(actors["commissioner"]).run()
-    at.number_input(key="dash_ward").set_value(65).run()
+    at.selectbox(key="dash_ward").set_value(65).run()
     assert metric(at, "Tickets") == "2"
     at.selectbox(key="dash_department").set_value("ROADS").run()
     assert not at.exception, at.exception

@@ -126,3 +126,22 @@ def test_a_linked_follow_up_shows_the_first_ticket_on_its_page(board_hub, actors
     assert not at.exception
     assert "**Linked tickets**" in shown_markdown(at)
     assert any(t.value.startswith(f"{roads_reference} · ROADS") for t in at.text)
+
+
+def test_the_board_says_overdue_and_shows_a_missing_ward_as_a_dash(board_hub, actors):
+    from datetime import timedelta
+
+    from triage_fixtures import set_ticket
+
+    from hub.clock import utc_now
+
+    hub, ids = board_hub
+    set_ticket(hub, ids["queue"], opened_at=utc_now() - timedelta(days=40), ward=None)
+    at = page("board.py", actors["it.team"]).run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    row = frame[frame["Reference"].str.len() > 0].iloc[0]
+    assert str(row["Time left"]).startswith("overdue ")
+    assert "-" not in str(row["Time left"]).split()[1]
+    assert "None" not in frame["Ward"].astype(str).tolist()
+    assert "—" in frame["Ward"].astype(str).tolist()
