@@ -17,6 +17,7 @@ from hub.accounts import AccountService
 from hub.answering.replies import ReplyService
 from hub.answering.templates import TemplateService
 from hub.audit import AuditLog
+from hub.backup import BackupService
 from hub.config import Settings
 from hub.delivery.holds import AccountHolds
 from hub.departments import DepartmentService
@@ -88,6 +89,8 @@ class Hub:
     metrics: MetricsService
     # The printable weekly report for the commissioner's review meeting (from `metrics`).
     weekly_report: WeeklyReportService
+    # Backups while serving, the nightly one, and what `/healthz` says of the last.
+    backups: BackupService
     # Set by the composition root once started; read by health and the IT pages.
     scheduler: Any = None
     sandbox: RunningSandbox | None = None
@@ -101,7 +104,14 @@ class Hub:
 
     def health(self) -> dict:
         """The `/healthz` report."""
-        return health_report(self.store, self.scheduler, self.heartbeats, self.settings.data_dir)
+        report = health_report(self.store, self.scheduler, self.heartbeats, self.settings.data_dir)
+        last = self.backups.last()
+        report["backup"] = {
+            "last": last.name,
+            "made_at": last.made_at.isoformat() if last.made_at else None,
+            "complete": last.complete,
+        }
+        return report
 
     def close(self) -> None:
         """Stop the scheduler and the sandbox (if any) and close the store."""
@@ -166,6 +176,7 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         **triage,
         metrics=(metrics := MetricsService(store, audit)),
         weekly_report=WeeklyReportService(metrics, departments),
+        backups=BackupService(store, audit, settings),
     )
 
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
 from hub import bootstrap
+from hub.backup import read_ops_token, restore
 from hub.config import Settings, load_settings
 from hub.demo import DEMO_PASSWORD, ensure_demo_accounts, import_departments_if_empty
 from hub.demo_history import seed_demo_history
-from hub.errors import HubError, InvalidInput
+from hub.errors import ConfigurationError, HubError, InvalidInput, StoreLockedError
 from hub.permissions import Actor, Role
 
 
@@ -182,6 +186,63 @@ def cmd_platforms_check(args: argparse.Namespace) -> int:
     return 0 if all(result.ok for result in results) else 1
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back up the hub now: itself when no hub serves, else by asking the serving process."""
+    settings = _settings(args)
+    try:
+        hub = bootstrap.build_hub(settings, create=False)
+    except StoreLockedError:
+        print(ask_serving_hub_for_backup(settings))
+        return 0
+    try:
+        print(hub.backups.make().summary)
+    finally:
+        hub.close()
+    return 0
+
+
+def ask_serving_hub_for_backup(settings: Settings) -> str:
+    """The serving process makes the backup (it holds the database); its summary line."""
+    token = read_ops_token(settings.data_dir)
+    if token is None:
+        raise ConfigurationError(
+            "the database is held by another process, but no serving hub left its token in"
+            f" {settings.data_dir}: stop that process, or run `hub backup` as the hub's user."
+        )
+    host = (
+        "127.0.0.1" if settings.server_address in ("0.0.0.0", "", "::") else settings.server_address
+    )
+    request = urllib.request.Request(
+        f"http://{host}:{settings.server_port}/ops/backup",
+        method="POST",
+        headers={"X-Hub-Ops-Token": token},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=3600) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        answer = json.loads(exc.read() or b"{}")
+        raise HubError(
+            f"the serving hub refused the backup: {answer.get('reason', exc.code)}"
+        ) from None
+    except OSError as exc:
+        raise HubError(
+            f"could not reach the serving hub on port {settings.server_port}: {exc}"
+        ) from None
+    return str(answer["summary"])
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into an empty data folder (never over the hub's data)."""
+    counts = restore(Path(args.backup), Path(args.into))
+    print(
+        f"restored {args.backup} into {args.into}: {counts.get('tickets', 0):,} tickets,"
+        f" {counts.get('interactions', 0):,} interactions, {counts.get('posts', 0):,} posts."
+        f" Point HUB_DATA_DIR at {args.into} to serve it."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `hub` command."""
     # --data-dir is accepted before or after the command words.
@@ -249,6 +310,17 @@ def build_parser() -> argparse.ArgumentParser:
     plat.add_parser(
         "check", parents=[common], help="check credentials and capabilities of each account"
     ).set_defaults(func=cmd_platforms_check)
+
+    backup = commands.add_parser(
+        "backup", parents=[common], help="back up the database and photos (also while serving)"
+    )
+    backup.set_defaults(func=cmd_backup)
+    restore_command = commands.add_parser(
+        "restore", parents=[common], help="restore a backup into an empty data folder"
+    )
+    restore_command.add_argument("backup", help="the backup folder (backup-...)")
+    restore_command.add_argument("--into", required=True, help="an empty folder to restore into")
+    restore_command.set_defaults(func=cmd_restore)
     return parser
 
 

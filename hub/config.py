@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     # (Meta's payloads are a few KB), and a source refused this many times in a minute is
     # answered 429 with no work until the minute is over.
     webhook_max_body_bytes: int = Field(default=512 * 1024, ge=1024)
+    # Backups (hub.backup): where (None: <data>/backups; another disk is better), how many are
+    # kept, and the hour (Kolkata time) of the nightly one.
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1)
+    backup_hour: int = Field(default=2, ge=0, le=23)
     webhook_refusals_per_minute: int = Field(default=30, ge=1)
 
     oidc: OidcSettings | None = None
@@ -171,6 +176,11 @@ class Settings(BaseSettings):
     def photos_dir(self) -> Path:
         """Where officers' photos are stored, under random names."""
         return self.data_dir / "photos"
+
+    @property
+    def backup_folder(self) -> Path:
+        """Where backups go (`hub.backup`): HUB_BACKUP_DIR, else <data>/backups."""
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def sandbox_state_path(self) -> Path:

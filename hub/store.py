@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -156,6 +157,44 @@ class Store:
             except duckdb.CatalogException:
                 return 0
         return int(row[0] or 0)
+
+    def copy_consistent(self, target: Path) -> None:
+        """Copy the database as of one instant to `target` while the hub goes on serving.
+
+        The write lock is held throughout, so no write lands half in the copy; the write-ahead
+        log is checkpointed into the file first, so the copy is one self-contained file.
+        Readers are not stopped.
+        """
+        with self._write_lock:
+            self._ensure_open()
+            with self.cursor() as cur:
+                cur.execute("CHECKPOINT")
+            shutil.copyfile(self.path, target)
+            wal = Path(f"{self.path}.wal")
+            if wal.exists() and wal.stat().st_size:
+                # A checkpoint DuckDB deferred: the log goes with the file, and is replayed.
+                shutil.copyfile(wal, Path(f"{target}.wal"))
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table of the main schema (backups check a restore against these)."""
+        with self.cursor() as cur:
+            tables = [
+                row[0]
+                for row in cur.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+                    " AND database_name = current_database() ORDER BY table_name"
+                ).fetchall()
+            ]
+            return {
+                table: cur.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+                for table in tables
+            }
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Checkpoint, then close: no write-ahead log is left and the file is free.

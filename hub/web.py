@@ -10,8 +10,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+from hub.backup import ops_token_matches
+from hub.errors import HubError
+
 if TYPE_CHECKING:  # the hub is built by bootstrap; importing it here would load it all
     from hub.bootstrap import Hub
+
+
+_LOOPBACK = ("127.0.0.1", "::1")
 
 
 def http_routes(get_hub: Callable[[], Hub]) -> list[Route]:
@@ -49,8 +55,23 @@ def http_routes(get_hub: Callable[[], Hub]) -> list[Route]:
                 result = await run_in_threadpool(receiver.receive, raw_body, signature, remote)
         return JSONResponse({"ok": result.accepted, "reason": result.reason}, result.status)
 
+    async def backup_now(request: Request) -> JSONResponse:
+        # For `hub backup` beside the serving process: loopback only, with the token the
+        # process wrote in its data folder.
+        hub = get_hub()
+        remote = request.client.host if request.client else ""
+        offered = request.headers.get("x-hub-ops-token")
+        if remote not in _LOOPBACK or not ops_token_matches(hub.settings.data_dir, offered):
+            return JSONResponse({"ok": False, "reason": "forbidden"}, status_code=403)
+        try:
+            report = await run_in_threadpool(hub.backups.make)
+        except HubError as exc:
+            return JSONResponse({"ok": False, "reason": str(exc)}, status_code=500)
+        return JSONResponse({"ok": True, "summary": report.summary, "path": str(report.path)})
+
     return [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/ops/backup", backup_now, methods=["POST"]),
         Route("/webhooks/facebook", verify_facebook_webhook, methods=["GET"]),
         Route("/webhooks/facebook", receive_facebook_webhook, methods=["POST"]),
     ]

@@ -8,7 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from hub.bootstrap import Hub
 from hub.clock import utc_now
-from jobs import heartbeat, publish, pull, replies, triage
+from jobs import backup, heartbeat, publish, pull, replies, triage
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,17 @@ def start_scheduler(hub: Hub) -> BackgroundScheduler:
             # replies queued while the hub was down are handled at once.
             next_run_time=utc_now(),
         )
+    # Once a night, at an hour of the city's clock when nobody is at work.
+    scheduler.add_job(
+        backup.run,
+        "cron",
+        hour=settings.backup_hour,
+        minute=0,
+        timezone=settings.display_zone,
+        args=[hub],
+        id=backup.JOB_ID,
+        name=backup.JOB_ID,
+    )
     scheduler.start()
     hub.scheduler = scheduler
     log.info("scheduler started with %d job(s)", len(scheduler.get_jobs()))

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from hub.clock import format_local
 from hub.errors import HubError
 from ui import session
 
@@ -78,3 +79,27 @@ for result in st.session_state["platforms_last"]:
             column.metric(label, "yes" if flag else "no")
         for note in caps.notes:
             st.info(note)
+
+st.subheader("Backups")
+last = hub.backups.last()
+nightly = hub.heartbeats.last_runs().get("nightly_backup")
+if last.made_at is not None:
+    st.text(
+        f"Last backup: {last.name}, {format_local(last.made_at, hub.settings.display_zone)}"
+        f" — in {hub.backups.folder}"
+    )
+elif last.name is not None:
+    st.warning(f"The newest backup ({last.name}) is incomplete: make a new one.")
+else:
+    st.warning("No backup yet: run `hub backup`, or wait for tonight's.")
+if nightly is not None:
+    at, outcome, _runs = nightly
+    line = f"Nightly backup, {format_local(at, hub.settings.display_zone)}: {outcome}"
+    if outcome.startswith("failed"):
+        st.error(line)
+    else:
+        st.text(line)
+st.caption(
+    f"Every night at {hub.settings.backup_hour:02d}:00 IST; the newest "
+    f"{hub.settings.backup_keep} are kept. `hub backup` makes one now, also while the hub serves."
+)

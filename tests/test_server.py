@@ -70,6 +70,7 @@ def test_healthz_reports_database_and_scheduler(started):
     # APScheduler lists jobs by next run time, which depends on each job's interval.
     assert sorted(job["id"] for job in body["scheduler"]["jobs"]) == [
         "heartbeat",
+        "nightly_backup",
         "publish_due_posts",
         "pull_interactions",
         "send_replies",
@@ -230,6 +231,7 @@ def test_the_scheduler_names_its_jobs_and_a_quiet_run_logs_nothing_at_info(
     # Unnamed, every job was "run" (the function's name) in the scheduler's lines.
     assert names == [
         "heartbeat",
+        "nightly_backup",
         "publish_due_posts",
         "pull_interactions",
         "send_replies",

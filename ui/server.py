@@ -15,6 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from hub import bootstrap
+from hub.backup import issue_ops_token
 from hub.config import Settings, load_settings
 from hub.demo import seed_sandbox_posts
 from hub.errors import HubError
@@ -46,6 +47,8 @@ def start_process(settings: Settings) -> bootstrap.Hub:
                 )
                 sandbox.simulator.start_background()
         bootstrap.install(hub)
+        # `hub backup` beside this process asks it for the backup with this token.
+        issue_ops_token(settings.data_dir)
         if settings.scheduler_enabled:
             start_scheduler(hub)
     except BaseException:
