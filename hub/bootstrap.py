@@ -37,6 +37,7 @@ from hub.platforms.registry import (
     effective_facebook_settings,
     effective_x_settings,
 )
+from hub.privacy import PrivacyService
 from hub.publishing.calendar import ScheduleService
 from hub.publishing.photos import PhotoLimits, PhotoStore
 from hub.publishing.publisher import Publisher
@@ -91,6 +92,8 @@ class Hub:
     weekly_report: WeeklyReportService
     # Backups while serving, the nightly one, and what `/healthz` says of the last.
     backups: BackupService
+    # Retention of raw payloads and erasure on a citizen's request.
+    privacy: PrivacyService
     # Set by the composition root once started; read by health and the IT pages.
     scheduler: Any = None
     sandbox: RunningSandbox | None = None
@@ -177,6 +180,7 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         metrics=(metrics := MetricsService(store, audit)),
         weekly_report=WeeklyReportService(metrics, departments),
         backups=BackupService(store, audit, settings),
+        privacy=PrivacyService(store, audit, settings),
     )
 
 

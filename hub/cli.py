@@ -232,6 +232,16 @@ def ask_serving_hub_for_backup(settings: Settings) -> str:
     return str(answer["summary"])
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Erase one citizen's personal data on a request (stop the hub first: it holds the file)."""
+    hub = _open(args)
+    try:
+        print(hub.privacy.erase(_cli_actor(), args.platform, args.author_id).summary)
+    finally:
+        hub.close()
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Restore a backup into an empty data folder (never over the hub's data)."""
     counts = restore(Path(args.backup), Path(args.into))
@@ -321,6 +331,12 @@ def build_parser() -> argparse.ArgumentParser:
     restore_command.add_argument("backup", help="the backup folder (backup-...)")
     restore_command.add_argument("--into", required=True, help="an empty folder to restore into")
     restore_command.set_defaults(func=cmd_restore)
+    erase = commands.add_parser(
+        "erase", parents=[common], help="erase a citizen's personal data (on their request)"
+    )
+    erase.add_argument("--platform", required=True, help="facebook or x")
+    erase.add_argument("--author-id", required=True, help="the platform's id of the citizen")
+    erase.set_defaults(func=cmd_erase)
     return parser
 
 

@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None
     backup_keep: int = Field(default=7, ge=1)
     backup_hour: int = Field(default=2, ge=0, le=23)
+    # Personal data (hub.privacy): the platforms' raw payloads and old edit texts are kept
+    # this many days after the hub first saw them, then dropped by the nightly job.
+    raw_retention_days: int = Field(default=90, ge=1)
     webhook_refusals_per_minute: int = Field(default=30, ge=1)
 
     oidc: OidcSettings | None = None

@@ -8,7 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from hub.bootstrap import Hub
 from hub.clock import utc_now
-from jobs import backup, heartbeat, publish, pull, replies, triage
+from jobs import backup, heartbeat, publish, pull, replies, retention, triage
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,16 @@ def start_scheduler(hub: Hub) -> BackgroundScheduler:
         args=[hub],
         id=backup.JOB_ID,
         name=backup.JOB_ID,
+    )
+    scheduler.add_job(
+        retention.run,
+        "cron",
+        hour=(settings.backup_hour + 1) % 24,
+        minute=0,
+        timezone=settings.display_zone,
+        args=[hub],
+        id=retention.JOB_ID,
+        name=retention.JOB_ID,
     )
     scheduler.start()
     hub.scheduler = scheduler

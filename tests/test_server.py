@@ -71,6 +71,7 @@ def test_healthz_reports_database_and_scheduler(started):
     assert sorted(job["id"] for job in body["scheduler"]["jobs"]) == [
         "heartbeat",
         "nightly_backup",
+        "nightly_retention",
         "publish_due_posts",
         "pull_interactions",
         "send_replies",
@@ -232,6 +233,7 @@ def test_the_scheduler_names_its_jobs_and_a_quiet_run_logs_nothing_at_info(
     assert names == [
         "heartbeat",
         "nightly_backup",
+        "nightly_retention",
         "publish_due_posts",
         "pull_interactions",
         "send_replies",

@@ -180,10 +180,12 @@ class InteractionStore:
         cur.register("ingest_arrow", batch)
         # One join finds the stored rows and what differs; they are at most the batch, so the
         # counting is done here rather than by more statements.
+        # An erased interaction (hub.privacy) is never brought up to date again: its text
+        # and name stay erased however often the platform still shows them.
         found = cur.execute(
-            "SELECT b.ordinal, b.text IS DISTINCT FROM i.text,"
-            " b.is_hidden IS DISTINCT FROM i.is_hidden,"
-            " i.permalink IS NULL AND b.permalink IS NOT NULL"
+            "SELECT b.ordinal, b.text IS DISTINCT FROM i.text AND i.erased_at IS NULL,"
+            " b.is_hidden IS DISTINCT FROM i.is_hidden AND i.erased_at IS NULL,"
+            " i.permalink IS NULL AND b.permalink IS NOT NULL AND i.erased_at IS NULL"
             f" FROM {_NORMALISED_BATCH} AS b JOIN interactions AS i"
             "  ON i.platform = b.platform AND i.platform_id = b.platform_id"
         ).fetchall()
@@ -214,8 +216,9 @@ class InteractionStore:
             "  i.permalink IS NULL AND b.permalink IS NOT NULL AS permalink_learnt"
             f" FROM {_NORMALISED_BATCH} AS b JOIN interactions AS i"
             "  ON i.platform = b.platform AND i.platform_id = b.platform_id"
-            " WHERE b.text IS DISTINCT FROM i.text OR b.is_hidden IS DISTINCT FROM i.is_hidden"
-            "  OR (i.permalink IS NULL AND b.permalink IS NOT NULL)"
+            " WHERE i.erased_at IS NULL AND (b.text IS DISTINCT FROM i.text"
+            "  OR b.is_hidden IS DISTINCT FROM i.is_hidden"
+            "  OR (i.permalink IS NULL AND b.permalink IS NOT NULL))"
         )
         cur.execute(
             "INSERT INTO interaction_changes (interaction_id, occurred_at, change, old_text,"

@@ -1,0 +1,180 @@
+"""Personal data kept no longer than needed, and erased on a citizen's request.
+
+India's Digital Personal Data Protection Act, 2023 lets a citizen ask for their data to be
+erased, and asks the city to keep it only as long as its purpose needs. The hub's answer:
+
+- **Retention.** The platform's raw payload of an interaction (kept as evidence of what was
+  received) is dropped ``raw_retention_days`` after the hub first saw it, and the old texts of
+  edits with it (`purge_expired`, run by the nightly job). The interaction's own text stays for
+  the ticket's life: officers answer it.
+- **Erasure.** `erase` takes a citizen by platform and the platform's id for them. Every
+  interaction they wrote keeps its place (the ticket's times, department, ward, category and
+  status, so the commissioner's figures do not move) and loses what is personal: the name, the
+  text, the author id, the raw payload, the old texts of edits; the ticket events that quote
+  them lose the quotation; the tickets' citizen key becomes an anonymous one. The row is marked
+  ``erased_at`` so that the next pull, which still sees the comment on the platform, does not
+  write it back (the citizen deletes it there; the hub cannot). The audit log records that an
+  erasure was made and how much it touched, never the data erased.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from hub.audit import AuditLog
+from hub.clock import utc_now
+from hub.config import Settings
+from hub.errors import InvalidInput, NotFound
+from hub.permissions import Action, Actor
+from hub.platforms.base import Platform
+from hub.store import Store
+
+ERASED = "[erased]"
+PURGE_ACTOR = "retention-job"
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """What one erasure touched (counts only: the data is gone)."""
+
+    interactions: int
+    tickets: int
+    events: int
+
+    @property
+    def summary(self) -> str:
+        """One line for the command and the audit log."""
+        return (
+            f"erased {self.interactions} message(s) of one citizen; {self.tickets} ticket(s)"
+            f" kept anonymous, {self.events} quotation(s) removed from their history"
+        )
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What one retention purge dropped."""
+
+    raw_payloads: int
+    old_texts: int
+
+    @property
+    def summary(self) -> str:
+        """One line for the job log."""
+        return f"dropped {self.raw_payloads} raw payload(s), {self.old_texts} old text(s)"
+
+
+class PrivacyService:
+    """Retention and erasure of citizens' personal data."""
+
+    def __init__(
+        self,
+        store: Store,
+        audit: AuditLog,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._audit = audit
+        self._settings = settings
+        self._clock = clock
+
+    def erase(self, actor: Actor, platform: str, author_id: str) -> ErasureReport:
+        """Erase one citizen's personal data (administrators); refuses an unknown citizen."""
+        self._audit.authorize(actor, Action.MANAGE_USERS)
+        if platform not in Platform._value2member_map_:
+            known = ", ".join(p.value for p in Platform)
+            raise InvalidInput(f"unknown platform {platform!r}: use one of {known}.")
+        author_id = (author_id or "").strip()
+        if not author_id:
+            raise InvalidInput("give the platform's id of the citizen whose data is erased.")
+        now = self._clock()
+        anonymous = f"erased:{secrets.token_hex(8)}"
+        with self._store.transaction() as cur:
+            ids = [
+                row[0]
+                for row in cur.execute(
+                    "SELECT id FROM interactions WHERE platform = ? AND author_id = ?"
+                    " AND NOT from_city",
+                    [platform, author_id],
+                ).fetchall()
+            ]
+            if not ids:
+                raise NotFound(
+                    "no messages from that citizen are stored (check the platform and the id);"
+                    " nothing was changed."
+                )
+            cur.execute(
+                "UPDATE interactions SET author_name = $erased, text = $erased,"
+                " author_id = $anonymous, raw = NULL, erased_at = $now"
+                " WHERE list_contains($ids, id)",
+                {"erased": ERASED, "anonymous": anonymous, "now": now, "ids": ids},
+            )
+            cur.execute(
+                "UPDATE interaction_changes SET old_text = NULL, new_text = NULL"
+                " WHERE list_contains($ids, interaction_id)",
+                {"ids": ids},
+            )
+            tickets = [
+                row[0]
+                for row in cur.execute(
+                    "UPDATE tickets SET citizen_key = $anonymous, updated_at = $now"
+                    " WHERE list_contains($ids, interaction_id)"
+                    " OR citizen_key = $key RETURNING id",
+                    {
+                        "anonymous": anonymous,
+                        "now": now,
+                        "ids": ids,
+                        "key": f"{platform}:{author_id}",
+                    },
+                ).fetchall()
+            ]
+            # Follow-ups quote the citizen's words in the ticket's history.
+            events = cur.execute(
+                "UPDATE ticket_events SET note = $erased"
+                " WHERE list_contains($tickets, ticket_id) AND event IN ('follow_up', 'reopened')"
+                " AND note IS NOT NULL AND actor = 'triage-job' RETURNING id",
+                {"erased": ERASED, "tickets": tickets},
+            ).fetchall()
+            report = ErasureReport(len(ids), len(tickets), len(events))
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="erase_citizen_data",
+                target_type="citizen",
+                target_id=anonymous,
+                detail=report.summary,
+            )
+        return report
+
+    def purge_expired(self, now: datetime | None = None) -> PurgeReport:
+        """Drop raw payloads and old edit texts past `raw_retention_days` (the nightly job)."""
+        now = now or self._clock()
+        cutoff = now - timedelta(days=self._settings.raw_retention_days)
+        with self._store.transaction() as cur:
+            raw = cur.execute(
+                "UPDATE interactions SET raw = NULL WHERE raw IS NOT NULL AND first_seen_at < ?"
+                " RETURNING id",
+                [cutoff],
+            ).fetchall()
+            old = cur.execute(
+                "UPDATE interaction_changes SET old_text = NULL"
+                " WHERE old_text IS NOT NULL AND occurred_at < ? RETURNING id",
+                [cutoff],
+            ).fetchall()
+            report = PurgeReport(len(raw), len(old))
+            if raw or old:
+                self._audit.record(
+                    cur,
+                    actor=None,
+                    actor_name=PURGE_ACTOR,
+                    action="purge_expired_personal_data",
+                    detail=report.summary,
+                )
+        return report
+
+
+__all__ = ["ERASED", "ErasureReport", "PrivacyService", "PurgeReport"]
