@@ -43,6 +43,7 @@ from hub.publishing.photos import PhotoLimits, PhotoStore
 from hub.publishing.publisher import Publisher
 from hub.publishing.review import ReviewService
 from hub.publishing.updates import UpdateService
+from hub.rollup import ExportService
 from hub.sandbox.runtime import (
     RunningSandbox,
     sandbox_is_listening,
@@ -94,6 +95,8 @@ class Hub:
     backups: BackupService
     # Retention of raw payloads and erasure on a citizen's request.
     privacy: PrivacyService
+    # The Parquet export a state roll-up reads (hub.rollup).
+    exports: ExportService
     # Set by the composition root once started; read by health and the IT pages.
     scheduler: Any = None
     sandbox: RunningSandbox | None = None
@@ -181,6 +184,7 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         weekly_report=WeeklyReportService(metrics, departments),
         backups=BackupService(store, audit, settings),
         privacy=PrivacyService(store, audit, settings),
+        exports=ExportService(store, audit, metrics, settings),
     )
 
 

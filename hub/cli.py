@@ -8,6 +8,7 @@ printed as one clear message and the exit code is 2; nothing is half-done.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import os
@@ -19,11 +20,13 @@ from pathlib import Path
 
 from hub import bootstrap
 from hub.backup import read_ops_token, restore
+from hub.clock import format_duration
 from hub.config import Settings, load_settings
 from hub.demo import DEMO_PASSWORD, ensure_demo_accounts, import_departments_if_empty
 from hub.demo_history import seed_demo_history
 from hub.errors import ConfigurationError, HubError, InvalidInput, StoreLockedError
 from hub.permissions import Actor, Role
+from hub.rollup import state_report, state_report_html
 
 
 def _cli_actor() -> Actor:
@@ -242,6 +245,38 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write this hub's Parquet export for a state roll-up (the commissioner's figures)."""
+    hub = _open(args)
+    # The export carries the commissioner's figures: the shell user reads them in that role.
+    reader = dataclasses.replace(_cli_actor(), role=Role.COMMISSIONER)
+    try:
+        print(hub.exports.export_parquet(reader, Path(args.parquet)).summary)
+    finally:
+        hub.close()
+    return 0
+
+
+def cmd_state_report(args: argparse.Namespace) -> int:
+    """The league across every municipality's export under a folder (and an HTML page)."""
+    rows = state_report(Path(args.folder))
+    print(f"{'municipality':<14}{'tickets':>10}{'FR median':>14}{'within':>9}{'open':>8}")
+    for r in rows:
+        share = (
+            "—"
+            if r.first_response_within_target is None
+            else (f"{r.first_response_within_target * 100:.0f} %")
+        )
+        print(
+            f"{r.municipality:<14}{r.tickets:>10,}{format_duration(r.first_response_median):>14}"
+            f"{share:>9}{r.open:>8,}"
+        )
+    if args.html:
+        Path(args.html).write_text(state_report_html(rows), encoding="utf-8")
+        print(f"written to {args.html}")
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Restore a backup into an empty data folder (never over the hub's data)."""
     counts = restore(Path(args.backup), Path(args.into))
@@ -337,6 +372,17 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--platform", required=True, help="facebook or x")
     erase.add_argument("--author-id", required=True, help="the platform's id of the citizen")
     erase.set_defaults(func=cmd_erase)
+    export = commands.add_parser(
+        "export", parents=[common], help="write the hub's Parquet export for a state roll-up"
+    )
+    export.add_argument("--parquet", required=True, help="a new folder to write into")
+    export.set_defaults(func=cmd_export)
+    report = commands.add_parser(
+        "state-report", parents=[common], help="the league across municipalities' exports"
+    )
+    report.add_argument("folder", help="a folder holding the municipalities' export folders")
+    report.add_argument("--html", help="also write the league as an HTML page here")
+    report.set_defaults(func=cmd_state_report)
     return parser
 
 

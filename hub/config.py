@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     server_port: int = 8501
     display_timezone: str = "Asia/Kolkata"
     reference_prefix: str = "KMC"
+    # The municipality's code in exports and the state roll-up (hub.rollup).
+    municipality: str = "KMC"
 
     # Login lockout: after `lockout_threshold` failures in a row the account is locked for
     # `lockout_base_seconds`, doubling with each further failure up to `lockout_max_seconds`.
