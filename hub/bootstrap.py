@@ -37,6 +37,7 @@ from hub.platforms.registry import (
     effective_facebook_settings,
     effective_x_settings,
 )
+from hub.platforms.x_usage import XUsageMeter
 from hub.privacy import PrivacyService
 from hub.publishing.calendar import ScheduleService
 from hub.publishing.photos import PhotoLimits, PhotoStore
@@ -77,6 +78,8 @@ class Hub:
     review: ReviewService
     schedule: ScheduleService
     publisher: Publisher
+    # What X charges the city for: reads and posts, this month's spend (IT's page).
+    x_usage: XUsageMeter
     # Citizens' interactions: stored once, pulled on a schedule, received by webhook.
     interactions: InteractionStore
     pull: PullService
@@ -160,6 +163,8 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
     triage = _triage_services(settings, store, audit, departments, platforms)
     # One hold per account for every kind the delivery engine sends.
     holds = AccountHolds(store, audit, platforms)
+    # X's reads and posts, priced (the pull reads and the delivery engine posts).
+    x_usage = XUsageMeter(store, settings)
     return Hub(
         settings=settings,
         store=store,
@@ -174,10 +179,13 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         updates=UpdateService(store, audit, photos, settings),
         review=ReviewService(store, audit, settings),
         schedule=ScheduleService(store, audit, settings),
-        publisher=Publisher(store, audit, platforms, photos, settings, holds=holds),
-        **(interaction := _interaction_services(settings, store, audit, platforms)),
+        publisher=Publisher(
+            store, audit, platforms, photos, settings, holds=holds, x_usage=x_usage
+        ),
+        x_usage=x_usage,
+        **(interaction := _interaction_services(settings, store, audit, platforms, x_usage)),
         **_answering_services(
-            settings, store, audit, platforms, holds, interaction["interactions"]
+            settings, store, audit, platforms, holds, interaction["interactions"], x_usage
         ),
         **triage,
         metrics=(metrics := MetricsService(store, audit)),
@@ -219,6 +227,7 @@ def _answering_services(
     platforms: PlatformAccounts,
     holds: AccountHolds,
     interactions: InteractionStore,
+    x_usage: XUsageMeter,
 ) -> dict[str, Any]:
     """The reply templates and the reply sender (which stores the city's X replies)."""
     templates = TemplateService(store, audit)
@@ -232,12 +241,17 @@ def _answering_services(
             templates=templates,
             interactions=interactions,
             holds=holds,
+            x_usage=x_usage,
         ),
     }
 
 
 def _interaction_services(
-    settings: Settings, store: Store, audit: AuditLog, platforms: PlatformAccounts
+    settings: Settings,
+    store: Store,
+    audit: AuditLog,
+    platforms: PlatformAccounts,
+    x_usage: XUsageMeter,
 ) -> dict[str, Any]:
     """The interaction store, the pull job's service and the Facebook webhook receiver."""
     # The Page id, app secret and verify token do not depend on where the sandbox listens,
@@ -249,7 +263,9 @@ def _interaction_services(
     )
     return {
         "interactions": interactions,
-        "pull": PullService(store, audit, platforms, settings, interactions=interactions),
+        "pull": PullService(
+            store, audit, platforms, settings, interactions=interactions, x_usage=x_usage
+        ),
         "webhooks": WebhookReceiver(
             store,
             audit,

@@ -96,6 +96,12 @@ class XSettings(BaseModel):
     access_token_secret: SecretStr = SecretStr("")
     bearer_token: SecretStr = SecretStr("")
     timeout_seconds: float = 20.0
+    # X's prices per use, in US dollars (hub.platforms.x_usage). Placeholders: set them from
+    # X's price list for the city's account; the budget (None: none) slows the mentions poll.
+    price_owned_read: float = Field(default=0.001, ge=0)
+    price_post_created: float = Field(default=0.01, ge=0)
+    price_post_with_link: float = Field(default=0.02, ge=0)
+    monthly_budget: float | None = Field(default=None, ge=0)
 
 
 class Settings(BaseSettings):

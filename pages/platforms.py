@@ -103,3 +103,18 @@ st.caption(
     f"Every night at {hub.settings.backup_hour:02d}:00 IST; the newest "
     f"{hub.settings.backup_keep} are kept. `hub backup` makes one now, also while the hub serves."
 )
+
+st.subheader("X: what the city pays for")
+spend = hub.x_usage.spend()
+if spend.ahead_of_budget:
+    st.warning(
+        f"{spend.summary}. The mentions poll is slowed to stay inside the budget: mentions"
+        " arrive later, none is lost.",
+        icon=":material/savings:",
+    )
+else:
+    st.text(spend.summary)
+st.caption(
+    "X charges each mention read (once a day per post) and each post created, from prepaid"
+    " credits; prices and the monthly budget are settings (HUB_X__PRICE_*, HUB_X__MONTHLY_BUDGET)."
+)

@@ -66,6 +66,7 @@ from hub.platforms.base import (
 )
 from hub.platforms.registry import PlatformAccounts
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
+from hub.platforms.x_usage import XUsageMeter
 from hub.store import Store
 from hub.text import nfc
 from hub.tickets import lifecycle
@@ -194,6 +195,7 @@ class ReplyService:
         holds: AccountHolds | None = None,
         clock: Callable[[], datetime] = utc_now,
         worker_id: str | None = None,
+        x_usage: XUsageMeter | None = None,
     ) -> None:
         """`interactions` (an `InteractionStore`) receives the city's X replies once sent:
         the X mentions listing leaves the account's own posts out, so nothing else stores them.
@@ -213,6 +215,7 @@ class ReplyService:
             max_attempts=settings.max_publish_attempts,
             worker_id=worker_id,
             clock=clock,
+            x_usage=x_usage,
         )
         self.worker_id = self._engine.worker_id
 

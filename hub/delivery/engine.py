@@ -45,6 +45,7 @@ from hub.delivery.holds import AccountHolds
 from hub.errors import HubError, PlatformError, TokenExpired
 from hub.platforms.base import Platform, PlatformAdapter, PublishedPost, RecentPost
 from hub.platforms.registry import PlatformAccounts
+from hub.platforms.x_usage import XUsageMeter
 from hub.store import Store
 from hub.text import nfc
 
@@ -314,8 +315,11 @@ class DeliveryEngine:
         worker_id: str | None = None,
         clock: Callable[[], datetime] = utc_now,
         reconcile_after: timedelta = timedelta(seconds=0),
+        x_usage: XUsageMeter | None = None,
     ) -> None:
         self.kind = kind
+        # X charges every post created: the meter counts what this engine delivered there.
+        self._x_usage = x_usage
         self._store = store
         self._audit = audit
         self._platforms = platforms
@@ -594,6 +598,8 @@ class DeliveryEngine:
                 self._finish_attempt(
                     cur, item_id, box.delivered_status, None, delivered.platform_post_id
                 )
+            if self._x_usage is not None and delivered.platform is Platform.X:
+                self._x_usage.record_created(cur, delivered.platform_post_id, delivered.text)
             done = Delivered(item_id, delivered, found, now)
             self.kind.record_delivered(cur, done)
         self.kind.after_delivered(done)

@@ -33,6 +33,7 @@ from hub.errors import HubError, NotSupported, RateLimited
 from hub.inbox.interactions import IngestResult, InteractionStore, PreparedBatch, StoringBehind
 from hub.platforms.base import Platform, ReadsMentions, ReadsPostComments, RecentPost
 from hub.platforms.registry import PlatformAccounts
+from hub.platforms.x_usage import XUsageMeter
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -216,8 +217,10 @@ class PullService:
         # comments of a busy Page's older posts (3,000 in 14 days is the issue's Page).
         max_posts: int | None = None,
         posts_per_store: int = POSTS_PER_STORE,
+        x_usage: XUsageMeter | None = None,
     ) -> None:
         self._store = store
+        self._x_usage = x_usage
         self._audit = audit
         self._platforms = platforms
         self._settings = settings
@@ -429,8 +432,19 @@ class PullService:
         return self._interactions.mark_deleted(Platform.FACEBOOK, missing, "poll")
 
     def _pull_x(self, adapter: ReadsMentions, state: _SyncState, now: datetime) -> PlatformPull:
-        """Mentions newer than the stored id: one request when nothing is new."""
+        """Mentions newer than the stored id: one request when nothing is new.
+
+        Every mention read is charged by X: the meter counts them, and while the month's
+        spend runs ahead of its budget X is read only every few cycles (status ``slowed``).
+        """
+        note = None
+        if self._x_usage is not None:
+            read_now, note = self._x_usage.should_read_now()
+            if not read_now:
+                return PlatformPull(Platform.X, "slowed", error=note)
         page = adapter.list_mentions(state.cursor, max_results=100, max_pages=X_PAGES_PER_CYCLE)
+        if self._x_usage is not None:
+            self._x_usage.record_reads(i.platform_id for i in page.interactions)
         result = self._interactions.store_batch(page.interactions, "poll")
         pulled = PlatformPull(
             Platform.X,
@@ -439,6 +453,7 @@ class PullService:
             new=len(result.new),
             edited=result.edited,
             hidden_changes=result.hidden_changes,
+            error=note,
         )
         self._record_success(Platform.X, self.X_SCOPE, page.next_cursor, pulled, now)
         return pulled

@@ -52,6 +52,7 @@ from hub.platforms.base import (
     SchedulesPosts,
 )
 from hub.platforms.registry import PlatformAccounts
+from hub.platforms.x_usage import XUsageMeter
 from hub.publishing.photos import PhotoStore
 from hub.store import Store
 
@@ -253,6 +254,7 @@ class Publisher:
         worker_id: str | None = None,
         clock: Callable[[], datetime] = utc_now,
         reconcile_after: timedelta = timedelta(seconds=0),
+        x_usage: XUsageMeter | None = None,
     ) -> None:
         self._store = store
         self._audit = audit
@@ -267,6 +269,7 @@ class Publisher:
             worker_id=worker_id,
             clock=clock,
             reconcile_after=reconcile_after,
+            x_usage=x_usage,
         )
         self.worker_id = self._engine.worker_id
 
