@@ -292,3 +292,20 @@ def test_the_job_pulls_through_the_hub_and_beats(installed_hub, two_posts):
     assert len(stored(installed_hub)) == 5
     runs = installed_hub.heartbeats.last_runs()[pull_job.JOB_ID]
     assert "facebook: ok" in runs[1]
+
+
+def test_mentions_beyond_xs_reach_after_downtime_are_said_not_silently_lost(
+    installed_hub, sandbox, audit_rows
+):
+    sandbox.x.add_mention("Before the hub went down: ward 12 drain", "rina_das")
+    first = installed_hub.pull.pull_all().of(Platform.X)
+    assert first.new == 1 and first.error is None
+    # While the hub is down, more mentions arrive than X keeps reachable (800).
+    sandbox.x.add_mentions([f"Complaint {n} from ward {n % 144 + 1}" for n in range(900)], "many")
+    after = installed_hub.pull.pull_all().of(Platform.X)
+    assert after.status == "ok" and after.new == 800
+    assert "latest 800 mentions" in after.error
+    assert audit_rows(action="mentions_beyond_reach")
+    sandbox.x.add_mentions(["One more after the hub is back"], "rina_das")
+    quiet = installed_hub.pull.pull_all().of(Platform.X)
+    assert quiet.new == 1 and quiet.error is None, "a normal cycle says nothing"

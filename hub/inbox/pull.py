@@ -453,8 +453,18 @@ class PullService:
             new=len(result.new),
             edited=result.edited,
             hidden_changes=result.hidden_changes,
-            error=note,
+            error="; ".join(filter(None, (note, page.beyond_reach))) or None,
         )
+        if page.beyond_reach:
+            log.warning("x: %s", page.beyond_reach)
+            self._audit.record_now(
+                actor=None,
+                actor_name=PULL_ACTOR,
+                action="mentions_beyond_reach",
+                target_type="platform",
+                target_id=Platform.X.value,
+                detail=page.beyond_reach,
+            )
         self._record_success(Platform.X, self.X_SCOPE, page.next_cursor, pulled, now)
         return pulled
 

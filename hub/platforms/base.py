@@ -97,6 +97,9 @@ class InteractionPage:
     # arrived (never None once something was seen), so a caller never starts over.
     next_cursor: str | None
     requests_made: int = 1
+    # Set when the platform could not list everything since the cursor (X keeps only the
+    # latest 800 mentions reachable): what is missing cannot be read any more.
+    beyond_reach: str | None = None
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,8 @@ MENTION_FIELDS = [
     "in_reply_to_user_id",
     "referenced_tweets",
 ]
+# X keeps only the latest this many mentions reachable (PLATFORM_FACTS.md).
+MENTIONS_REACHABLE = 800
 _NO_MENTIONS_NOTE = (
     "This X API access level has no access to mentions (publish-only): the hub can post and "
     "reply, but citizens' mentions will not be pulled. Upgrade the X developer project's access "
@@ -489,11 +491,22 @@ class XAccountAdapter(ReadsMentions):
             if not pagination_token:
                 break
         interactions = sorted(collected.values(), key=lambda i: int(i.platform_id))
+        beyond_reach = None
+        if since_cursor and not pagination_token and len(collected) >= MENTIONS_REACHABLE:
+            # All X would list, and still newer than the cursor: older ones fell out of reach.
+            beyond_reach = (
+                f"X lists only the latest {MENTIONS_REACHABLE} mentions, and all of them are"
+                " newer than the last one the hub read: mentions made in between (while the"
+                " hub was down or its poll slowed) cannot be read any more; search X for them"
+            )
         newest = interactions[-1].platform_id if interactions else since_cursor
         if since_cursor and newest and since_cursor.isdigit() and newest.isdigit():
             newest = str(max(int(since_cursor), int(newest)))
         return InteractionPage(
-            interactions=tuple(interactions), next_cursor=newest, requests_made=requests_made
+            interactions=tuple(interactions),
+            next_cursor=newest,
+            requests_made=requests_made,
+            beyond_reach=beyond_reach,
         )
 
     def recent_posts(self, limit: int = 100) -> list[RecentPost]:
