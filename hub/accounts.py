@@ -435,9 +435,10 @@ class AccountService:
         _check_password(new_password)
         with self._store.transaction() as cur:
             cur.execute(
-                "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL"
-                " WHERE id = ?",
-                [self._hasher.hash(new_password), user.id],
+                # The old password's sessions end with it (hub.sessions).
+                "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL,"
+                " sessions_valid_after = ? WHERE id = ?",
+                [self._hasher.hash(new_password), utc_now(), user.id],
             )
             self._audit.record(
                 cur,

@@ -53,6 +53,7 @@ from hub.sandbox.runtime import (
 )
 from hub.sandbox.simulator import load_corpus
 from hub.sandbox.trainer import SandboxTrainer
+from hub.sessions import SessionService
 from hub.store import Store
 from hub.tickets.board import BoardService
 from hub.tickets.service import TicketService
@@ -94,6 +95,8 @@ class Hub:
     metrics: MetricsService
     # The printable weekly report for the commissioner's review meeting (from `metrics`).
     weekly_report: WeeklyReportService
+    # Logins that survive a reload (server-side sessions behind an HttpOnly cookie).
+    sessions: SessionService
     # Backups while serving, the nightly one, and what `/healthz` says of the last.
     backups: BackupService
     # Retention of raw payloads and erasure on a citizen's request.
@@ -169,7 +172,8 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         settings=settings,
         store=store,
         audit=audit,
-        accounts=AccountService(store, audit, settings),
+        accounts=(accounts := AccountService(store, audit, settings)),
+        sessions=SessionService(store, audit, accounts, settings),
         departments=departments,
         home=HomeService(store, audit, departments, triage["board"]),
         heartbeats=Heartbeats(store),

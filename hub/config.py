@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     server_port: int = 8501
     display_timezone: str = "Asia/Kolkata"
     reference_prefix: str = "KMC"
+    # Login sessions (hub.sessions): idle and absolute expiry.
+    session_idle_hours: float = Field(default=12, gt=0)
+    session_max_days: float = Field(default=7, gt=0)
     # The municipality's code in exports and the state roll-up (hub.rollup).
     municipality: str = "KMC"
 

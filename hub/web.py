@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from hub.backup import ops_token_matches
 from hub.errors import HubError
+from hub.sessions import COOKIE
 
 if TYPE_CHECKING:  # the hub is built by bootstrap; importing it here would load it all
     from hub.bootstrap import Hub
@@ -69,8 +70,28 @@ def http_routes(get_hub: Callable[[], Hub]) -> list[Route]:
             return JSONResponse({"ok": False, "reason": str(exc)}, status_code=500)
         return JSONResponse({"ok": True, "summary": report.summary, "path": str(report.path)})
 
+    async def start_session(request: Request) -> JSONResponse:
+        # The login page's script trades its one-time grant for the session cookie here, so
+        # the session id is only ever in an HttpOnly cookie, never in the page.
+        hub = get_hub()
+        session_id = hub.sessions.redeem(request.headers.get("x-hub-grant"))
+        if session_id is None:
+            return JSONResponse({"ok": False}, status_code=403)
+        response = JSONResponse({"ok": True})
+        response.set_cookie(
+            COOKIE,
+            session_id,
+            max_age=int(hub.settings.session_max_days * 86400),
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+        return response
+
     return [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/auth/session", start_session, methods=["POST"]),
         Route("/ops/backup", backup_now, methods=["POST"]),
         Route("/webhooks/facebook", verify_facebook_webhook, methods=["GET"]),
         Route("/webhooks/facebook", receive_facebook_webhook, methods=["POST"]),

@@ -112,6 +112,13 @@ if chosen is not None:
             session.show_error(exc)
         else:
             st.rerun()
+    if left.button("End all sessions", key="users_end_sessions"):
+        try:
+            hub.sessions.end_all(actor, chosen.username)
+        except HubError as exc:
+            session.show_error(exc)
+        else:
+            st.success(f"Every session of {chosen.username} is over: they log in again.")
     with right.form("users_reset", clear_on_submit=True):
         new_password = st.text_input("New password", type="password")
         reset = st.form_submit_button("Reset password and unlock")

@@ -59,5 +59,6 @@ else:
         if st.button("Log out", icon=":material/logout:", key="app_logout"):
             session.log_out(actor)
             st.rerun()
+        session.deliver_session_cookie()
     page = st.navigation({"Menu": menu})
 page.run()

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from hub import bootstrap
 from hub.bootstrap import Hub
 from hub.errors import HubError
 from hub.permissions import PAGES, Actor
+from hub.sessions import COOKIE
 
 _USER_KEY = "auth_user_id"
+# This tab's login session id (hub.sessions), and the grant its cookie is fetched with.
+_SESSION_KEY = "auth_session"
+_GRANT_KEY = "auth_session_grant"
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that mean
 # something inside a one-line message: emphasis, code, links and images ([ starts both),
 # HTML, Streamlit's directives (:red[...], :material/x:), LaTeX ($) and tables.
@@ -26,8 +32,25 @@ def get_hub() -> Hub:
 
 
 def current_actor() -> Actor | None:
-    """The logged-in actor, re-read from the store on every run (a disabled user is out)."""
+    """The logged-in actor, re-read from the store on every run (a disabled user is out).
+
+    A tab that logged in carries its session; a reloaded tab or a new one finds it in the
+    session cookie. A session ended anywhere (logout in another tab, a password reset, an
+    administrator) logs this tab out at its next click.
+    """
     hub = get_hub()
+    cookie = st.context.cookies.get(COOKIE)
+    session_id = st.session_state.get(_SESSION_KEY) or (cookie if isinstance(cookie, str) else None)
+    if session_id:
+        actor = hub.sessions.actor_for(session_id)
+        if actor is not None:
+            st.session_state[_SESSION_KEY] = session_id
+            st.session_state[_USER_KEY] = actor.user_id
+            return actor
+        if _SESSION_KEY in st.session_state:
+            for key in (_SESSION_KEY, _USER_KEY):
+                st.session_state.pop(key, None)
+            return None
     user_id = st.session_state.get(_USER_KEY)
     if user_id is None and hub.settings.oidc is not None and st.user.is_logged_in:
         try:
@@ -45,17 +68,44 @@ def current_actor() -> Actor | None:
 
 
 def log_in(actor: Actor) -> None:
-    """Remember the actor for this browser session."""
+    """Start the actor's login session: this tab at once, the browser's cookie next run."""
+    hub = get_hub()
+    agent = st.context.headers.get("User-Agent", "")
+    session_id, grant = hub.sessions.start(actor, agent if isinstance(agent, str) else "")
+    st.session_state[_SESSION_KEY] = session_id
     st.session_state[_USER_KEY] = actor.user_id
+    st.session_state[_GRANT_KEY] = grant
+
+
+def deliver_session_cookie() -> None:
+    """After a login: the page trades its one-time grant for the HttpOnly session cookie.
+
+    A hidden component posts the grant to `/auth/session` (same origin, so the browser keeps
+    the cookie the answer sets); the session id itself never enters the page.
+    """
+    grant = st.session_state.pop(_GRANT_KEY, None)
+    if grant is None:
+        return
+    components.html(
+        "<script>fetch('/auth/session', {method: 'POST', credentials: 'same-origin',"
+        f" headers: {{'X-Hub-Grant': {json.dumps(grant)}}}}});</script>",
+        height=0,
+    )
 
 
 def log_out(actor: Actor) -> None:
     """Forget the session's actor (and end the OIDC session when there is one)."""
     get_hub().accounts.record_logout(actor)
+    get_hub().sessions.end(actor, st.session_state.get(_SESSION_KEY))
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if get_hub().settings.oidc is not None and st.user.is_logged_in:
         st.logout()
+
+
+def current_session_id() -> str | None:
+    """This tab's login session id (for "My account"), if it has one."""
+    return st.session_state.get(_SESSION_KEY)
 
 
 def require_actor() -> Actor:
