@@ -46,14 +46,13 @@ from hub.delivery.engine import (
     DeliveryReport,
     DueItem,
     KindBase,
-    KindWords,
     Listing,
-    Outbox,
     UnconfirmedItem,
     horizon_of,
     recent_posts_back_to,
 )
 from hub.delivery.holds import AccountHolds
+from hub.delivery.kinds import REPLIES_OUTBOX, REPLY_WORDS
 from hub.errors import HubError, InvalidInput, NotFound, NotSupported
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.platforms.base import (
@@ -140,23 +139,6 @@ class ReplyReport(DeliveryReport):
 
 
 # -- replies ----------------------------------------------------------------------------------
-
-REPLIES_OUTBOX = Outbox(
-    table="replies",
-    attempts_table="reply_attempts",
-    item_column="reply_id",
-    platform_id_column="platform_reply_id",
-    delivered_at_column="sent_at",
-    delivered_status="sent",
-    in_flight_status="sending",
-    waiting_status="queued",
-)
-REPLY_WORDS = KindWords(
-    noun="reply",
-    where_to_check="the thread",
-    not_found_where="in the thread",
-    stopped_reason="the sender stopped during the attempt",
-)
 
 
 @dataclass(frozen=True)
@@ -534,15 +516,13 @@ def _reply(row: tuple) -> Reply:
 
 @dataclass
 class ReplyDelivery(KindBase):
-    """Replies as a kind of the delivery engine; see the module docstring."""
-
-    outbox = REPLIES_OUTBOX
-    actor_name = SENDER
-    words = REPLY_WORDS
+    """The city's answers in citizens' threads, sent by the engine (module docstring: how)."""
 
     platforms: PlatformAccounts
     # The interaction store (`InteractionStore`), which keeps the city's sent X replies.
     interactions: Any
+
+    outbox, actor_name, words = REPLIES_OUTBOX, SENDER, REPLY_WORDS
 
     def due(self, cur: duckdb.DuckDBPyConnection, now: datetime) -> list[DueItem]:
         """Queued replies, and retries whose time came, oldest first."""
@@ -718,7 +698,6 @@ class ReplyDelivery(KindBase):
 
 
 __all__ = [
-    "REPLIES_OUTBOX",
     "Reply",
     "ReplyDelivery",
     "ReplyReport",

@@ -34,14 +34,13 @@ from hub.delivery.engine import (
     DeliveryReport,
     DueItem,
     KindBase,
-    KindWords,
     Listing,
-    Outbox,
     UnconfirmedItem,
     horizon_of,
     recent_posts_back_to,
 )
 from hub.delivery.holds import AccountHolds, AccountState
+from hub.delivery.kinds import POST_WORDS, POSTS_OUTBOX
 from hub.permissions import Action, Actor
 from hub.platforms.base import (
     Photo,
@@ -63,24 +62,6 @@ X_PHOTO_LIMIT = 4
 NATIVE_SCHEDULING_LEAD = timedelta(minutes=10)
 PUBLISHER = "publisher"  # the audit and event name of the background publisher
 
-POSTS_OUTBOX = Outbox(
-    table="posts",
-    attempts_table="publish_attempts",
-    item_column="post_id",
-    platform_id_column="platform_post_id",
-    delivered_at_column="published_at",
-    delivered_status="published",
-    in_flight_status="publishing",
-    waiting_status="scheduled",
-    claimed_by_column="claimed_by",
-)
-POST_WORDS = KindWords(
-    noun="post",
-    where_to_check="the page",
-    not_found_where="among the account's recent posts",
-    stopped_reason="the publisher stopped during the attempt",
-)
-
 
 @dataclass
 class PublishReport(DeliveryReport):
@@ -100,14 +81,14 @@ class _PostToSend:
 
 @dataclass
 class PostDelivery(KindBase):
-    """Posts as a kind of the delivery engine; see the module docstring."""
+    """The officers' posts, sent by the engine (what is due, what a post is: module docstring)."""
+
+    photos: PhotoStore
+    settings: Settings
 
     outbox = POSTS_OUTBOX
     actor_name = PUBLISHER
     words = POST_WORDS
-
-    photos: PhotoStore
-    settings: Settings
 
     def due(self, cur: duckdb.DuckDBPyConnection, now: datetime) -> list[DueItem]:
         """Scheduled posts whose time came, native Facebook ones early, retries due."""
@@ -299,4 +280,4 @@ class Publisher:
         return {status: count for status, count in rows}
 
 
-__all__ = ["POSTS_OUTBOX", "PostDelivery", "PublishReport", "Publisher"]
+__all__ = ["PostDelivery", "PublishReport", "Publisher"]
