@@ -82,24 +82,25 @@ st.dataframe(
     [
         {
             "Reference": row.reference,
+            "Time left": time_left_label(row.minutes_left),
+            "Text": row.text,
+            "Author": row.author_name,
             "Dept": row.department_code or IT_QUEUE,
             "Status": row.status.replace("_", " "),
-            "Time left": time_left_label(row.minutes_left),
-            "Target": row.target_state,
-            "Urgent": row.urgent,
-            "Escalated": row.escalated,
             "Ward": str(row.ward) if row.ward else "—",
             "Category": row.category,
+            "Urgent": row.urgent,
+            "Escalated": row.escalated,
+            "Target": row.target_state,
             "Platform": row.platform,
-            "Author": row.author_name,
-            "Text": row.text,
             "Opened": format_local(row.opened_at, zone, with_zone=False),
         }
         for row in board.rows
     ],
     hide_index=True,
     width="stretch",
-    # The citizen's words are what an officer reads first: the widest column, not cut short.
+    # The citizen's words are what an officer reads first: near the left, the widest column,
+    # so they are in view without scrolling the table sideways.
     column_config={"Text": st.column_config.TextColumn(width="large")},
 )
 
