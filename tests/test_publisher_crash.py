@@ -61,6 +61,36 @@ def worker_environment(data_dir: Path, sandbox_url: str) -> dict[str, str]:
     return env
 
 
+def kill_worker_after(module: str, env: dict[str, str], pause: float) -> bool:
+    """Run `python -m module` and SIGKILL it after `pause` seconds; True if it was still busy."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", module, "--interval", "0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(pause)
+    busy = worker.poll() is None
+    if busy:
+        worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+    return busy
+
+
+def run_worker_to_the_end(module: str, env: dict[str, str]) -> None:
+    """A last worker with no faults: it must finish what the killed ones left."""
+    final = subprocess.run(
+        [sys.executable, "-m", module, "--interval", "0.1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert final.returncode == 0, final.stderr[-2000:]
+
+
 def test_sigkill_at_random_points_never_publishes_twice_or_loses_a_post(
     tmp_path, template_database
 ):
@@ -95,29 +125,11 @@ def test_sigkill_at_random_points_never_publishes_twice_or_loses_a_post(
             if rng.random() < 0.6:
                 endpoint, kind = rng.choice(FAULTS)
                 app.inject(Fault(endpoint=endpoint, kind=kind, delay=0.4, times=1))
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "jobs.publish", "--interval", "0.1"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(rng.uniform(0.5, 1.6))
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGKILL)
+            if kill_worker_after("jobs.publish", env, rng.uniform(0.5, 1.6)):
                 kills_while_busy += 1
-            worker.wait(timeout=30)
 
         app.clear_faults()
-        final = subprocess.run(
-            [sys.executable, "-m", "jobs.publish", "--interval", "0.1"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert final.returncode == 0, final.stderr[-2000:]
+        run_worker_to_the_end("jobs.publish", env)
 
         hub = bootstrap.build_hub(settings, create=False)
         try:

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import random
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from replies_fixtures import add_ticket
-from test_publisher_crash import worker_environment
+from test_publisher_crash import kill_worker_after, run_worker_to_the_end, worker_environment
 
 from hub import bootstrap
 from hub.config import load_settings
@@ -90,29 +86,11 @@ def test_sigkill_at_random_points_never_replies_twice_or_loses_a_reply(tmp_path,
                 # Slow answers more than once a round, so that kills land inside calls.
                 times = 3 if kind == "slow" else 1
                 app.inject(Fault(endpoint=endpoint, kind=kind, delay=0.4, times=times))
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "jobs.replies", "--interval", "0.1"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(rng.uniform(0.8, 2.2))
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGKILL)
+            if kill_worker_after("jobs.replies", env, rng.uniform(0.8, 2.2)):
                 kills_while_busy += 1
-            worker.wait(timeout=30)
 
         app.clear_faults()
-        final = subprocess.run(
-            [sys.executable, "-m", "jobs.replies", "--interval", "0.1"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert final.returncode == 0, final.stderr[-2000:]
+        run_worker_to_the_end("jobs.replies", env)
 
         hub = bootstrap.build_hub(settings, create=False)
         try:
