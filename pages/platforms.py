@@ -89,7 +89,8 @@ if last.made_at is not None:
         f" — in {hub.backups.folder}"
     )
 elif last.name is not None:
-    st.warning(f"The newest backup ({last.name}) is incomplete: make a new one.")
+    name = session.as_literal_markdown(last.name)
+    st.warning(f"The newest backup ({name}) is incomplete: make a new one.")
 else:
     st.warning("No backup yet: run `hub backup`, or wait for tonight's.")
 if nightly is not None:

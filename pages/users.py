@@ -118,7 +118,8 @@ if chosen is not None:
         except HubError as exc:
             session.show_error(exc)
         else:
-            st.success(f"Every session of {chosen.username} is over: they log in again.")
+            who = session.as_literal_markdown(chosen.username)
+            st.success(f"Every session of {who} is over: they log in again.")
     with right.form("users_reset", clear_on_submit=True):
         new_password = st.text_input("New password", type="password")
         reset = st.form_submit_button("Reset password and unlock")
