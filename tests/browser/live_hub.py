@@ -17,6 +17,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from hub.demo import DEMO_PASSWORD
+from hub.sessions import COOKIE
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -81,12 +82,31 @@ def running_hub(data: Path, template_database: Path, **env_extra: str) -> Iterat
         log.close()
 
 
-def log_in(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Open the hub and log in through the form."""
+def log_in(
+    page: Page,
+    url: str,
+    username: str,
+    password: str = DEMO_PASSWORD,
+    *,
+    expect_success: bool = True,
+) -> None:
+    """Open the hub and log in through the form.
+
+    A successful login is waited for until the menu shows and the browser holds the session
+    cookie: the page fetches the cookie after the login's run, and a test that navigated
+    before it arrived could be sent back to the login form by a reconnect.
+    """
     page.goto(url)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
+    if not expect_success:
+        return
+    expect(page.get_by_role("button", name="Log out")).to_be_visible(timeout=30_000)
+    deadline = time.monotonic() + 30
+    while not any(cookie["name"] == COOKIE for cookie in page.context.cookies()):
+        assert time.monotonic() < deadline, "the login session cookie never arrived"
+        page.wait_for_timeout(100)
 
 
 def open_page(page: Page, name: str) -> None:

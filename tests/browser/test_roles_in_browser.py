@@ -51,7 +51,7 @@ def test_each_role_sees_its_own_menu(hub_url, browser, role):
 def test_wrong_password_shows_a_message(hub_url, browser):
     page = browser.new_page()
     try:
-        log_in(page, hub_url, "it.team", "definitely-wrong")
+        log_in(page, hub_url, "it.team", "definitely-wrong", expect_success=False)
         expect(page.get_by_text("Wrong username or password")).to_be_visible(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "login-refused.png"))
     finally:

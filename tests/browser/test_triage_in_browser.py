@@ -43,6 +43,7 @@ def test_comment_to_answer_in_thread_to_resolved(hub_url, browser):
         log_in(page, hub_url, "admin")
         open_page(page, "Sandbox")
         expect(page.get_by_role("heading", name="Sandbox")).to_be_visible()
+        expect(page.get_by_role("button", name="Post as citizen").first).to_be_visible()
         page.get_by_label("Citizen's name").first.fill("রিনা দাস")
         page.get_by_label("Comment").first.fill(COMMENT)
         page.get_by_role("button", name="Post as citizen").first.click()
