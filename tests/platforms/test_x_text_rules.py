@@ -5,9 +5,8 @@ approved posts X then refused (issue 12): each expected figure is worked out fro
 The rule: code points in U+0000-U+10FF, U+2000-U+200D, U+2010-U+201F and U+2032-U+2037 weigh
 1, every other code point 2; a URL weighs 23, but only a real one: every label of its host at
 most 63 characters once Punycode-encoded (RFC 3492, Python's own codec here), a known
-top-level domain. The maintained port the hub uses was also checked by hand against
-twitter-text's conformance groups WeightedTweetsWithDiscountedEmojiCounterTest and
-UnicodeDirectionalMarkerCounterTest (24 of 24); that file is not shipped here.
+top-level domain. twitter-text's own conformance cases are run as they are in
+tests/platforms/test_x_text_conformance.py.
 """
 
 from __future__ import annotations
