@@ -55,6 +55,16 @@ SANDBOX_X = {
 }
 
 
+SANDBOX_WHATSAPP = {
+    "waba_id": "102000000000001",
+    "phone_number_id": "109000000000001",
+    "display_phone_number": "+91 33 2286 1000",
+    "access_token": "sandbox-whatsapp-token",
+    "app_secret": "sandbox-whatsapp-app-secret",
+    "webhook_verify_token": "sandbox-whatsapp-verify-token",
+}
+
+
 class SandboxSettings(BaseModel):
     """The platform sandbox that stands in for Facebook and X on the embedded default."""
 
@@ -102,6 +112,43 @@ class XSettings(BaseModel):
     price_post_created: float = Field(default=0.01, ge=0)
     price_post_with_link: float = Field(default=0.02, ge=0)
     monthly_budget: float | None = Field(default=None, ge=0)
+
+
+class WhatsAppNumber(BaseModel):
+    """One of the city's WhatsApp Business numbers: one for the city, or one per department."""
+
+    phone_number_id: str
+    display_phone_number: str = ""
+    # A department's own number: what arrives there goes to that department unless the
+    # message itself names another. None: the city's number, routed by the message.
+    department: str | None = None
+
+
+class WhatsAppSettings(BaseModel):
+    """The city's WhatsApp Business Account (Cloud API). Empty URL with the sandbox on: the
+    sandbox's number and credentials."""
+
+    api_url: str = ""
+    api_version: str = "v24.0"
+    waba_id: str = ""
+    access_token: SecretStr = SecretStr("")
+    app_secret: SecretStr = SecretStr("")
+    webhook_verify_token: SecretStr = SecretStr("")
+    numbers: list[WhatsAppNumber] = Field(default_factory=list)
+    timeout_seconds: float = 20.0
+    # A citizen's messages less than this many minutes apart are one burst: one ticket.
+    burst_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    # Each department's acknowledgement deadline unless it set its own (minutes).
+    acknowledge_deadline_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # The approved templates (Meta approves each per language): the reference number sent
+    # back, and an answer when the 24-hour window is closed.
+    acknowledgement_template: str = "complaint_registered"
+    status_template: str = "complaint_status_update"
+    # Attachments: what is downloaded and kept (WhatsApp's own limits are higher for some).
+    media_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    audio_max_seconds: int = Field(default=600, ge=1)
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    media_download_attempts: int = Field(default=5, ge=1)
 
 
 class Settings(BaseSettings):
@@ -171,6 +218,7 @@ class Settings(BaseSettings):
     sandbox: SandboxSettings = SandboxSettings()
     facebook: FacebookSettings = FacebookSettings()
     x: XSettings = XSettings()
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
 
     @field_validator("display_timezone")
     @classmethod

@@ -20,6 +20,9 @@ these (``raise SomeHubError(...) from exc``). Secrets never appear in a message.
         ├── PermissionMissing       the token lacks a permission (scope)
         ├── DuplicateContent        the platform refused a repeat of an earlier post
         ├── ContentRejected         refused for its content (too long, blocked, invalid)
+        │   ├── TemplateMissing     no approved message template in that language (WhatsApp)
+        │   └── Undeliverable       the person's number cannot receive messages (WhatsApp)
+        ├── WindowClosed            24 hours since the citizen wrote: only a template now
         ├── NotSupported            the account's tier or type cannot do this
         ├── TemporaryFailure        5xx or transient: safe to retry later
         └── OutcomeUnknown          sent, but no answer: it may or may not have been accepted
@@ -127,6 +130,18 @@ class ContentRejected(PlatformError):
     """The platform refused the content itself (invalid, too long, blocked)."""
 
 
+class TemplateMissing(ContentRejected):
+    """No approved message template of that name exists in that language; nothing was sent."""
+
+
+class Undeliverable(ContentRejected):
+    """The platform cannot deliver to this person (not on WhatsApp, an old app)."""
+
+
+class WindowClosed(PlatformError):
+    """The citizen last wrote more than 24 hours ago: only an approved template may be sent."""
+
+
 class NotSupported(PlatformError):
     """The account's tier or type cannot do this (e.g. an X account without mentions)."""
 
@@ -157,6 +172,9 @@ __all__ = [
     "RateLimited",
     "StoreError",
     "StoreLockedError",
+    "TemplateMissing",
     "TemporaryFailure",
     "TokenExpired",
+    "Undeliverable",
+    "WindowClosed",
 ]

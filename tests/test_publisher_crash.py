@@ -95,7 +95,7 @@ def test_sigkill_at_random_points_never_publishes_twice_or_loses_a_post(
     tmp_path, template_database
 ):
     rng = random.Random(20261122)
-    app, graph, x = build_sandbox_app(tmp_path / "sandbox.duckdb")
+    app, graph, x, _whatsapp = build_sandbox_app(tmp_path / "sandbox.duckdb")
     # 150 X posts in a few minutes is over X's 100 per 15 minutes; limits have their own tests.
     x.set_rate_limits_enabled(False)
     server = SandboxServer(app).start()

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.slow
 
 def test_sigkill_at_random_points_never_replies_twice_or_loses_a_reply(tmp_path, template_database):
     rng = random.Random(20261204)
-    app, graph, x = build_sandbox_app(tmp_path / "sandbox.duckdb")
+    app, graph, x, _whatsapp = build_sandbox_app(tmp_path / "sandbox.duckdb")
     x.set_rate_limits_enabled(False)
     server = SandboxServer(app).start()
     data_dir = tmp_path / "data"

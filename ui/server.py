@@ -19,7 +19,7 @@ from hub.backup import issue_ops_token
 from hub.config import Settings, load_settings
 from hub.demo import seed_sandbox_posts
 from hub.errors import HubError
-from hub.sandbox.runtime import start_sandbox
+from hub.sandbox.runtime import deliver_whatsapp_webhooks_to_hub, start_sandbox
 from hub.sandbox.simulator import CitizenSimulator
 from hub.web import http_routes
 from jobs.scheduler import start_scheduler
@@ -35,6 +35,7 @@ def start_process(settings: Settings) -> bootstrap.Hub:
         if settings.sandbox.enabled:
             sandbox = start_sandbox(settings)
             hub.attach_sandbox(sandbox)
+            deliver_whatsapp_webhooks_to_hub(sandbox, settings)
             seeded = seed_sandbox_posts(hub)
             if seeded:
                 log.info("sandbox: %d first posts published for the demo", seeded)

@@ -15,14 +15,18 @@ from typing import Any, Protocol, runtime_checkable
 
 
 class Platform(StrEnum):
-    """The platforms the hub publishes to and listens on."""
+    """The channels the hub publishes to and listens on."""
 
     FACEBOOK = "facebook"
     X = "x"
+    # The city's WhatsApp Business number(s): citizens' complaints in, answers out.
+    WHATSAPP = "whatsapp"
 
 
 # The platforms as filter choices for pages (board, dashboard): only channels the hub has.
 PLATFORM_CHOICES = tuple(platform.value for platform in Platform)
+# Where officers' updates are published: WhatsApp carries conversations, not posts.
+PUBLISHING_PLATFORMS = (Platform.FACEBOOK, Platform.X)
 
 
 class InteractionKind(StrEnum):
@@ -165,23 +169,29 @@ class Moderates(Protocol):
 
 
 @runtime_checkable
-class PlatformAdapter(Publishes, Replies, ListsRecentPosts, Moderates, Protocol):
-    """One account on one platform: what every channel the hub publishes to can do.
-
-    How citizens' messages are read differs by channel and is a capability of its own
-    (`ReadsPostComments`, `ReadsMentions`), as are natively scheduled posts (`SchedulesPosts`).
-    """
+class Channel(Protocol):
+    """One account on one platform, whatever it can do: its id and a credentials check."""
 
     platform: Platform
 
     @property
     def account_id(self) -> str:
-        """The account's own id on the platform (the Page id, the X user id)."""
+        """The account's own id on the platform (the Page id, the X user id, the WABA id)."""
         ...
 
     def check(self) -> Capabilities:
         """Check the credentials and report what they allow."""
         ...
+
+
+@runtime_checkable
+class PlatformAdapter(Channel, Publishes, Replies, ListsRecentPosts, Moderates, Protocol):
+    """An account the hub publishes to: what every such channel can do (Facebook, X).
+
+    How citizens' messages are read differs by channel and is a capability of its own
+    (`ReadsPostComments`, `ReadsMentions`), as are natively scheduled posts (`SchedulesPosts`).
+    A messaging channel (WhatsApp) is a `Channel` that `SendsMessages` instead.
+    """
 
 
 @runtime_checkable
@@ -216,6 +226,57 @@ class ReadsMentions(Protocol):
         self, since_cursor: str | None, *, max_results: int = 100, max_pages: int = 10
     ) -> InteractionPage:
         """Mentions newer than the cursor (a post id), oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class TemplateMessage:
+    """An approved message template (WhatsApp): its name, language and body parameters."""
+
+    name: str
+    language: str
+    parameters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message to one person on a messaging channel; exactly one of `text`, `template`.
+
+    `key` is the hub's own idempotency key: the platform echoes it on the message's delivery
+    statuses, which is how an answer lost on the way is recognised later.
+    """
+
+    to: str
+    from_number: str
+    key: str
+    text: str | None = None
+    template: TemplateMessage | None = None
+    context_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaDownload:
+    """A citizen's attachment as downloaded: the bytes, and what the platform said of them."""
+
+    content: bytes
+    declared_mime_type: str
+    declared_sha256: str | None
+
+
+@runtime_checkable
+class SendsMessages(Protocol):
+    """A messaging channel (WhatsApp): messages to a person, read receipts, attachments."""
+
+    def send_message(self, message: OutgoingMessage) -> PublishedPost:
+        """Send one text or template message; the answer's id is the platform's message id."""
+        ...
+
+    def mark_read(self, from_number: str, message_id: str) -> None:
+        """Show the citizen their message was read (blue ticks)."""
+        ...
+
+    def download_media(self, media_id: str, max_bytes: int) -> MediaDownload:
+        """A received attachment's bytes (refused past `max_bytes`, never read whole)."""
         ...
 
 

@@ -31,7 +31,6 @@ import facebook
 import requests
 from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from hub.clock import utc_now
 from hub.config import FacebookSettings
@@ -59,6 +58,7 @@ from hub.platforms.base import (
     RecentPost,
     SchedulesPosts,
 )
+from hub.platforms.transport import never_sent
 from hub.text import nfc
 
 REAL_GRAPH_URL = "https://graph.facebook.com"
@@ -820,7 +820,7 @@ class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
         self, exc: requests.RequestException, action: str, write: bool
     ) -> PlatformError:
         where = f"the Graph API at {self.graph_url}"
-        if _never_sent(exc):
+        if never_sent(exc):
             return self._error(
                 TemporaryFailure,
                 f"could not reach {where} to {action}; nothing was sent, so it is safe to retry.",
@@ -902,18 +902,6 @@ class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
     def _scrub(self, text: str) -> str:
         text = _TOKEN_PATTERN.sub("access_token=[hidden]", text)
         return text.replace(self._token, "[hidden]") if self._token else text
-
-
-def _never_sent(exc: requests.RequestException) -> bool:
-    """Whether the request certainly never reached the server (safe to retry even a POST)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
-        return True
-    if isinstance(exc, requests.ConnectionError) and exc.args:
-        reason = exc.args[0]
-        if isinstance(reason, MaxRetryError):
-            reason = reason.reason
-        return isinstance(reason, NewConnectionError | ConnectTimeoutError)
-    return False
 
 
 def _as_int(value: Any) -> int | None:

@@ -6,16 +6,28 @@ sandbox's credentials; a platform given a real URL keeps its own credentials.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import SecretStr
 
 from hub.audit import AuditLog
-from hub.config import SANDBOX_FACEBOOK, SANDBOX_X, FacebookSettings, Settings, XSettings
+from hub.config import (
+    SANDBOX_FACEBOOK,
+    SANDBOX_WHATSAPP,
+    SANDBOX_X,
+    FacebookSettings,
+    Settings,
+    WhatsAppNumber,
+    WhatsAppSettings,
+    XSettings,
+)
 from hub.errors import ConfigurationError, HubError
 from hub.permissions import Action, Actor
-from hub.platforms.base import Capabilities, Platform, PlatformAdapter
+from hub.platforms.base import Capabilities, Channel, Platform
 from hub.platforms.facebook import FacebookPageAdapter
+from hub.platforms.whatsapp import WhatsAppAdapter
 from hub.platforms.x import XAccountAdapter
 
 
@@ -49,26 +61,55 @@ def effective_x_settings(settings: Settings, sandbox_url: str) -> XSettings:
     )
 
 
+def effective_whatsapp_settings(settings: Settings, sandbox_url: str) -> WhatsAppSettings:
+    """The WhatsApp settings with the sandbox's number filled in where nothing real is set."""
+    whatsapp = settings.whatsapp
+    if not settings.sandbox.enabled or whatsapp.api_url:
+        return whatsapp
+    return whatsapp.model_copy(
+        update={
+            "api_url": sandbox_url,
+            "waba_id": SANDBOX_WHATSAPP["waba_id"],
+            "access_token": SecretStr(SANDBOX_WHATSAPP["access_token"]),
+            "app_secret": SecretStr(SANDBOX_WHATSAPP["app_secret"]),
+            "webhook_verify_token": SecretStr(SANDBOX_WHATSAPP["webhook_verify_token"]),
+            "numbers": [
+                WhatsAppNumber(
+                    phone_number_id=SANDBOX_WHATSAPP["phone_number_id"],
+                    display_phone_number=SANDBOX_WHATSAPP["display_phone_number"],
+                )
+            ],
+        }
+    )
+
+
 @dataclass(frozen=True)
 class ConfiguredAccount:
     """One platform account as configured: its adapter, or why there is none."""
 
     platform: Platform
-    adapter: PlatformAdapter | None
+    adapter: Channel | None
     endpoint: str
     uses_sandbox: bool
     problem: str | None = None
 
 
 def configured_accounts(settings: Settings, sandbox_url: str) -> list[ConfiguredAccount]:
-    """The Facebook Page and X account the settings describe, each with its adapter."""
+    """The Facebook Page, X account and WhatsApp number(s) the settings describe, each with
+    its adapter (a WhatsApp account with no URL and the sandbox off is simply not there)."""
     accounts = []
     facebook = effective_facebook_settings(settings, sandbox_url)
     x = effective_x_settings(settings, sandbox_url)
-    for platform, section, endpoint, factory in (
+    whatsapp = effective_whatsapp_settings(settings, sandbox_url)
+    channels: list[tuple[Platform, Any, str, Callable[[Any], Channel]]] = [
         (Platform.FACEBOOK, facebook, facebook.graph_url, FacebookPageAdapter.from_settings),
         (Platform.X, x, x.api_url, XAccountAdapter.from_settings),
-    ):
+    ]
+    if whatsapp.api_url or whatsapp.numbers:
+        channels.append(
+            (Platform.WHATSAPP, whatsapp, whatsapp.api_url, WhatsAppAdapter.from_settings)
+        )
+    for platform, section, endpoint, factory in channels:
         uses_sandbox = settings.sandbox.enabled and endpoint == sandbox_url
         try:
             adapter = factory(section)
@@ -164,7 +205,7 @@ class PlatformAccounts:
         """Every configured account."""
         return list(self._accounts.values())
 
-    def adapter(self, platform: Platform) -> PlatformAdapter | None:
+    def adapter(self, platform: Platform) -> Channel | None:
         """The adapter of one platform, or None when it is not configured."""
         account = self._accounts.get(platform)
         return account.adapter if account else None

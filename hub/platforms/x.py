@@ -27,7 +27,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import tweepy
-import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth1
 
@@ -55,6 +54,7 @@ from hub.platforms.base import (
     ReadsMentions,
     RecentPost,
 )
+from hub.platforms.transport import never_sent
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from hub.text import nfc
 
@@ -185,22 +185,6 @@ def _detail(problem: dict[str, Any]) -> str:
     """X's own explanation: the problem's detail, or the first error message."""
     messages = [e.get("message", "") for e in problem.get("errors", []) if isinstance(e, dict)]
     return str(problem.get("detail") or next((m for m in messages if m), "") or "")
-
-
-def _was_sent(exc: requests.RequestException) -> bool:
-    """Whether the request may have reached X (so a write may have been carried out)."""
-    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return False
-    if isinstance(exc, requests.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        if isinstance(reason, urllib3.exceptions.MaxRetryError):
-            reason = reason.reason
-        if isinstance(
-            reason,
-            urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError,
-        ):
-            return False
-    return True
 
 
 def _created_at_from_id(tweet_id: str) -> datetime | None:
@@ -811,7 +795,7 @@ class XAccountAdapter(ReadsMentions):
         self, exc: requests.RequestException, method: str, action: str
     ) -> PlatformError:
         x = Platform.X
-        if not _was_sent(exc):
+        if never_sent(exc):
             return TemporaryFailure(
                 f"Could not reach X to {action} (no connection to {urlsplit(self.api_url).netloc}"
                 "); nothing was sent. Try again later.",

@@ -17,7 +17,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from hub.clock import format_local
-from hub.platforms.base import Platform
+from hub.platforms.base import PUBLISHING_PLATFORMS, Platform
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from hub.publishing.models import Update, UpdateKind
 from hub.text import nfc, nfc_trimmed
@@ -67,7 +67,7 @@ class DraftFields:
             text_bn=nfc_trimmed(self.text_bn),
             text_en=nfc_trimmed(self.text_en),
             x_text=x_text or None,
-            platforms=tuple(dict.fromkeys(Platform(p) for p in self.platforms)),
+            platforms=tuple(dict.fromkeys(_publishing_platform(p) for p in self.platforms)),
             event_place=place or None,
         )
 
@@ -200,6 +200,15 @@ def _preview_one(
         photos_used=photos_used,
         warnings=tuple(warnings),
     )
+
+
+def _publishing_platform(value: Platform | str) -> Platform:
+    """A platform updates are published to; ValueError for any other (WhatsApp carries
+    conversations, not posts)."""
+    platform = Platform(value)
+    if platform not in PUBLISHING_PLATFORMS:
+        raise ValueError(f"updates are not published to {platform.value}")
+    return platform
 
 
 __all__ = [

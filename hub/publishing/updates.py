@@ -41,7 +41,7 @@ from hub.clock import format_local, utc_now
 from hub.config import Settings
 from hub.errors import HubError, InvalidInput, NotFound
 from hub.permissions import Action, Actor, Role
-from hub.platforms.base import Platform
+from hub.platforms.base import PUBLISHING_PLATFORMS, Platform
 from hub.publishing.compose import (
     FACEBOOK_MAX_LENGTH,
     DraftFields,
@@ -270,7 +270,7 @@ def checked_fields(fields: DraftFields) -> DraftFields:
     try:
         clean = fields.normalised()
     except ValueError:
-        names = ", ".join(p.value for p in Platform)
+        names = ", ".join(p.value for p in PUBLISHING_PLATFORMS)
         kinds = ", ".join(k.value for k in UpdateKind)
         raise InvalidInput(
             f"Unknown kind or platform: the kind is one of {kinds}, a platform one of {names}."

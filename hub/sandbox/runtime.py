@@ -11,10 +11,11 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.config import SANDBOX_FACEBOOK, SANDBOX_X, Settings
+from hub.config import SANDBOX_FACEBOOK, SANDBOX_WHATSAPP, SANDBOX_X, Settings
 from hub.errors import ConfigurationError
 from hub.sandbox.graph_api import GraphSandbox, install_graph_api
 from hub.sandbox.server import SandboxApp, SandboxServer
+from hub.sandbox.whatsapp_api import WhatsAppSandbox, install_whatsapp_api
 from hub.sandbox.x_api import XSandbox, install_x_api
 
 log = logging.getLogger(__name__)
@@ -22,12 +23,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RunningSandbox:
-    """A started sandbox: its server, both platform halves, and (maybe) the simulator."""
+    """A started sandbox: its server, its platform halves, and (maybe) the simulator."""
 
     app: SandboxApp
     server: SandboxServer
     graph: GraphSandbox
     x: XSandbox
+    whatsapp: WhatsAppSandbox
     simulator: object | None = None
 
     @property
@@ -40,13 +42,19 @@ class RunningSandbox:
         stop_simulator = getattr(self.simulator, "stop", None)
         if stop_simulator is not None:
             stop_simulator()
+        self.app.stopping.set()
+        self.whatsapp.stop_delivering()
         self.server.stop()
         self.app.close()
 
 
-def build_sandbox_app(state_path: Path | None) -> tuple[SandboxApp, GraphSandbox, XSandbox]:
-    """A sandbox app with both platforms installed on the state file (None: in memory)."""
+def build_sandbox_app(
+    state_path: Path | None,
+) -> tuple[SandboxApp, GraphSandbox, XSandbox, WhatsAppSandbox]:
+    """A sandbox app with every platform installed on the state file (None: in memory)."""
     app = SandboxApp(state_path)
+    # Before Graph: its object route (/{id}) would otherwise take WhatsApp's media ids.
+    whatsapp = install_whatsapp_api(app, **SANDBOX_WHATSAPP)
     graph = install_graph_api(
         app,
         page_id=SANDBOX_FACEBOOK["page_id"],
@@ -62,7 +70,7 @@ def build_sandbox_app(state_path: Path | None) -> tuple[SandboxApp, GraphSandbox
         access_token_secret=SANDBOX_X["access_token_secret"],
         bearer_token=SANDBOX_X["bearer_token"],
     )
-    return app, graph, x
+    return app, graph, x, whatsapp
 
 
 def start_sandbox(settings: Settings, *, port: int | None = None) -> RunningSandbox:
@@ -70,7 +78,7 @@ def start_sandbox(settings: Settings, *, port: int | None = None) -> RunningSand
     chosen = settings.sandbox.port if port is None else port
     state_path = settings.sandbox_state_path
     try:
-        app, graph, x = build_sandbox_app(state_path)
+        app, graph, x, whatsapp = build_sandbox_app(state_path)
     except Exception as exc:
         raise ConfigurationError(
             f"cannot open the sandbox's state file {state_path} ({exc}): is another hub "
@@ -85,7 +93,18 @@ def start_sandbox(settings: Settings, *, port: int | None = None) -> RunningSand
             "free the port or set HUB_SANDBOX__PORT to another one."
         ) from None
     log.info("platform sandbox on %s (state %s)", server.url, state_path)
-    return RunningSandbox(app=app, server=server, graph=graph, x=x)
+    return RunningSandbox(app=app, server=server, graph=graph, x=x, whatsapp=whatsapp)
+
+
+def deliver_whatsapp_webhooks_to_hub(sandbox: RunningSandbox, settings: Settings) -> str:
+    """Send the sandbox's WhatsApp webhooks (citizens' messages, delivery statuses) to this
+    hub's own route from now on, as Meta sends them to the URL set in the app; returns it."""
+    host = settings.server_address
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    sandbox.whatsapp.webhook_url = f"http://{host}:{settings.server_port}/webhooks/whatsapp"
+    sandbox.whatsapp.start_delivering()
+    return sandbox.whatsapp.webhook_url
 
 
 def sandbox_is_listening(settings: Settings) -> bool:
@@ -105,6 +124,7 @@ __all__ = [
     "SANDBOX_X",
     "RunningSandbox",
     "build_sandbox_app",
+    "deliver_whatsapp_webhooks_to_hub",
     "sandbox_is_listening",
     "sandbox_url",
     "start_sandbox",

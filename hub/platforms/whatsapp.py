@@ -1,0 +1,403 @@
+"""The city's WhatsApp Business number(s), through the Cloud API over `requests`.
+
+No SDK: `pywa` (the maintained client) was read and set aside. It cannot be given a base URL
+(it rewrites its own to graph.facebook.com), its typed sends drop the answer's JSON, and
+media and network failures leave it as httpx exceptions rather than its error tree; the
+Cloud API calls the hub makes are four (send a message, mark read, look up a media id,
+download it), so a thin client that maps every failure itself is the smaller thing.
+
+Every failure leaves this module as a `PlatformError` from `hub.errors` (PLATFORM_FACTS.md):
+
+| code | meaning | error |
+|---|---|---|
+| 131047 | more than 24 hours since the citizen wrote: a template is needed | `WindowClosed` |
+| 130429, 131056, 80007, 131048, 4 | throughput, pair, account or spam rate limit | `RateLimited` |
+| 190 | token expired or revoked | `TokenExpired` |
+| 131026 | the number cannot receive the message | `Undeliverable` |
+| 132001 | no approved template of that name in that language | `TemplateMissing` |
+| 132000, 100, 131008, 131009 | a parameter the API refused | `ContentRejected` |
+| 10, 200-299 | a permission is missing | `PermissionMissing` |
+| 1, 2, 131000, 131016, 5xx | the service failed: try later | `TemporaryFailure` |
+
+A message sent without an answer (timeout, connection cut after sending) is `OutcomeUnknown`:
+the delivery engine never resends it blindly, it waits for the message's status webhook,
+which carries the hub's key back as ``biz_opaque_callback_data``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from hub.clock import utc_now
+from hub.config import WhatsAppSettings
+from hub.errors import (
+    ConfigurationError,
+    ContentRejected,
+    OutcomeUnknown,
+    PermissionMissing,
+    PlatformError,
+    RateLimited,
+    TemplateMissing,
+    TemporaryFailure,
+    TokenExpired,
+    Undeliverable,
+    WindowClosed,
+)
+from hub.platforms.base import (
+    Capabilities,
+    MediaDownload,
+    OutgoingMessage,
+    Platform,
+    PublishedPost,
+)
+from hub.platforms.transport import never_sent
+
+log = logging.getLogger(__name__)
+
+REAL_GRAPH_URL = "https://graph.facebook.com"
+# WhatsApp's own limit on a text message's body.
+MAX_TEXT_CHARS = 4096
+# Meta says only "wait": when a throttled answer does not say how long, wait this long.
+DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60.0
+_RATE_LIMIT_CODES = frozenset({4, 80007, 130429, 131048, 131056})
+_TEMPORARY_CODES = frozenset({1, 2, 131000, 131016})
+_REJECTED_CODES = frozenset({100, 131008, 131009, 132000, 132005, 132007, 132012, 368})
+
+
+class WhatsAppAdapter:
+    """The city's WhatsApp Business Account: its numbers, messages out, attachments in."""
+
+    platform = Platform.WHATSAPP
+
+    def __init__(
+        self,
+        api_url: str,
+        api_version: str,
+        waba_id: str,
+        access_token: str,
+        numbers: dict[str, str],
+        *,
+        timeout: float = 20.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        """`numbers` maps each phone number id to its display number."""
+        if not access_token:
+            raise ConfigurationError(
+                "no WhatsApp access token is configured: set HUB_WHATSAPP__ACCESS_TOKEN "
+                "(a system user's permanent token with whatsapp_business_messaging)."
+            )
+        if not numbers:
+            raise ConfigurationError(
+                "no WhatsApp number is configured: set HUB_WHATSAPP__NUMBERS to the phone "
+                "number id(s) of the city's WhatsApp Business Account."
+            )
+        self.api_url = (api_url or REAL_GRAPH_URL).rstrip("/")
+        self._base = f"{self.api_url}/{api_version}"
+        self._waba_id = waba_id
+        self._token = access_token
+        self.numbers = dict(numbers)
+        self._timeout = timeout
+        self._session = session or requests.Session()
+        self._session.headers["Authorization"] = f"Bearer {access_token}"
+
+    @classmethod
+    def from_settings(cls, settings: WhatsAppSettings) -> WhatsAppAdapter:
+        """An adapter for the configured account."""
+        return cls(
+            settings.api_url,
+            settings.api_version,
+            settings.waba_id,
+            settings.access_token.get_secret_value(),
+            {n.phone_number_id: n.display_phone_number for n in settings.numbers},
+            timeout=settings.timeout_seconds,
+        )
+
+    def __repr__(self) -> str:
+        return f"WhatsAppAdapter({self.api_url!r}, numbers={list(self.numbers)!r})"
+
+    @property
+    def account_id(self) -> str:
+        """The WhatsApp Business Account id (else the first number's id)."""
+        return self._waba_id or next(iter(self.numbers))
+
+    # -- the account ---------------------------------------------------------------------
+
+    def check(self) -> Capabilities:
+        """Each number's name, quality and messaging tier, read with the token."""
+        notes = []
+        name = ""
+        for number_id, display in self.numbers.items():
+            info = self._request(
+                "GET",
+                f"/{number_id}",
+                "check the WhatsApp number",
+                params={
+                    "fields": "display_phone_number,verified_name,quality_rating,"
+                    "messaging_limit_tier"
+                },
+            )
+            name = name or str(info.get("verified_name") or "")
+            tier = info.get("messaging_limit_tier") or "unknown tier"
+            quality = info.get("quality_rating") or "unknown quality"
+            shown = info.get("display_phone_number") or display or number_id
+            notes.append(f"{shown}: {tier}, quality {quality}")
+        notes.append("citizens' messages arrive by webhook only")
+        return Capabilities(
+            platform=Platform.WHATSAPP,
+            account_name=name or "WhatsApp Business",
+            account_id=self.account_id,
+            can_publish=False,
+            can_read_comments=False,
+            can_read_mentions=False,
+            can_reply=True,
+            can_hide=False,
+            notes=tuple(notes),
+        )
+
+    # -- messages out --------------------------------------------------------------------
+
+    def send_message(self, message: OutgoingMessage) -> PublishedPost:
+        """Send a text (in reply to `context_id` when set) or a template message."""
+        if message.from_number not in self.numbers:
+            raise ConfigurationError(
+                f"the WhatsApp number {message.from_number} is not one of the city's numbers"
+            )
+        body: dict[str, Any] = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": message.to,
+            # Echoed on every status webhook of this message: how a lost answer is found.
+            "biz_opaque_callback_data": message.key,
+        }
+        if message.template is not None:
+            template = message.template
+            body["type"] = "template"
+            body["template"] = {
+                "name": template.name,
+                "language": {"code": template.language},
+                "components": [
+                    {
+                        "type": "body",
+                        "parameters": [{"type": "text", "text": p} for p in template.parameters],
+                    }
+                ],
+            }
+            shown = f"[template {template.name}/{template.language}] " + " | ".join(
+                template.parameters
+            )
+        else:
+            text = message.text or ""
+            if not text.strip():
+                raise ContentRejected("an empty WhatsApp message cannot be sent")
+            if len(text) > MAX_TEXT_CHARS:
+                raise ContentRejected(
+                    f"the message is {len(text)} characters; WhatsApp takes {MAX_TEXT_CHARS}",
+                    platform=Platform.WHATSAPP.value,
+                )
+            body["type"] = "text"
+            body["text"] = {"body": text, "preview_url": False}
+            shown = text
+        if message.context_id:
+            body["context"] = {"message_id": message.context_id}
+        answer = self._request(
+            "POST", f"/{message.from_number}/messages", "send a WhatsApp message", json=body
+        )
+        sent = answer.get("messages") or []
+        if not sent or not isinstance(sent[0], dict) or not sent[0].get("id"):
+            raise OutcomeUnknown(
+                "WhatsApp answered without a message id: the message may have been sent",
+                platform=Platform.WHATSAPP.value,
+            )
+        return PublishedPost(
+            Platform.WHATSAPP, str(sent[0]["id"]), "", utc_now(), text=shown, scheduled=False
+        )
+
+    def mark_read(self, from_number: str, message_id: str) -> None:
+        """Blue ticks on the citizen's message."""
+        self._request(
+            "POST",
+            f"/{from_number}/messages",
+            "mark a WhatsApp message read",
+            json={"messaging_product": "whatsapp", "status": "read", "message_id": message_id},
+        )
+
+    # -- attachments in ------------------------------------------------------------------
+
+    def download_media(self, media_id: str, max_bytes: int) -> MediaDownload:
+        """Look the media id up (a URL valid for about five minutes) and download it at once.
+
+        Refused with `ContentRejected` when the platform declares, or the download reaches,
+        more than `max_bytes`; the bytes are read in pieces, never more than that.
+        """
+        info = self._request("GET", f"/{media_id}", "look up a WhatsApp attachment")
+        url = info.get("url")
+        if not url:
+            raise TemporaryFailure(
+                f"WhatsApp gave no download address for attachment {media_id}",
+                platform=Platform.WHATSAPP.value,
+            )
+        declared_size = _as_int(info.get("file_size"))
+        if declared_size is not None and declared_size > max_bytes:
+            raise ContentRejected(
+                f"the attachment is {declared_size} bytes; the hub keeps at most {max_bytes}",
+                platform=Platform.WHATSAPP.value,
+            )
+        try:
+            response = self._session.get(str(url), timeout=self._timeout, stream=True)
+        except requests.RequestException as exc:
+            raise TemporaryFailure(
+                f"the attachment could not be downloaded ({type(exc).__name__}); it is tried again",
+                platform=Platform.WHATSAPP.value,
+            ) from None
+        with response:
+            if response.status_code >= 400:
+                self._raise_for(response, "download a WhatsApp attachment")
+            content = bytearray()
+            for chunk in response.iter_content(64 * 1024):
+                content += chunk
+                if len(content) > max_bytes:
+                    raise ContentRejected(
+                        f"the attachment is over {max_bytes} bytes, the most the hub keeps",
+                        platform=Platform.WHATSAPP.value,
+                    )
+        return MediaDownload(
+            bytes(content),
+            str(info.get("mime_type") or response.headers.get("Content-Type") or ""),
+            str(info["sha256"]) if info.get("sha256") else None,
+        )
+
+    # -- one call ------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, action: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._session.request(
+                method, self._base + path, timeout=self._timeout, **kwargs
+            )
+        except requests.RequestException as exc:
+            raise self._transport_error(exc, method, action) from None
+        if response.status_code >= 400:
+            self._raise_for(response, action)
+        try:
+            answer = response.json()
+        except ValueError:
+            if method == "POST":
+                raise OutcomeUnknown(
+                    f"WhatsApp's answer to '{action}' was not JSON: it may have been done",
+                    platform=Platform.WHATSAPP.value,
+                ) from None
+            raise TemporaryFailure(
+                f"WhatsApp's answer to '{action}' was not JSON; try again later",
+                platform=Platform.WHATSAPP.value,
+            ) from None
+        return answer if isinstance(answer, dict) else {}
+
+    def _transport_error(
+        self, exc: requests.RequestException, method: str, action: str
+    ) -> PlatformError:
+        if never_sent(exc) or method == "GET":
+            return TemporaryFailure(
+                f"could not reach WhatsApp to {action} ({type(exc).__name__}); nothing was "
+                "done, it is tried again later",
+                platform=Platform.WHATSAPP.value,
+            )
+        what = "no answer came in time" if isinstance(exc, requests.Timeout) else "the line broke"
+        return OutcomeUnknown(
+            f"WhatsApp was asked to {action} but {what}: it may have been done",
+            platform=Platform.WHATSAPP.value,
+        )
+
+    def _raise_for(self, response: requests.Response, action: str) -> None:
+        try:
+            error = response.json().get("error") or {}
+        except (ValueError, AttributeError):
+            error = {}
+        code = _as_int(error.get("code"))
+        details = (error.get("error_data") or {}).get("details") if error else None
+        said = str(error.get("message") or response.reason or "").strip()
+        if details:
+            said = f"{said}: {details}"
+        said = said.replace(self._token, "[hidden]") if self._token else said
+        where = f"({said}; code {code})" if code is not None else f"(HTTP {response.status_code})"
+        platform = Platform.WHATSAPP.value
+        if code == 131047:
+            raise WindowClosed(
+                "more than 24 hours have passed since the citizen last wrote: only an "
+                f"approved template can be sent now {where}",
+                platform=platform,
+                code=code,
+            )
+        if code in _RATE_LIMIT_CODES or response.status_code == 429:
+            raise RateLimited(
+                f"WhatsApp's rate limit was reached trying to {action}: the number waits {where}",
+                platform=platform,
+                code=code,
+                retry_after_seconds=_retry_after(response) or DEFAULT_RATE_LIMIT_WAIT_SECONDS,
+            )
+        if code == 190 or response.status_code == 401:
+            raise TokenExpired(
+                "the WhatsApp access token expired or was revoked: issue a new system-user "
+                f"token, then resume the account on Platform accounts {where}",
+                platform=platform,
+                code=code,
+            )
+        if code == 131026:
+            raise Undeliverable(
+                f"WhatsApp cannot deliver to this number (not on WhatsApp, or an old app) {where}",
+                platform=platform,
+                code=code,
+            )
+        if code == 132001:
+            raise TemplateMissing(
+                "the message template does not exist in that language: have it approved in "
+                f"WhatsApp Manager for the language, nothing was sent {where}",
+                platform=platform,
+                code=code,
+            )
+        if code in _TEMPORARY_CODES or response.status_code >= 500:
+            raise TemporaryFailure(
+                f"WhatsApp failed to {action}; it is tried again later {where}",
+                platform=platform,
+                code=code,
+            )
+        if code == 10 or (code is not None and 200 <= code <= 299):
+            raise PermissionMissing(
+                f"the WhatsApp token lacks a permission to {action} "
+                f"(whatsapp_business_messaging) {where}",
+                platform=platform,
+                code=code,
+            )
+        if code in _REJECTED_CODES or response.status_code in (400, 404):
+            raise ContentRejected(
+                f"WhatsApp refused to {action} {where}", platform=platform, code=code
+            )
+        raise PlatformError(f"WhatsApp refused to {action} {where}", platform=platform, code=code)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """A Cloud API timestamp (epoch seconds, as a string) as an aware UTC datetime."""
+    seconds = _as_int(value)
+    if seconds is None or seconds < 0 or seconds > 32_503_680_000:
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+__all__ = ["MAX_TEXT_CHARS", "WhatsAppAdapter", "parse_timestamp"]

@@ -1,0 +1,207 @@
+"""Contract tests: WhatsAppAdapter over real HTTP against the sandbox's Cloud API on loopback.
+
+No mocks: faults are the sandbox's own (`Fault`, an expired token, a rate-limit storm), the
+24-hour window and the templates are the sandbox's rules, media are uploaded and downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from hub.config import SANDBOX_WHATSAPP
+from hub.errors import (
+    ConfigurationError,
+    ContentRejected,
+    OutcomeUnknown,
+    RateLimited,
+    TemplateMissing,
+    TemporaryFailure,
+    TokenExpired,
+    Undeliverable,
+    WindowClosed,
+)
+from hub.platforms.base import Channel, OutgoingMessage, Platform, SendsMessages, TemplateMessage
+from hub.platforms.whatsapp import WhatsAppAdapter
+from hub.sandbox.server import Fault, SandboxApp, SandboxServer
+from hub.sandbox.whatsapp_api import WhatsAppSandbox, install_whatsapp_api
+
+NUMBER = SANDBOX_WHATSAPP["phone_number_id"]
+CITIZEN = "919830012345"
+MESSAGES = rf"^POST /v24\.0/{NUMBER}/messages$"
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Sandbox:
+    app: SandboxApp
+    whatsapp: WhatsAppSandbox
+    server: SandboxServer
+    clock: MovableClock
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path):
+    clock = MovableClock()
+    app = SandboxApp(tmp_path / "sandbox.duckdb")
+    whatsapp = install_whatsapp_api(app, clock=clock, **SANDBOX_WHATSAPP)
+    server = SandboxServer(app).start()
+    yield Sandbox(app, whatsapp, server, clock)
+    server.stop()
+    app.close()
+
+
+@pytest.fixture
+def adapter(sandbox: Sandbox) -> WhatsAppAdapter:
+    return WhatsAppAdapter(
+        sandbox.server.url,
+        "v24.0",
+        SANDBOX_WHATSAPP["waba_id"],
+        SANDBOX_WHATSAPP["access_token"],
+        {NUMBER: SANDBOX_WHATSAPP["display_phone_number"]},
+        timeout=5,
+    )
+
+
+def text_to(to: str, text: str, key: str = "reply-1", context: str | None = None):
+    return OutgoingMessage(to=to, from_number=NUMBER, key=key, text=text, context_id=context)
+
+
+def test_a_messaging_channel_by_type(adapter):
+    assert isinstance(adapter, Channel) and isinstance(adapter, SendsMessages)
+    assert adapter.platform is Platform.WHATSAPP
+    caps = adapter.check()
+    assert caps.can_reply and not caps.can_publish
+    assert any("TIER_1K" in note for note in caps.notes)
+
+
+def test_a_reply_in_context_inside_the_window_carries_the_key(sandbox, adapter):
+    incoming = sandbox.whatsapp.citizen_sends(CITIZEN, "Rina", text="জল নেই", deliver=False)
+    sent = adapter.send_message(text_to(CITIZEN, "নথিভুক্ত: KMC-2026-000001", "ack-7", incoming))
+    assert sent.platform_post_id.startswith("wamid.")
+    out = sandbox.whatsapp.sent_messages()
+    assert [(m["wa_id"], m["text"], m["context_id"], m["callback"]) for m in out] == [
+        (CITIZEN, "নথিভুক্ত: KMC-2026-000001", incoming, "ack-7")
+    ]
+
+
+def test_free_text_after_24_hours_is_window_closed_and_a_template_goes(sandbox, adapter):
+    sandbox.whatsapp.citizen_sends(CITIZEN, text="hello", deliver=False)
+    sandbox.clock.now += timedelta(hours=24, minutes=1)
+    with pytest.raises(WindowClosed):
+        adapter.send_message(text_to(CITIZEN, "an answer"))
+    template = TemplateMessage("complaint_status_update", "en", ("KMC-2026-000001", "Fixed."))
+    adapter.send_message(
+        OutgoingMessage(to=CITIZEN, from_number=NUMBER, key="k", template=template)
+    )
+    assert sandbox.whatsapp.sent_messages()[-1]["text"].endswith("KMC-2026-000001: Fixed.")
+
+
+def test_a_template_missing_in_a_language_sends_nothing(sandbox, adapter):
+    template = TemplateMessage("complaint_registered", "hi", ("KMC-2026-000001", "x"))
+    with pytest.raises(TemplateMissing, match="language"):
+        adapter.send_message(
+            OutgoingMessage(to=CITIZEN, from_number=NUMBER, key="k", template=template)
+        )
+    wrong_count = TemplateMessage("complaint_registered", "bn", ("KMC-2026-000001",))
+    with pytest.raises(ContentRejected, match="132000"):
+        adapter.send_message(
+            OutgoingMessage(to=CITIZEN, from_number=NUMBER, key="k", template=wrong_count)
+        )
+    assert sandbox.whatsapp.sent_messages() == []
+
+
+@pytest.mark.parametrize("code", [130429, 131056, 80007])
+def test_rate_limit_codes_say_wait(sandbox, adapter, code):
+    sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
+    sandbox.app.inject(
+        Fault(MESSAGES, "status", 400, {"error": {"code": code, "message": "Rate limit hit"}})
+    )
+    with pytest.raises(RateLimited) as caught:
+        adapter.send_message(text_to(CITIZEN, "x"))
+    assert caught.value.retry_after_seconds and caught.value.code == code
+
+
+def test_the_throughput_limit_is_the_sandbox_own(sandbox, adapter):
+    sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
+    sandbox.whatsapp.throughput_per_second = 2
+    adapter.send_message(text_to(CITIZEN, "one"))
+    adapter.send_message(text_to(CITIZEN, "two"))
+    with pytest.raises(RateLimited):
+        adapter.send_message(text_to(CITIZEN, "three"))
+
+
+def test_an_expired_token_is_token_expired_without_the_token(sandbox, adapter):
+    sandbox.whatsapp.expire_token()
+    with pytest.raises(TokenExpired) as caught:
+        adapter.send_message(text_to(CITIZEN, "x"))
+    assert SANDBOX_WHATSAPP["access_token"] not in str(caught.value)
+
+
+def test_undeliverable_and_service_errors_map(sandbox, adapter):
+    sandbox.app.inject(
+        Fault(MESSAGES, "status", 400, {"error": {"code": 131026, "message": "Undeliverable"}})
+    )
+    with pytest.raises(Undeliverable):
+        adapter.send_message(text_to(CITIZEN, "x"))
+    sandbox.app.inject(Fault(MESSAGES, "status", 500, {"error": {"code": 131000}}))
+    with pytest.raises(TemporaryFailure):
+        adapter.send_message(text_to(CITIZEN, "x"))
+
+
+def test_an_answer_lost_after_sending_is_outcome_unknown(sandbox, adapter):
+    sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
+    sandbox.app.inject(Fault(MESSAGES, "drop_after"))
+    with pytest.raises(OutcomeUnknown):
+        adapter.send_message(text_to(CITIZEN, "x", key="lost-1"))
+    # It was sent: the status carries our key back (what reconciliation reads).
+    assert [m["callback"] for m in sandbox.whatsapp.sent_messages()] == ["lost-1"]
+
+
+def test_nothing_listening_is_a_temporary_failure():
+    adapter = WhatsAppAdapter("http://127.0.0.1:9", "v24.0", "w", "t", {NUMBER: ""}, timeout=2)
+    with pytest.raises(TemporaryFailure, match="nothing was done"):
+        adapter.send_message(text_to(CITIZEN, "x"))
+
+
+def test_media_downloads_once_and_the_address_expires(sandbox, adapter):
+    content = b"OggS" + bytes(range(200))
+    media_id = sandbox.whatsapp.store_media(content, "audio/ogg; codecs=opus")
+    got = adapter.download_media(media_id, max_bytes=10_000)
+    assert got.content == content
+    assert got.declared_sha256 == hashlib.sha256(content).hexdigest()
+    assert got.declared_mime_type.startswith("audio/ogg")
+    with pytest.raises(ContentRejected, match="at most 100"):
+        adapter.download_media(media_id, max_bytes=100)
+
+
+def test_an_expired_media_address_is_temporary(sandbox, adapter):
+    media_id = sandbox.whatsapp.store_media(b"x" * 50, "image/jpeg")
+    sandbox.app.inject(Fault(r"^GET /v24\.0/media-download/", "status", 404, {"error": {}}))
+    with pytest.raises(ContentRejected):
+        adapter.download_media(media_id, max_bytes=10_000)
+
+
+def test_mark_read_and_unknown_message(sandbox, adapter):
+    incoming = sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
+    adapter.mark_read(NUMBER, incoming)
+    with pytest.raises(ContentRejected):
+        adapter.mark_read(NUMBER, "wamid.unknown")
+
+
+def test_no_token_or_no_number_is_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="ACCESS_TOKEN"):
+        WhatsAppAdapter("", "v24.0", "", "", {NUMBER: ""})
+    with pytest.raises(ConfigurationError, match="NUMBERS"):
+        WhatsAppAdapter("", "v24.0", "", "token", {})
