@@ -11,22 +11,28 @@ from __future__ import annotations
 import gc
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from hub.accounts import AccountService
 from hub.answering.replies import ReplyService
 from hub.answering.templates import TemplateService
+from hub.answering.whatsapp_desk import WhatsAppDesk
 from hub.audit import AuditLog
 from hub.backup import BackupService
 from hub.config import Settings
 from hub.delivery.holds import AccountHolds
 from hub.departments import DepartmentService
+from hub.desk_cycle import DeskCycle
 from hub.errors import ConfigurationError
 from hub.health import Heartbeats, health_report
 from hub.home import HomeService
+from hub.inbox.evidence import EvidenceLimits, EvidenceStore
 from hub.inbox.interactions import InteractionStore
 from hub.inbox.pull import PullService
-from hub.inbox.webhooks import WebhookReceiver
+from hub.inbox.webhooks import SignedWebhookGuard, WebhookReceiver
+from hub.inbox.whatsapp import WHATSAPP_ACTOR, WHATSAPP_ROUTE, WhatsAppReceiver
+from hub.inbox.whatsapp_media import MediaFetcher
 from hub.metrics import MetricsService
 from hub.platforms.base import Platform
 from hub.platforms.registry import (
@@ -35,6 +41,7 @@ from hub.platforms.registry import (
     check_accounts,
     configured_accounts,
     effective_facebook_settings,
+    effective_whatsapp_settings,
     effective_x_settings,
 )
 from hub.platforms.x_usage import XUsageMeter
@@ -56,7 +63,8 @@ from hub.sandbox.trainer import SandboxTrainer
 from hub.sessions import SessionService
 from hub.store import Store
 from hub.tickets.board import BoardService
-from hub.tickets.service import TicketService
+from hub.tickets.service import MessageRules, TicketService
+from hub.wards import WardMap
 from hub.weekly_report import WeeklyReportService
 
 
@@ -85,6 +93,13 @@ class Hub:
     interactions: InteractionStore
     pull: PullService
     webhooks: WebhookReceiver
+    # WhatsApp: the webhook (messages and statuses stored once), attachments kept as
+    # evidence, the desk's own answers, and the desk's quick cycle that ties them together.
+    whatsapp_webhooks: WhatsAppReceiver
+    evidence: EvidenceStore
+    whatsapp_media: MediaFetcher
+    whatsapp_desk: WhatsAppDesk
+    desk_cycle: DeskCycle
     # Answering: reply templates, and the replies sent in the citizen's thread exactly once.
     templates: TemplateService
     replies: ReplyService
@@ -168,6 +183,11 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
     holds = AccountHolds(store, audit, platforms)
     # X's reads and posts, priced (the pull reads and the delivery engine posts).
     x_usage = XUsageMeter(store, settings)
+    interactions = _interaction_store(settings, store)
+    answering = _answering_services(settings, store, audit, platforms, holds, interactions, x_usage)
+    whatsapp = _whatsapp_services(
+        settings, store, audit, platforms, holds, triage["tickets"], answering["replies"]
+    )
     return Hub(
         settings=settings,
         store=store,
@@ -187,10 +207,9 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
             store, audit, platforms, photos, settings, holds=holds, x_usage=x_usage
         ),
         x_usage=x_usage,
-        **(interaction := _interaction_services(settings, store, audit, platforms, x_usage)),
-        **_answering_services(
-            settings, store, audit, platforms, holds, interaction["interactions"], x_usage
-        ),
+        **_interaction_services(settings, store, audit, platforms, x_usage, interactions),
+        **answering,
+        **whatsapp,
         **triage,
         metrics=(metrics := MetricsService(store, audit)),
         weekly_report=WeeklyReportService(metrics, departments),
@@ -216,9 +235,22 @@ def _triage_services(
             raise ConfigurationError(f"no {platform} account is configured: hide it there by hand.")
         adapter.hide(platform_id)
 
+    whatsapp = effective_whatsapp_settings(settings, sandbox_url(settings))
+    rules = MessageRules(
+        settings.reference_prefix,
+        number_departments={
+            n.phone_number_id: n.department for n in whatsapp.numbers if n.department
+        },
+        ward_at=WardMap.shipped().ward_at,
+    )
     return {
         "tickets": TicketService(
-            store, audit, departments, settings, hide_on_platform=hide_on_platform
+            store,
+            audit,
+            departments,
+            settings,
+            hide_on_platform=hide_on_platform,
+            message_rules=rules,
         ),
         "board": BoardService(store, audit, settings),
     }
@@ -250,21 +282,27 @@ def _answering_services(
     }
 
 
+def _interaction_store(settings: Settings, store: Store) -> InteractionStore:
+    """The interaction store, knowing the city's own accounts (their replies are the city's)."""
+    # The Page id and X user id do not depend on where the sandbox listens.
+    facebook = effective_facebook_settings(settings, sandbox_url(settings))
+    x = effective_x_settings(settings, sandbox_url(settings))
+    return InteractionStore(
+        store, city_author_ids={Platform.FACEBOOK: facebook.page_id, Platform.X: x.user_id}
+    )
+
+
 def _interaction_services(
     settings: Settings,
     store: Store,
     audit: AuditLog,
     platforms: PlatformAccounts,
     x_usage: XUsageMeter,
+    interactions: InteractionStore,
 ) -> dict[str, Any]:
     """The interaction store, the pull job's service and the Facebook webhook receiver."""
-    # The Page id, app secret and verify token do not depend on where the sandbox listens,
-    # so they are known before it starts.
+    # The app secret and verify token do not depend on where the sandbox listens either.
     facebook = effective_facebook_settings(settings, sandbox_url(settings))
-    x = effective_x_settings(settings, sandbox_url(settings))
-    interactions = InteractionStore(
-        store, city_author_ids={Platform.FACEBOOK: facebook.page_id, Platform.X: x.user_id}
-    )
     return {
         "interactions": interactions,
         "pull": PullService(
@@ -280,6 +318,63 @@ def _interaction_services(
             max_body_bytes=settings.webhook_max_body_bytes,
             refusals_per_minute=settings.webhook_refusals_per_minute,
         ),
+    }
+
+
+def _whatsapp_services(
+    settings: Settings,
+    store: Store,
+    audit: AuditLog,
+    platforms: PlatformAccounts,
+    holds: AccountHolds,
+    tickets: TicketService,
+    replies: ReplyService,
+) -> dict[str, Any]:
+    """The WhatsApp webhook, attachments as evidence, the desk and its quick cycle."""
+    whatsapp = effective_whatsapp_settings(settings, sandbox_url(settings))
+    evidence_root = settings.data_dir / "evidence"
+    evidence = EvidenceStore(
+        evidence_root,
+        PhotoStore(evidence_root / "photos", PhotoLimits.from_settings(settings)),
+        EvidenceLimits(
+            audio_max_bytes=whatsapp.media_max_bytes,
+            audio_max_seconds=whatsapp.audio_max_seconds,
+            document_max_bytes=whatsapp.document_max_bytes,
+        ),
+    )
+    media = MediaFetcher(
+        store,
+        audit,
+        platforms,
+        evidence,
+        max_bytes=whatsapp.media_max_bytes,
+        max_attempts=whatsapp.media_download_attempts,
+    )
+    desk = WhatsAppDesk(store, audit, platforms, settings, holds=holds)
+    cycle = DeskCycle(media, tickets, replies, desk)
+    receiver = WhatsAppReceiver(
+        store,
+        audit,
+        SignedWebhookGuard(
+            store,
+            audit,
+            route=WHATSAPP_ROUTE,
+            actor_name=WHATSAPP_ACTOR,
+            app_secret=whatsapp.app_secret.get_secret_value(),
+            verify_token=whatsapp.webhook_verify_token.get_secret_value(),
+            max_body_bytes=settings.webhook_max_body_bytes,
+            refusals_per_minute=settings.webhook_refusals_per_minute,
+        ),
+        {number.phone_number_id for number in whatsapp.numbers},
+        burst=timedelta(minutes=whatsapp.burst_minutes),
+        on_stored=cycle.wake,
+    )
+    return {
+        "whatsapp_webhooks": receiver,
+        "evidence": evidence,
+        "whatsapp_media": media,
+        "whatsapp_desk": desk,
+        "desk_cycle": cycle,
     }
 
 

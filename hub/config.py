@@ -140,15 +140,19 @@ class WhatsAppSettings(BaseModel):
     burst_minutes: int = Field(default=10, ge=0, le=24 * 60)
     # Each department's acknowledgement deadline unless it set its own (minutes).
     acknowledge_deadline_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    # The approved templates (Meta approves each per language): the reference number sent
-    # back, and an answer when the 24-hour window is closed.
-    acknowledgement_template: str = "complaint_registered"
+    # The approved template (Meta approves it per language, Bengali and English) that carries
+    # a reference number and a text when the 24-hour window is closed.
     status_template: str = "complaint_status_update"
+    # How long a message whose answer was lost waits for its delivery status before a person
+    # is asked to check (it is never sent again blind).
+    status_grace_seconds: int = Field(default=120, ge=0)
     # Attachments: what is downloaded and kept (WhatsApp's own limits are higher for some).
     media_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     audio_max_seconds: int = Field(default=600, ge=1)
     document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     media_download_attempts: int = Field(default=5, ge=1)
+    # The desk's quick pass (attachments, acknowledgements, answers): how often it runs.
+    desk_interval_seconds: int = Field(default=2, ge=1)
 
 
 class Settings(BaseSettings):

@@ -28,6 +28,7 @@ How the rules work, and why:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -71,6 +72,23 @@ DEFAULT_URGENCY_TERMS: tuple[str, ...] = _terms(
     urgent; urgently; emergency; send help; জরুরি; এখনই লোক পাঠান; এখনই সাহায্য; এখনই ব্যবস্থা
     এখনই মেডিক্যাল; ekhuni; taratari asun
     """
+)
+# The urgent phrases that mean a person may be hurt now: a WhatsApp citizen who writes one is
+# also sent the emergency numbers (fire 101, police 100, ambulance 102) in their language.
+DANGER_TO_LIFE_TERMS: frozenset[str] = frozenset(
+    term.casefold()
+    for term in _terms(
+        """
+        fire; fire broke out; on fire; flames; blaze; burning; আগুন; আগুন লেগেছে; agun
+        agun legeche; collapse; collapsed; caved in; trapped; stuck inside
+        under the rubble; under debris; ভেঙে পড়েছে; ধসে পড়েছে; চাপা পড়েছে; আটকে আছে
+        আটকে আছেন; আটকে থাকতে; bhenge poreche; atke ache; chapa poreche; live wire
+        wire snapped; electrocuted; electric shock; getting shocks; তার ছিঁড়ে; শক লেগেছে
+        taar chhinre; tar chhinre; wire chhinre; gas leak; gas leaking; smell of gas; gas smell
+        গ্যাস লিক; গ্যাসের গন্ধ; gas er gondho; cylinder leak; fell into; পড়ে গিয়েছিল; অজ্ঞান
+        মৃত্যু হয়েছে; died; waist deep; chest deep
+        """
+    )
 )
 # Phrases that take the danger back ("collapsed. Nobody hurt"): a light form of negation.
 _CALM = _terms("nobody hurt; no one hurt; nobody injured; no one injured; কেউ আহত হয়নি")
@@ -367,6 +385,35 @@ class RoutingDecision:
 # routing builds several per message and a class costs more.
 _Hit = tuple[int, int, str, str]
 _PHRASE, _TAG = 2, 3  # the fields read by name
+
+
+def mentions_danger_to_life(text: str) -> bool:
+    """Whether `text` says a person may be hurt now (`DANGER_TO_LIFE_TERMS`), unless a calming
+    phrase takes it back ("collapsed, nobody hurt")."""
+    hits = _danger_matcher().find(normalise(text))
+    return bool(hits) and not any(hit[_TAG] == "calm" for hit in hits)
+
+
+@functools.cache
+def _danger_matcher() -> _PhraseMatcher:
+    return _PhraseMatcher(_tagged(DANGER_TO_LIFE_TERMS, "danger", _tagged(_CALM, "calm")))
+
+
+def find_reference(text: str, prefix: str) -> str | None:
+    """The first reference number in `text` (``KMC-2026-000123``), in either script's digits
+    and with the separators people type (spaces, hyphens, slashes), as the hub writes it."""
+    match = _reference_pattern(prefix).search(nfc(text).translate(_TO_ASCII_DIGITS))
+    if match is None:
+        return None
+    return f"{prefix.upper()}-{match.group(1)}-{int(match.group(2)):06d}"
+
+
+@functools.cache
+def _reference_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![0-9A-Za-z]){re.escape(prefix)}\s*[-/ ]?\s*(\d{{4}})\s*[-/ ]?\s*(\d{{1,6}})(?!\d)",
+        re.IGNORECASE,
+    )
 
 
 class _PhraseMatcher:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,34 +27,6 @@ def http_routes(get_hub: Callable[[], Hub]) -> list[Route]:
     async def healthz(_request: Request) -> JSONResponse:
         report = get_hub().health()
         return JSONResponse(report, status_code=200 if report["ok"] else 503)
-
-    async def verify_facebook_webhook(request: Request) -> PlainTextResponse:
-        # Meta's subscription check: echo hub.challenge when the verify token matches.
-        query = request.query_params
-        challenge = get_hub().webhooks.verify_subscription(
-            query.get("hub.mode"), query.get("hub.verify_token"), query.get("hub.challenge")
-        )
-        if challenge is None:
-            return PlainTextResponse("forbidden", status_code=403)
-        return PlainTextResponse(challenge)
-
-    async def receive_facebook_webhook(request: Request) -> JSONResponse:
-        # Screened before the body is read: a source over its refusal limit, a missing
-        # signature or a declared length over the cap cost no reading. The signature covers
-        # the raw bytes, so the body is passed on unparsed; the receiver touches DuckDB, so
-        # it runs off the event loop.
-        receiver = get_hub().webhooks
-        remote = request.client.host if request.client else None
-        signature = request.headers.get("x-hub-signature-256")
-        declared = _declared_length(request)
-        result = await run_in_threadpool(receiver.screen, signature, declared, remote)
-        if result is None:
-            raw_body, complete = await read_body_capped(request, receiver.max_body_bytes)
-            if not complete:
-                result = await run_in_threadpool(receiver.refuse_too_large, remote, len(raw_body))
-            else:
-                result = await run_in_threadpool(receiver.receive, raw_body, signature, remote)
-        return JSONResponse({"ok": result.accepted, "reason": result.reason}, result.status)
 
     async def backup_now(request: Request) -> JSONResponse:
         # For `hub backup` beside the serving process: loopback only, with the token the
@@ -93,9 +65,44 @@ def http_routes(get_hub: Callable[[], Hub]) -> list[Route]:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/auth/session", start_session, methods=["POST"]),
         Route("/ops/backup", backup_now, methods=["POST"]),
-        Route("/webhooks/facebook", verify_facebook_webhook, methods=["GET"]),
-        Route("/webhooks/facebook", receive_facebook_webhook, methods=["POST"]),
+        *signed_webhook_routes("/webhooks/facebook", lambda: get_hub().webhooks),
+        *signed_webhook_routes("/webhooks/whatsapp", lambda: get_hub().whatsapp_webhooks),
     ]
+
+
+def signed_webhook_routes(path: str, get_receiver: Callable[[], Any]) -> list[Route]:
+    """Meta's subscription check (GET) and signed deliveries (POST) for one receiver.
+
+    Every public webhook route is screened the same way before its body is read: a source
+    over its refusal limit, a missing signature or a declared length over the cap cost no
+    reading. The signature covers the raw bytes, so the body is passed on unparsed; the
+    receiver touches DuckDB, so it runs off the event loop.
+    """
+
+    async def verify(request: Request) -> PlainTextResponse:
+        query = request.query_params
+        challenge = get_receiver().verify_subscription(
+            query.get("hub.mode"), query.get("hub.verify_token"), query.get("hub.challenge")
+        )
+        if challenge is None:
+            return PlainTextResponse("forbidden", status_code=403)
+        return PlainTextResponse(challenge)
+
+    async def receive(request: Request) -> JSONResponse:
+        receiver = get_receiver()
+        remote = request.client.host if request.client else None
+        signature = request.headers.get("x-hub-signature-256")
+        declared = _declared_length(request)
+        result = await run_in_threadpool(receiver.screen, signature, declared, remote)
+        if result is None:
+            raw_body, complete = await read_body_capped(request, receiver.max_body_bytes)
+            if not complete:
+                result = await run_in_threadpool(receiver.refuse_too_large, remote, len(raw_body))
+            else:
+                result = await run_in_threadpool(receiver.receive, raw_body, signature, remote)
+        return JSONResponse({"ok": result.accepted, "reason": result.reason}, result.status)
+
+    return [Route(path, verify, methods=["GET"]), Route(path, receive, methods=["POST"])]
 
 
 async def read_body_capped(request: Request, limit: int) -> tuple[bytes, bool]:

@@ -8,7 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from hub.bootstrap import Hub
 from hub.clock import utc_now
-from jobs import backup, heartbeat, publish, pull, replies, retention, triage
+from jobs import backup, heartbeat, publish, pull, replies, retention, triage, whatsapp
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ def start_scheduler(hub: Hub) -> BackgroundScheduler:
         (pull, settings.pull_interval_seconds),
         (replies, settings.publish_interval_seconds),
         (triage, settings.triage_interval_seconds),
+        (whatsapp, settings.whatsapp.desk_interval_seconds),
     )
     for job, seconds in jobs:
         scheduler.add_job(

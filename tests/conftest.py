@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from whatsapp_fixtures import desk  # noqa: F401  (a fixture for the WhatsApp tests)
 
 from hub import bootstrap
 from hub.config import Settings, load_settings

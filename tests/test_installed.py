@@ -59,9 +59,7 @@ def test_a_non_editable_install_serves_the_hub(tmp_path):
     shutil.copytree(
         ROOT,
         source,
-        ignore=shutil.ignore_patterns(
-            ".venv", ".git", "data", "test-artifacts", "__pycache__", "*.egg-info", "build"
-        ),
+        ignore=_not_shipped,
     )
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--no-deps", str(source)],
@@ -130,3 +128,17 @@ def test_a_non_editable_install_serves_the_hub(tmp_path):
     finally:
         served.terminate()
         served.wait(timeout=30)
+
+
+_LEFT_BEHIND = shutil.ignore_patterns(
+    ".venv", ".git", "test-artifacts", "__pycache__", "*.egg-info", "build"
+)
+
+
+def _not_shipped(folder: str, names: list[str]) -> set[str]:
+    """What the copy leaves out: build leftovers anywhere, and the top folder's own `data/`
+    (a running hub's), but not `hub/data/` (the ward shapes the package ships)."""
+    left = set(_LEFT_BEHIND(folder, names))
+    if Path(folder).resolve() == ROOT.resolve() and "data" in names:
+        left.add("data")
+    return left

@@ -31,12 +31,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 
+from hub.answering.desk_texts import desk_text
 from hub.answering.templates import TemplateService
+from hub.answering.whatsapp_sending import (
+    STATUS_GRACE,
+    WINDOW,
+    WhatsAppOutgoing,
+    found_by_key,
+    send_on_whatsapp,
+    window_open,
+)
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
@@ -56,14 +65,16 @@ from hub.delivery.kinds import REPLIES_OUTBOX, REPLY_WORDS
 from hub.errors import HubError, InvalidInput, NotFound, NotSupported
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.platforms.base import (
+    Channel,
     Interaction,
     InteractionKind,
     Platform,
-    PlatformAdapter,
     PublishedPost,
     ReadsPostComments,
+    Replies,
 )
 from hub.platforms.registry import PlatformAccounts
+from hub.platforms.whatsapp import MAX_TEXT_CHARS as WHATSAPP_MAX_TEXT_CHARS
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from hub.platforms.x_usage import XUsageMeter
 from hub.store import Store
@@ -145,6 +156,8 @@ class ReplyReport(DeliveryReport):
 class _ReplyToSend:
     in_reply_to: str
     text: str
+    # On WhatsApp: to whom, from which number, and whether the window is open.
+    whatsapp: WhatsAppOutgoing | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +202,15 @@ class ReplyService:
         self._templates = templates or TemplateService(store, audit)
         self._clock = clock
         self._engine = DeliveryEngine(
-            ReplyDelivery(store, audit, clock, platforms=platforms, interactions=interactions),
+            ReplyDelivery(
+                store,
+                audit,
+                clock,
+                platforms=platforms,
+                interactions=interactions,
+                whatsapp_template=settings.whatsapp.status_template,
+                status_grace=timedelta(seconds=settings.whatsapp.status_grace_seconds),
+            ),
             store,
             audit,
             platforms,
@@ -247,11 +268,33 @@ class ReplyService:
                     f"number; X takes {MAX_WEIGHTED_LENGTH}: shorten it by "
                     f"{length - MAX_WEIGHTED_LENGTH}."
                 )
+        elif target.platform is Platform.WHATSAPP and len(text) > WHATSAPP_MAX_TEXT_CHARS:
+            raise InvalidInput(
+                f"The reply is {len(text)} characters; WhatsApp takes {WHATSAPP_MAX_TEXT_CHARS}."
+            )
         elif len(text) > FACEBOOK_REPLY_LIMIT:
             raise InvalidInput(
                 f"The reply is {len(text)} characters; keep it under {FACEBOOK_REPLY_LIMIT}."
             )
         return text
+
+    def whatsapp_window(self, actor: Actor, ticket_id: int) -> WindowState | None:
+        """For a WhatsApp ticket: whether free text can still reach the citizen, and until
+        when (else the approved template goes); None for other platforms."""
+        target = self.target(ticket_id)
+        self._audit.authorize(actor, Action.VIEW_TICKETS, target.department_code)
+        if target.platform is not Platform.WHATSAPP:
+            return None
+        with self._store.cursor() as cur:
+            row = cur.execute(
+                "SELECT b.last_at FROM tickets t JOIN interactions i ON i.id = t.interaction_id"
+                " LEFT JOIN whatsapp_bursts b ON b.channel = i.channel AND b.wa_id = i.author_id"
+                " WHERE t.id = ?",
+                [ticket_id],
+            ).fetchone()
+        last = row[0] if row else None
+        now = self._clock()
+        return WindowState(window_open(last, now), last + WINDOW if last else None)
 
     def target(self, ticket_id: int) -> ReplyTarget:
         """The ticket with the platform id of the interaction to answer."""
@@ -406,8 +449,10 @@ class ReplyService:
     def acknowledge_due(self, now: datetime | None = None) -> int:
         """Queue the acknowledgement for every ticket that waited long enough; returns how many.
 
-        A ticket qualifies once: its department has the acknowledgement on, it is still
-        ``new`` with no reply at all (queued or otherwise), it was opened at least the
+        A ticket qualifies once, while it is still ``new`` with no reply at all (queued or
+        otherwise): a WhatsApp message at once (the citizen wrote to the city's number and
+        is owed the reference within the department's deadline); a comment or mention when
+        its department has the acknowledgement on, once it was opened at least the
         department's minutes ago and not before the acknowledgement was switched on.
         """
         now = now or self._clock()
@@ -415,12 +460,14 @@ class ReplyService:
             rows = cur.execute(
                 "SELECT t.id, t.reference, t.department_code, t.language, t.ward, t.platform,"
                 " t.status, i.platform_id, i.thread_id FROM tickets t"
-                " JOIN department_reply_settings s ON s.department_code = t.department_code"
                 " JOIN interactions i ON i.id = t.interaction_id"
-                " WHERE s.auto_acknowledge AND t.status = 'new' AND NOT t.hidden"
-                " AND t.merged_into IS NULL AND t.platform IN ('facebook', 'x')"
-                " AND t.opened_at <= ? - to_minutes(s.acknowledge_after_minutes)"
-                " AND t.opened_at >= s.enabled_at"
+                " LEFT JOIN department_reply_settings s"
+                "  ON s.department_code = t.department_code"
+                " WHERE t.status = 'new' AND NOT t.hidden AND t.merged_into IS NULL"
+                " AND (t.platform = 'whatsapp' OR (s.auto_acknowledge"
+                "  AND t.platform IN ('facebook', 'x')"
+                "  AND t.opened_at <= ? - to_minutes(s.acknowledge_after_minutes)"
+                "  AND t.opened_at >= s.enabled_at))"
                 " AND NOT EXISTS (SELECT 1 FROM replies r WHERE r.ticket_id = t.id)"
                 " ORDER BY t.opened_at, t.id",
                 [now],
@@ -435,6 +482,13 @@ class ReplyService:
                     target.department_code, target.reply_language, "acknowledgement"
                 )
                 body = self._templates.render(template.body, target, language=template.language)
+            except HubError as exc:
+                if target.platform is not Platform.WHATSAPP:
+                    log.warning("no acknowledgement for ticket %s: %s", target.reference, exc)
+                    continue
+                # The WhatsApp desk always answers with the reference number.
+                body = desk_text("registered", target.reply_language, reference=target.reference)
+            try:
                 queued.append((target, self.final_text(target, body)))
             except HubError as exc:
                 log.warning("no acknowledgement for ticket %s: %s", target.reference, exc)
@@ -505,6 +559,15 @@ class ReplyService:
         return {status: count for status, count in rows}
 
 
+@dataclass(frozen=True)
+class WindowState:
+    """Whether a WhatsApp citizen can still get free text (within 24 hours of their last
+    message), and when that ends; after it, an answer goes as the approved template."""
+
+    open: bool
+    closes_at: datetime | None
+
+
 def _reply(row: tuple) -> Reply:
     return Reply(
         row[0],
@@ -521,47 +584,76 @@ class ReplyDelivery(KindBase):
     platforms: PlatformAccounts
     # The interaction store (`InteractionStore`), which keeps the city's sent X replies.
     interactions: Any
+    # WhatsApp: the approved template outside the 24-hour window, and how long a reply whose
+    # answer was lost waits for its delivery status (`hub.answering.whatsapp_sending`).
+    whatsapp_template: str = "complaint_status_update"
+    status_grace: timedelta = STATUS_GRACE
 
     outbox, actor_name, words = REPLIES_OUTBOX, SENDER, REPLY_WORDS
 
     def due(self, cur: duckdb.DuckDBPyConnection, now: datetime) -> list[DueItem]:
         """Queued replies, and retries whose time came, oldest first."""
         rows = cur.execute(
-            "SELECT id, platform, in_reply_to, text, attempts FROM replies"
-            " WHERE status = 'queued' OR (status = 'retry_wait' AND next_attempt_at <= ?)"
-            " ORDER BY created_at, id",
+            "SELECT r.id, r.platform, r.in_reply_to, r.text, r.attempts, i.author_id,"
+            " i.channel, t.language, t.reference, b.last_at FROM replies r"
+            " LEFT JOIN tickets t ON t.id = r.ticket_id"
+            " LEFT JOIN interactions i ON i.id = t.interaction_id"
+            " LEFT JOIN whatsapp_bursts b ON r.platform = 'whatsapp'"
+            "  AND b.channel = i.channel AND b.wa_id = i.author_id"
+            " WHERE r.status = 'queued' OR (r.status = 'retry_wait' AND r.next_attempt_at <= ?)"
+            " ORDER BY r.created_at, r.id",
             [now],
         ).fetchall()
-        return [
-            DueItem(r[0], Platform(r[1]), r[4], _ReplyToSend(r[2], r[3]))
-            for r in rows
-            if r[1] in Platform._value2member_map_
-        ]
+        due = []
+        for r in rows:
+            if r[1] not in Platform._value2member_map_:
+                continue
+            whatsapp = None
+            if r[1] == Platform.WHATSAPP.value:
+                whatsapp = WhatsAppOutgoing(
+                    key=f"reply-{r[0]}",
+                    to=r[5],
+                    channel=r[6],
+                    text=r[3],
+                    language="bn" if r[7] == "bn" else "en",
+                    last_inbound_at=r[9],
+                    context_id=r[2],
+                    reference=r[8] or "",
+                )
+            due.append(DueItem(r[0], Platform(r[1]), r[4], _ReplyToSend(r[2], r[3], whatsapp)))
+        return due
 
     def unconfirmed(self, cur: duckdb.DuckDBPyConnection) -> list[UnconfirmedItem]:
         """Replies whose last attempt ended without an answer, with where they would be."""
         rows = cur.execute(
             "SELECT r.id, r.platform, r.text, r.unknown_outcomes, r.last_error,"
             " (SELECT min(started_at) FROM reply_attempts a WHERE a.reply_id = r.id),"
+            " (SELECT max(started_at) FROM reply_attempts a WHERE a.reply_id = r.id),"
             " r.in_reply_to, i.thread_id, i.parent_id"
             " FROM replies r JOIN tickets t ON t.id = r.ticket_id"
             " JOIN interactions i ON i.id = t.interaction_id"
             " WHERE r.status = 'unconfirmed' ORDER BY r.id"
         ).fetchall()
-        # No wait before reconciling a reply: its thread shows it as soon as it exists.
+        # No wait before reconciling a Facebook or X reply: its thread shows it as soon as
+        # it exists. A WhatsApp reply waits for its status (`look_for`).
         return [
             UnconfirmedItem(
-                r[0], Platform(r[1]), r[2], r[3], r[4], r[5], None, _WhereItWouldBe(*r[6:])
+                r[0], Platform(r[1]), r[2], r[3], r[4], r[5], r[6], _WhereItWouldBe(*r[7:])
             )
             for r in rows
         ]
 
     def look_for(
-        self, adapter: PlatformAdapter, platform: Platform, items: list[UnconfirmedItem]
+        self, adapter: Channel, platform: Platform, items: list[UnconfirmedItem]
     ) -> Iterable[Listing]:
         """Facebook: the Page's own comments in each reply's thread, under the citizen's
         comment. X: the account's recent posts (the listing carries no ``in_reply_to``; the
-        reference number in every reply makes the text specific enough)."""
+        reference number in every reply makes the text specific enough). WhatsApp: the
+        delivery statuses that came back with the reply's key."""
+        if platform is Platform.WHATSAPP:
+            keys = {item.id: f"reply-{item.id}" for item in items}
+            yield from found_by_key(self.store, items, keys, self.clock(), self.status_grace)
+            return
         if platform is not Platform.FACEBOOK:
             recent, complete = recent_posts_back_to(adapter, horizon_of(items))
             yield Listing(
@@ -591,9 +683,16 @@ class ReplyDelivery(KindBase):
             ]
             yield Listing([item], candidates, True)
 
-    def send(self, item: DueItem, adapter: PlatformAdapter) -> PublishedPost:
-        """Post the reply under the citizen's comment or post."""
+    def send(self, item: DueItem, adapter: Channel) -> PublishedPost:
+        """Post the reply under the citizen's comment or post; on WhatsApp, send it in the
+        conversation (the approved template once the 24-hour window has closed)."""
         reply: _ReplyToSend = item.payload
+        if reply.whatsapp is not None:
+            return send_on_whatsapp(
+                adapter, reply.whatsapp, template_name=self.whatsapp_template, now=self.clock()
+            )
+        if not isinstance(adapter, Replies):
+            raise NotSupported(f"the {item.platform.value} account cannot reply in threads")
         return adapter.reply(reply.in_reply_to, reply.text)
 
     def record_delivered(self, cur: duckdb.DuckDBPyConnection, done: Delivered) -> None:
@@ -601,6 +700,9 @@ class ReplyDelivery(KindBase):
         ticket_id, kind, confirmed_at = cur.execute(
             "SELECT ticket_id, kind, sent_at FROM replies WHERE id = ?", [done.item_id]
         ).fetchone()
+        if done.post.platform is Platform.WHATSAPP:
+            sent_as = f"template {done.post.template}" if done.post.template else "text"
+            cur.execute("UPDATE replies SET sent_as = ? WHERE id = ?", [sent_as, done.item_id])
         self._record_response(cur, ticket_id, done.item_id, kind, confirmed_at, done.post, done.at)
         self.audit_item(
             cur,
@@ -704,4 +806,5 @@ __all__ = [
     "ReplyService",
     "ReplySettings",
     "ReplyTarget",
+    "WindowState",
 ]

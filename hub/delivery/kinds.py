@@ -43,5 +43,29 @@ REPLY_WORDS = KindWords(
     stopped_reason="the sender stopped during the attempt",
 )
 
+WHATSAPP_OUTBOX = Outbox(
+    table="whatsapp_messages",
+    attempts_table="whatsapp_message_attempts",
+    item_column="message_id",
+    platform_id_column="platform_message_id",
+    delivered_at_column="sent_at",
+    delivered_status="sent",
+    in_flight_status="sending",
+    waiting_status="queued",
+)
+WHATSAPP_WORDS = KindWords(
+    noun="WhatsApp message",
+    where_to_check="with the citizen",
+    not_found_where="among the delivery statuses received",
+    stopped_reason="the WhatsApp desk stopped during the attempt",
+)
 
-__all__ = ["POSTS_OUTBOX", "POST_WORDS", "REPLIES_OUTBOX", "REPLY_WORDS"]
+
+__all__ = [
+    "POSTS_OUTBOX",
+    "POST_WORDS",
+    "REPLIES_OUTBOX",
+    "REPLY_WORDS",
+    "WHATSAPP_OUTBOX",
+    "WHATSAPP_WORDS",
+]

@@ -102,35 +102,35 @@ class RefusalLimiter:
         return refusals
 
 
-class WebhookReceiver:
-    """The Graph ``feed`` webhook: signature checked over the raw body, comments stored at once.
+class SignedWebhookGuard:
+    """What every public webhook route of the hub shares: Meta's subscription check, the
+    ``X-Hub-Signature-256`` check over the raw body, and bounded refusals.
 
     What refused traffic costs is bounded: a body is capped before it is read
     (`max_body_bytes`), refusals are counted per source and minute in one row (and audited
     once per source and minute), and a source past `refusals_per_minute` is answered 429
-    with no work at all. A signed delivery of an unexpected shape is answered 400 and
-    stores nothing.
+    with no work at all. The Facebook feed route and the WhatsApp route each have one.
     """
 
     def __init__(
         self,
         store: Store,
         audit: AuditLog,
-        interactions: InteractionStore,
+        *,
+        route: str,
+        actor_name: str,
         app_secret: str,
         verify_token: str,
-        page_id: str,
-        *,
         max_body_bytes: int = DEFAULT_WEBHOOK_MAX_BODY_BYTES,
         refusals_per_minute: int = DEFAULT_WEBHOOK_REFUSALS_PER_MINUTE,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._store = store
         self._audit = audit
-        self._interactions = interactions
+        self.route = route
+        self._actor_name = actor_name
         self._app_secret = app_secret.encode()
         self._verify_token = verify_token
-        self._page_id = page_id
         self.max_body_bytes = max_body_bytes
         self._limiter = RefusalLimiter(refusals_per_minute)
         self._clock = clock
@@ -171,26 +171,17 @@ class WebhookReceiver:
         self._record_refusal(reason, remote, body_bytes)
         return WebhookResult(413, reason)
 
-    def receive(
+    def check(
         self, raw_body: bytes, signature_header: str | None, remote: str | None
-    ) -> WebhookResult:
-        """Check the signature over the raw bytes, then store what the delivery says."""
+    ) -> WebhookResult | None:
+        """The refusal of a delivery that is too large or not signed by Meta, else None."""
         if len(raw_body) > self.max_body_bytes:
             return self.refuse_too_large(remote, len(raw_body))
         refusal = self._signature_problem(raw_body, signature_header)
         if refusal is not None:
             self._record_refusal(refusal, remote, len(raw_body))
             return WebhookResult(403, refusal)
-        try:
-            payload = parse_webhook_body(raw_body)
-            if payload.get("object") != "page":
-                return WebhookResult(200, "not a Page event", ignored=1)
-            changes = list(feed_changes(payload["entry"], self._page_id))
-        except InvalidWebhook as exc:
-            # Signed by Meta's secret, so not an attack to count: a shape we do not expect.
-            log.warning("signed webhook from %s not readable: %s", remote, exc)
-            return WebhookResult(400, str(exc))
-        return self._apply(changes)
+        return None
 
     def _signature_problem(self, raw_body: bytes, header: str | None) -> str | None:
         if not self._app_secret:
@@ -220,22 +211,79 @@ class WebhookReceiver:
                 " body_bytes = webhook_refusal_counts.body_bytes + excluded.body_bytes,"
                 " last_at = excluded.last_at"
                 " RETURNING refusals",
-                [_minute(now), WEBHOOK_ROUTE, source, reason, body_bytes, now],
+                [_minute(now), self.route, source, reason, body_bytes, now],
             ).fetchone()[0]
             if refusals == 1:
                 self._audit.record(
                     cur,
                     actor=None,
-                    actor_name=WEBHOOK_ACTOR,
+                    actor_name=self._actor_name,
                     action="receive_webhook",
                     outcome="denied",
                     target_type="webhook",
-                    target_id=WEBHOOK_ROUTE,
+                    target_id=self.route,
                     detail=f"{reason} (from {source}, {body_bytes} bytes; later refusals of"
                     " this minute are counted in webhook_refusal_counts)",
                 )
         if refusals == 1:
-            log.warning("webhook refused from %s: %s", source, reason)
+            log.warning("webhook %s refused from %s: %s", self.route, source, reason)
+
+
+class WebhookReceiver:
+    """The Graph ``feed`` webhook: signature checked over the raw body, comments stored at once.
+
+    The signature, size and refusal limits are the `SignedWebhookGuard`'s. A signed delivery
+    of an unexpected shape is answered 400 and stores nothing.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        audit: AuditLog,
+        interactions: InteractionStore,
+        app_secret: str,
+        verify_token: str,
+        page_id: str,
+        *,
+        max_body_bytes: int = DEFAULT_WEBHOOK_MAX_BODY_BYTES,
+        refusals_per_minute: int = DEFAULT_WEBHOOK_REFUSALS_PER_MINUTE,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._interactions = interactions
+        self._page_id = page_id
+        self.guard = SignedWebhookGuard(
+            store,
+            audit,
+            route=WEBHOOK_ROUTE,
+            actor_name=WEBHOOK_ACTOR,
+            app_secret=app_secret,
+            verify_token=verify_token,
+            max_body_bytes=max_body_bytes,
+            refusals_per_minute=refusals_per_minute,
+            clock=clock,
+        )
+        self.max_body_bytes = max_body_bytes
+        self.verify_subscription = self.guard.verify_subscription
+        self.screen = self.guard.screen
+        self.refuse_too_large = self.guard.refuse_too_large
+
+    def receive(
+        self, raw_body: bytes, signature_header: str | None, remote: str | None
+    ) -> WebhookResult:
+        """Check the signature over the raw bytes, then store what the delivery says."""
+        refused = self.guard.check(raw_body, signature_header, remote)
+        if refused is not None:
+            return refused
+        try:
+            payload = parse_webhook_body(raw_body)
+            if payload.get("object") != "page":
+                return WebhookResult(200, "not a Page event", ignored=1)
+            changes = list(feed_changes(payload["entry"], self._page_id))
+        except InvalidWebhook as exc:
+            # Signed by Meta's secret, so not an attack to count: a shape we do not expect.
+            log.warning("signed webhook from %s not readable: %s", remote, exc)
+            return WebhookResult(400, str(exc))
+        return self._apply(changes)
 
     def _apply(self, changes: list[dict[str, Any]]) -> WebhookResult:
         """Store, edit, delete, hide or show what the comment changes say, in bulk."""
@@ -347,6 +395,7 @@ __all__ = [
     "FACEBOOK_MAX_COMMENT_CHARS",
     "InvalidWebhook",
     "RefusalLimiter",
+    "SignedWebhookGuard",
     "WebhookReceiver",
     "WebhookResult",
     "parse_webhook_body",

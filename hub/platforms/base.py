@@ -70,6 +70,8 @@ class PublishedPost:
     created_at: datetime | None
     text: str = ""
     scheduled: bool = False
+    # A messaging channel's approved template it went as (outside the 24-hour window).
+    template: str | None = None
 
 
 # Slots: a pull can build a million of these, and they are a quarter cheaper to make.

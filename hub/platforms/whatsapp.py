@@ -213,7 +213,12 @@ class WhatsAppAdapter:
                 platform=Platform.WHATSAPP.value,
             )
         return PublishedPost(
-            Platform.WHATSAPP, str(sent[0]["id"]), "", utc_now(), text=shown, scheduled=False
+            Platform.WHATSAPP,
+            str(sent[0]["id"]),
+            "",
+            utc_now(),
+            text=shown,
+            template=message.template.name if message.template is not None else None,
         )
 
     def mark_read(self, from_number: str, message_id: str) -> None:

@@ -33,8 +33,8 @@ closed ticket back to in_progress. Spam hidden by IT and merged duplicates are c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,7 +46,7 @@ from hub.config import Settings
 from hub.departments import Department, DepartmentService
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
 from hub.permissions import Action, Actor, Role, is_allowed
-from hub.routing import Router, RoutingDecision
+from hub.routing import Router, RoutingDecision, find_reference
 from hub.store import Store
 from hub.text import nfc
 from hub.tickets import lifecycle
@@ -117,6 +117,7 @@ _TRIAGE_SCHEMA = pa.schema(
         ("urgent", pa.bool_()),
         ("explanation", pa.string()),
         ("confidence", pa.float64()),
+        ("asks_reference", pa.string()),
         ("ticket_id", pa.int64()),
     ]
 )
@@ -139,6 +140,9 @@ _NEW_TICKET_SCHEMA = pa.schema(
         ("created_at", _TIME),
         ("updated_at", _TIME),
         ("related_ticket_id", pa.int64()),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("text_ward", pa.int32()),
     ]
 )
 _EVENT_SCHEMA = pa.schema(
@@ -347,10 +351,20 @@ class _Candidate:
     created_at: datetime
     from_city: bool
     deleted: bool
+    # WhatsApp: the city's number it came to, a pinned place, an attachment with it.
+    channel: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    has_attachment: bool = False
 
     @property
     def citizen_key(self) -> str:
         return f"{self.platform}:{self.author_id}"
+
+    @property
+    def is_message(self) -> bool:
+        """A message to the city's own number: addressed to the city, whatever it says."""
+        return self.platform == "whatsapp"
 
 
 @dataclass
@@ -368,6 +382,57 @@ class _KnownTicket:
 def _takes_follow_up(ticket_department: str | None, decision: RoutingDecision) -> bool:
     """A follow-up joins a ticket when it routes to that ticket's department, or to none."""
     return decision.department_code is None or decision.department_code == ticket_department
+
+
+@dataclass(frozen=True)
+class MessageRules:
+    """How triage reads a message sent to the city's own number (WhatsApp), where a comment
+    rule would be wrong: the citizen wrote to the city, so a photo or a pin with no words is a
+    complaint; a department's own number routes there when the words name none; a pin decides
+    the ward (the text's ward, when it differs, is kept for the ticket to show); a reference
+    number asks for that ticket's status (answered by the WhatsApp desk)."""
+
+    reference_prefix: str
+    # The city's numbers that belong to a department: phone number id -> department code.
+    number_departments: Mapping[str, str] = field(default_factory=dict)
+    # The ward of a point (`hub.wards.WardMap.ward_at`), None outside every ward.
+    ward_at: Callable[[float, float], int | None] | None = None
+
+    def decide(self, candidate: _Candidate, decision: RoutingDecision) -> _MessageDecision:
+        """The routing decision as a message to the city reads it."""
+        asks = find_reference(candidate.text, self.reference_prefix)
+        text_ward = None
+        notes = []
+        if decision.department_code is None and decision.category not in ("spam", "praise"):
+            code = self.number_departments.get(candidate.channel or "")
+            if code is not None:
+                decision = replace(decision, department_code=code)
+                notes.append(f"sent to {code}'s own number")
+        if candidate.latitude is not None and candidate.longitude is not None:
+            pinned = self.ward_at(candidate.latitude, candidate.longitude) if self.ward_at else None
+            if pinned is None:
+                notes.append("the pinned place is outside the city's wards")
+            else:
+                if decision.ward is not None and decision.ward != pinned:
+                    text_ward = decision.ward
+                    notes.append(f"ward {pinned} from the pinned place (the text says {text_ward})")
+                else:
+                    notes.append(f"ward {pinned} from the pinned place")
+                decision = replace(decision, ward=pinned)
+        evidence = candidate.has_attachment or candidate.latitude is not None
+        if evidence and decision.category == "other" and asks is None:
+            decision = replace(decision, category="complaint")
+            notes.append("a photo, recording, document or place sent to the city")
+        if notes:
+            decision = replace(decision, explanation=f"{decision.explanation}; " + "; ".join(notes))
+        return _MessageDecision(decision, asks, text_ward)
+
+
+@dataclass(frozen=True)
+class _MessageDecision:
+    decision: RoutingDecision
+    asks_reference: str | None
+    text_ward: int | None
 
 
 def needs_answer(decision: RoutingDecision) -> bool:
@@ -401,6 +466,7 @@ class TicketService:
         router_factory: Callable[[Sequence[Department]], Router] = Router,
         clock: Callable[[], datetime] = utc_now,
         hide_on_platform: Callable[[str, str], None] | None = None,
+        message_rules: MessageRules | None = None,
     ) -> None:
         self._store = store
         self._audit = audit
@@ -409,6 +475,7 @@ class TicketService:
         self._router_factory = router_factory
         self._clock = clock
         self._hide_on_platform = hide_on_platform
+        self._message_rules = message_rules or MessageRules(settings.reference_prefix)
 
     # -- triage ---------------------------------------------------------------------------------
 
@@ -421,10 +488,11 @@ class TicketService:
             if not candidates:
                 return TriageReport()
             known = self._known_tickets(cur, candidates)
-            plan = _TriagePlan(now)
+            plan = _TriagePlan(now, self._message_rules)
             for candidate in candidates:
                 plan.decide(candidate, router, known)
             references = self._insert_new_tickets(cur, plan, now)
+            self._set_acknowledgement_deadlines(cur, plan)
             plan.finish()
             _insert_arrow(cur, "interaction_triage", _TRIAGE_SCHEMA, plan.triage_rows)
             _insert_arrow(cur, "ticket_events", _EVENT_SCHEMA, plan.events)
@@ -470,7 +538,10 @@ class TicketService:
     def _untriaged(self, cur: Any, limit: int) -> list[_Candidate]:
         rows = cur.execute(
             "SELECT i.id, i.platform, i.platform_id, i.thread_id, i.parent_id, i.author_id,"
-            " i.text, i.created_at, i.from_city, i.deleted_at IS NOT NULL"
+            " i.text, i.created_at, i.from_city, i.deleted_at IS NOT NULL,"
+            " i.channel, i.latitude, i.longitude,"
+            " i.platform = 'whatsapp' AND EXISTS (SELECT 1 FROM whatsapp_media m"
+            "  WHERE m.interaction_id = i.id AND m.kind <> 'sticker')"
             " FROM interactions i"
             " WHERE NOT EXISTS (SELECT 1 FROM interaction_triage g WHERE g.interaction_id = i.id)"
             " ORDER BY i.created_at, i.id LIMIT ?",
@@ -529,6 +600,20 @@ class TicketService:
             cur, "tickets", _NEW_TICKET_SCHEMA, [planned.row for planned in plan.new_tickets]
         )
         return references
+
+    def _set_acknowledgement_deadlines(self, cur: Any, plan: _TriagePlan) -> None:
+        """A message to the city's number must be acknowledged within its department's
+        deadline (`department_reply_settings`, else the WhatsApp default)."""
+        ids = [p.id for p in plan.new_tickets if p.candidate.is_message]
+        if not ids:
+            return
+        cur.execute(
+            "UPDATE tickets SET acknowledge_by = tickets.opened_at + to_minutes(coalesce("
+            " (SELECT s.acknowledge_deadline_minutes FROM department_reply_settings s"
+            "  WHERE s.department_code = tickets.department_code), $default))"
+            " WHERE list_contains($ids, tickets.id)",
+            {"ids": ids, "default": self._settings.whatsapp.acknowledge_deadline_minutes},
+        )
 
     def _record_city_replies(self, cur: Any, city_interaction_ids: list[int]) -> int:
         """First response from the city's replies made under a ticket's comment."""
@@ -1022,6 +1107,8 @@ class TicketService:
                 f" FROM (SELECT t.id, CASE WHEN {ELAPSED_SECONDS_SQL} > {TARGET_SECONDS_SQL}"
                 "   THEN (CASE WHEN t.first_response_at IS NULL THEN 'first-response target'"
                 "         ELSE 'resolution target' END) || ' breached'"
+                # The city's WhatsApp number is watched by the duty officer, as at a station.
+                "   WHEN t.platform = 'whatsapp' THEN 'urgent: for the duty officer'"
                 "   ELSE 'urgent' END AS reason"
                 f"   {_TARGETS_FROM} WHERE {live} AND t.escalated_at IS NULL"
                 f"   AND (t.urgent OR {ELAPSED_SECONDS_SQL} > {TARGET_SECONDS_SQL})) AS due"
@@ -1100,6 +1187,8 @@ class _PlannedTicket:
         # The ticket this one came from (a follow-up about another department): one that
         # exists, or one planned earlier in this batch (numbered before this one).
         self.related: _KnownTicket | _PlannedTicket | None = None
+        # The ward the text named when a pinned place put the ticket in another.
+        self.text_ward: int | None = None
 
     @property
     def department_code(self) -> str | None:
@@ -1129,6 +1218,9 @@ class _PlannedTicket:
             self.now,
             self.now,
             self.related.id if self.related is not None else None,
+            c.latitude,
+            c.longitude,
+            self.text_ward,
         )
 
 
@@ -1137,6 +1229,7 @@ class _TriagePlan:
     """The decisions for one batch, collected before anything is written."""
 
     now: datetime
+    message_rules: MessageRules
     triage_rows: list[list[Any]] = field(default_factory=list)
     new_tickets: list[_PlannedTicket] = field(default_factory=list)
     events: list[tuple] = field(default_factory=list)
@@ -1160,6 +1253,17 @@ class _TriagePlan:
         if candidate.deleted:
             self._no_ticket(candidate, decision, "deleted by its author before triage")
             return
+        text_ward = None
+        if candidate.is_message:
+            read = self.message_rules.decide(candidate, decision)
+            decision, text_ward = read.decision, read.text_ward
+            if read.asks_reference is not None and not candidate.has_attachment:
+                # Answered by the WhatsApp desk, to the number that reported it only.
+                row = self._no_ticket(
+                    candidate, decision, f"asks the status of {read.asks_reference}"
+                )
+                row[-2] = read.asks_reference
+                return
         key = (candidate.citizen_key, candidate.platform, candidate.thread_id)
         # Newest first: this batch's planned tickets are newer than the stored ones.
         in_thread = [*reversed(self._planned.get(key, [])), *reversed(known.get(key, []))]
@@ -1197,6 +1301,7 @@ class _TriagePlan:
             return
         planned = _PlannedTicket(candidate, decision, self.now)
         planned.related = related
+        planned.text_ward = text_ward
         why = None
         if related is not None:
             why = f"about another department than {related.department_code or IT_QUEUE}: own ticket"
@@ -1204,9 +1309,11 @@ class _TriagePlan:
         self.new_tickets.append(planned)
         self._planned.setdefault(key, []).append(planned)
 
-    def _no_ticket(self, candidate: _Candidate, decision: RoutingDecision | None, why: str) -> None:
+    def _no_ticket(
+        self, candidate: _Candidate, decision: RoutingDecision | None, why: str
+    ) -> list[Any]:
         self.without_ticket += 1
-        self._triage_row(candidate, decision, False, None, why)
+        return self._triage_row(candidate, decision, False, None, why)
 
     def _follow_up(
         self,
@@ -1238,7 +1345,20 @@ class _TriagePlan:
         why: str | None,
     ) -> list[Any]:
         if decision is None:
-            row = [candidate.id, self.now, False, None, None, None, "other", False, why, 1.0, None]
+            row = [
+                candidate.id,
+                self.now,
+                False,
+                None,
+                None,
+                None,
+                "other",
+                False,
+                why,
+                1.0,
+                None,
+                None,
+            ]
         else:
             explanation = decision.explanation + (f" ({why})" if why else "")
             row = [
@@ -1252,6 +1372,7 @@ class _TriagePlan:
                 decision.urgent,
                 explanation,
                 decision.confidence,
+                None,
                 ticket_id,
             ]
         self.triage_rows.append(row)

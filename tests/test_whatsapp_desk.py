@@ -1,0 +1,216 @@
+"""The WhatsApp desk end to end: a citizen's messages through the real webhook route (signed,
+over HTTP from the sandbox) into one ticket, attachments kept as evidence, the reference
+number sent back once, statuses stored once, status by message to the reporter only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+import requests
+from whatsapp_fixtures import media
+
+CITIZEN = "919830012345"
+OTHER = "919830099999"
+
+
+def replies(hub) -> list[tuple]:
+    with hub.store.cursor() as cur:
+        return cur.execute(
+            "SELECT ticket_id, kind, status, sent_as, text FROM replies WHERE platform ="
+            " 'whatsapp' ORDER BY id"
+        ).fetchall()
+
+
+def desk_messages(hub) -> list[tuple]:
+    with hub.store.cursor() as cur:
+        return cur.execute(
+            "SELECT purpose, status, text, ticket_id FROM whatsapp_messages ORDER BY id"
+        ).fetchall()
+
+
+def test_a_burst_with_photo_and_voice_note_is_one_ticket_acknowledged_once(desk):
+    wa = desk.whatsapp
+    wa.citizen_sends(CITIZEN, "রিনা দাস", text="৬৫ নম্বর ওয়ার্ডে তিন দিন ধরে কলের জল নেই")
+    wa.citizen_sends(CITIZEN, "রিনা দাস", image=(media("handwritten_complaint.jpg"), "image/jpeg"))
+    wa.citizen_sends(CITIZEN, "রিনা দাস", audio=(media("voice_bn.ogg"), "audio/ogg; codecs=opus"))
+    desk.settle()
+
+    tickets = desk.tickets()
+    assert len(tickets) == 1, tickets
+    ticket_id, reference, department, status, ward, category, *_ = tickets[0]
+    assert (department, ward, category) == ("WATER", 65, "complaint")
+    assert status == "acknowledged"
+
+    with desk.hub.store.cursor() as cur:
+        kept = cur.execute(
+            "SELECT kind, status, sha256, content_type, duration_seconds FROM whatsapp_media"
+            " ORDER BY id"
+        ).fetchall()
+        burst = cur.execute(
+            "SELECT count(DISTINCT thread_id), count(*) FROM interactions"
+            " WHERE platform = 'whatsapp'"
+        ).fetchone()
+    assert burst == (1, 3)
+    assert [(k[0], k[1]) for k in kept] == [("image", "stored"), ("audio", "stored")]
+    assert kept[0][2] == hashlib.sha256(media("handwritten_complaint.jpg")).hexdigest()
+    assert kept[1][3].startswith("OGG/Opus") and 3 < kept[1][4] < 6
+
+    sent = [m for m in wa.sent_messages() if m["wa_id"] == CITIZEN]
+    assert len(sent) == 1 and reference in sent[0]["text"]
+    assert [r[:4] for r in replies(desk.hub)] == [(ticket_id, "acknowledgement", "sent", "text")]
+    with desk.hub.store.cursor() as cur:
+        statuses = cur.execute(
+            "SELECT status FROM whatsapp_statuses WHERE callback LIKE 'reply-%' ORDER BY status"
+        ).fetchall()
+        acknowledged = cur.execute(
+            "SELECT acknowledged_at <= acknowledge_by FROM tickets WHERE id = ?", [ticket_id]
+        ).fetchone()
+    assert ("delivered",) in statuses and ("sent",) in statuses
+    assert acknowledged == (True,)
+
+
+def test_redelivered_messages_and_statuses_are_stored_once(desk):
+    desk.whatsapp.status_duplicate_rate = 1.0
+    desk.whatsapp.status_shuffle = True
+    desk.whatsapp.citizen_sends(CITIZEN, "Rina", text="Garbage not collected in ward 12")
+    desk.deliver()
+    # Meta delivers the same message again (it does, at least once): the sandbox's queue.
+    with desk.whatsapp.app.cursor() as cur:
+        body = cur.execute("SELECT body FROM wa_webhooks ORDER BY id LIMIT 1").fetchone()[0]
+    for _ in range(3):
+        answer = requests.post(
+            desk.url,
+            data=body.encode(),
+            headers={"X-Hub-Signature-256": desk.whatsapp.sign(body.encode())},
+            timeout=5,
+        )
+        assert answer.status_code == 200
+    desk.settle()
+    with desk.hub.store.cursor() as cur:
+        counts = cur.execute(
+            "SELECT (SELECT count(*) FROM interactions WHERE platform = 'whatsapp'),"
+            " (SELECT count(*) FROM whatsapp_statuses),"
+            " (SELECT count(DISTINCT (message_id, status)) FROM whatsapp_statuses)"
+        ).fetchone()
+    assert counts[0] == 1
+    assert counts[1] == counts[2] >= 2
+    assert len(desk.tickets()) == 1
+
+
+def test_status_by_message_only_to_the_reporters_number(desk):
+    wa = desk.whatsapp
+    wa.citizen_sends(CITIZEN, "Rina", text="Street light not working near ward 88 park")
+    desk.settle()
+    (ticket,) = desk.tickets()
+    reference = ticket[1]
+    bengali = reference.translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
+    wa.citizen_sends(CITIZEN, "Rina", text=f"{bengali} এর কী অবস্থা?")
+    wa.citizen_sends(OTHER, "Stranger", text=f"what is the status of {reference}?")
+    desk.settle()
+
+    assert len(desk.tickets()) == 1, "a status request opens no ticket"
+    to_citizen = [m["text"] for m in wa.conversation(CITIZEN) if m["direction"] == "out"]
+    to_other = [m["text"] for m in wa.conversation(OTHER) if m["direction"] == "out"]
+    assert any(reference in text and "স্বীকৃত" in text for text in to_citizen), to_citizen
+    assert to_other == [
+        f"No complaint {reference} was registered from this number. Please check the number,"
+        " or send your complaint again."
+    ]
+    # The stranger learns exactly what a reference that does not exist would tell them.
+    wa.citizen_sends(OTHER, "Stranger", text="status of KMC-2026-999999?")
+    desk.settle()
+    last = [m["text"] for m in wa.conversation(OTHER) if m["direction"] == "out"][-1]
+    assert last == to_other[0].replace(reference, "KMC-2026-999999")
+
+
+def test_a_refused_attachment_gets_a_reply_in_the_citizens_language(desk):
+    wa = desk.whatsapp
+    wa.citizen_sends(CITIZEN, "রিনা", text="রাস্তায় বড় গর্ত, ৮৮ নম্বর ওয়ার্ড")
+    wa.citizen_sends(CITIZEN, "রিনা", image=(b"MZ\x90\x00 not a photo at all" * 20, "image/jpeg"))
+    wa.citizen_sends(
+        CITIZEN, "রিনা", document=(b"just text, no pdf", "application/pdf", "complaint.pdf")
+    )
+    desk.settle()
+    (ticket,) = desk.tickets()
+    assert ticket[2] == "ROADS"
+    notes = [m for m in desk_messages(desk.hub) if m[0] == "attachment"]
+    assert len(notes) == 2 and all(n[1] == "sent" for n in notes)
+    assert any("ছবি রাখা গেল না" in n[2] and "JPEG" in n[2] for n in notes), notes
+    assert any("complaint.pdf" in n[2] and "PDF" in n[2] for n in notes), notes
+    with desk.hub.store.cursor() as cur:
+        events = cur.execute(
+            "SELECT note FROM ticket_events WHERE ticket_id = ? AND event = 'attachment'",
+            [ticket[0]],
+        ).fetchall()
+    assert len(events) == 2
+
+
+def test_danger_to_life_escalates_at_once_and_sends_the_emergency_numbers(desk):
+    wa = desk.whatsapp
+    wa.citizen_sends(CITIZEN, "Amit", text="Live wire snapped on the road in ward 40, sparks!")
+    desk.settle()
+    (ticket,) = desk.tickets()
+    assert ticket[6] is True and ticket[8] == "urgent: for the duty officer"
+    texts = [m["text"] for m in wa.conversation(CITIZEN) if m["direction"] == "out"]
+    assert any("Fire 101" in t and "Ambulance 102" in t for t in texts), texts
+    assert sum("Fire 101" in t for t in texts) == 1
+
+
+def test_a_pin_sets_the_ward_and_a_conflict_with_the_text_is_kept(desk):
+    wa = desk.whatsapp
+    wa.citizen_sends(CITIZEN, "Rina", text="Drain overflowing in ward 12")
+    # Ward 65's interior point (tests/data/ward_points.json).
+    points = json.loads((desk_data() / "ward_points.json").read_text())
+    latitude, longitude = points["interior"]["65"]
+    wa.citizen_sends(CITIZEN, "Rina", location=(latitude, longitude, "near the pump"))
+    desk.settle()
+    (ticket,) = desk.tickets()
+    # The text came first and made the ticket; the pin is a follow-up in the burst.
+    assert ticket[4] == 12
+    wa.citizen_sends(OTHER, "Amit", location=(latitude, longitude, "garbage pile here"))
+    wa.citizen_sends(OTHER, "Amit", text="garbage pile in ward 60")
+    desk.settle()
+    pinned = [t for t in desk.tickets() if t[0] != ticket[0]]
+    assert len(pinned) == 1
+    assert pinned[0][4] == 65 and pinned[0][7] is None
+
+
+def test_an_unreadable_message_is_answered_with_what_the_desk_reads(desk):
+    desk.whatsapp.citizen_sends(CITIZEN, "Rina", message_type="poll")
+    desk.settle()
+    assert [m[0] for m in desk_messages(desk.hub)] == ["unreadable"]
+    assert desk.tickets() == []
+
+
+@pytest.mark.parametrize("body", [b"{}", b'{"object": "whatsapp_business_account", "entry": 5}'])
+def test_signed_nonsense_is_400_and_stores_nothing(desk, body):
+    answer = requests.post(
+        desk.url, data=body, headers={"X-Hub-Signature-256": desk.whatsapp.sign(body)}, timeout=5
+    )
+    assert answer.status_code == 400
+
+
+def test_unsigned_or_forged_deliveries_are_403_and_counted(desk):
+    body = b'{"object": "whatsapp_business_account", "entry": []}'
+    assert requests.post(desk.url, data=body, timeout=5).status_code == 403
+    forged = "sha256=" + "0" * 64
+    assert (
+        requests.post(desk.url, data=body, headers={"X-Hub-Signature-256": forged}).status_code
+        == 403
+    )
+    with desk.hub.store.cursor() as cur:
+        rows = cur.execute(
+            "SELECT route, reason, refusals FROM webhook_refusal_counts ORDER BY reason"
+        ).fetchall()
+    assert rows == [
+        ("/webhooks/whatsapp", "bad X-Hub-Signature-256", 1),
+        ("/webhooks/whatsapp", "missing X-Hub-Signature-256", 1),
+    ]
+
+
+def desk_data():
+    from pathlib import Path
+
+    return Path(__file__).parent / "data"
