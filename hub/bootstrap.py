@@ -27,7 +27,7 @@ from hub.desk_cycle import DeskCycle
 from hub.errors import ConfigurationError
 from hub.health import Heartbeats, health_report
 from hub.home import HomeService
-from hub.inbox.evidence import EvidenceLimits, EvidenceStore
+from hub.inbox.evidence import EvidenceLimits, EvidenceStore, TicketAttachments
 from hub.inbox.interactions import InteractionStore
 from hub.inbox.pull import PullService
 from hub.inbox.webhooks import SignedWebhookGuard, WebhookReceiver
@@ -97,6 +97,7 @@ class Hub:
     # evidence, the desk's own answers, and the desk's quick cycle that ties them together.
     whatsapp_webhooks: WhatsAppReceiver
     evidence: EvidenceStore
+    attachments: TicketAttachments
     whatsapp_media: MediaFetcher
     whatsapp_desk: WhatsAppDesk
     desk_cycle: DeskCycle
@@ -372,6 +373,7 @@ def _whatsapp_services(
     return {
         "whatsapp_webhooks": receiver,
         "evidence": evidence,
+        "attachments": TicketAttachments(store, audit, evidence),
         "whatsapp_media": media,
         "whatsapp_desk": desk,
         "desk_cycle": cycle,

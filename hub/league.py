@@ -135,6 +135,14 @@ LEAGUE_FIGURES = (
     LeagueFigure("escalations", COUNT, "Escalations", "Escalations", "escalated"),
     LeagueFigure("reopened", COUNT, "Reopened", "Reopened", "reopened"),
     LeagueFigure("reopen_rate", SHARE, "Reopen rate (%)"),
+    LeagueFigure("acknowledgement_met", COUNT, "WhatsApp acknowledged in time"),
+    LeagueFigure("acknowledgement_missed", COUNT, "WhatsApp acknowledged late or not yet"),
+    LeagueFigure(
+        "acknowledged_within_deadline",
+        SHARE,
+        "WhatsApp acknowledged within deadline (%)",
+        "WhatsApp acknowledged in time",
+    ),
 )
 # The dashboard's order: the share within target first, the figure the commissioner reads.
 _SCREEN_ORDER = (
@@ -151,6 +159,7 @@ _SCREEN_ORDER = (
     "open",
     "escalations",
     "reopened",
+    "acknowledged_within_deadline",
 )
 SCREEN_FIGURES = tuple(
     sorted(

@@ -117,6 +117,10 @@ class Overview:
     escalations: int
     reopened: int
     reopen_rate: float | None
+    # WhatsApp complaints: the reference number back within the department's deadline.
+    acknowledgement_met: int
+    acknowledgement_missed: int
+    acknowledged_within_deadline: float | None
 
 
 @dataclass(frozen=True)
@@ -235,7 +239,12 @@ _PICKED_SQL = (
     " (epoch(t.resolved_at) - epoch(t.opened_at)) / 60.0 AS res_min,"
     " (epoch($now) - epoch(t.opened_at)) / 60.0 AS age_min,"
     " (t.escalated_at IS NOT NULL OR t.id IN ("
-    "   SELECT ticket_id FROM ticket_events WHERE event = 'escalated')) AS escalated"
+    "   SELECT ticket_id FROM ticket_events WHERE event = 'escalated')) AS escalated,"
+    # A WhatsApp complaint is owed its reference number by `acknowledge_by`; one still
+    # unacknowledged counts as missed once that time has passed, not before.
+    " t.acknowledged_at <= t.acknowledge_by AS ack_met,"
+    " (t.acknowledged_at > t.acknowledge_by"
+    "  OR (t.acknowledged_at IS NULL AND $now > t.acknowledge_by)) AS ack_missed"
     " FROM tickets t WHERE {where}"
 )
 
@@ -276,7 +285,9 @@ _LEAGUE_AGGREGATES = (
     " max(age_min) FILTER (is_open) AS oldest_open,"
     " count(id) FILTER (escalated) AS escalations,"
     " count(id) FILTER (reopened_count > 0) AS reopened,"
-    " count(id) FILTER (reopened_count > 0) / nullif(count(id), 0)"
+    " count(id) FILTER (reopened_count > 0) / nullif(count(id), 0),"
+    " count(id) FILTER (ack_met) AS ack_met, count(id) FILTER (ack_missed) AS ack_missed,"
+    " count(id) FILTER (ack_met) / nullif(count(id) FILTER (ack_met OR ack_missed), 0)"
 )
 
 _LEAGUE_SQL = (

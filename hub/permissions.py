@@ -74,6 +74,7 @@ class Action(StrEnum):
     VIEW_ESCALATIONS = "view_escalations"
     ANSWER_TICKET = "answer_ticket"
     MANAGE_TEMPLATES = "manage_templates"
+    VIEW_PHONE_NUMBER = "view_phone_number"
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,9 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_ESCALATIONS: Rule(frozenset({Role.COMMISSIONER, Role.IT})),
     Action.ANSWER_TICKET: Rule(frozenset({Role.OFFICER, Role.IT}), department_scoped=True),
     Action.MANAGE_TEMPLATES: Rule(frozenset({Role.IT, Role.ADMIN})),
+    # A citizen's whole phone number (WhatsApp): IT, who run the desk and call back in an
+    # emergency; everyone else sees its last four digits.
+    Action.VIEW_PHONE_NUMBER: Rule(frozenset({Role.IT})),
 }
 
 

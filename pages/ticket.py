@@ -8,12 +8,13 @@ import streamlit as st
 
 from hub.clock import format_local
 from hub.errors import HubError
-from hub.permissions import Action
+from hub.permissions import Action, is_allowed
 from hub.tickets.board import IT_QUEUE
 from hub.tickets.lifecycle import OPEN_STATUSES
 from hub.tickets.service import may
 from ui import session
 from ui.answer_panel import show_answer_panel
+from ui.attachments import show_attachments
 
 actor = session.require_actor()
 hub = session.get_hub()
@@ -102,7 +103,42 @@ st.text(
     f"{message.author_name} on {message.platform}, {format_local(message.created_at, zone)}"
     + (" (deleted by the author)" if message.deleted_at else "")
 )
-scrolling_text(message.text, 220)
+if view.phone_number:
+    number_left, number_right = st.columns([3, 1])
+    shown = st.session_state.get(f"ticket_phone_{ticket.id}")
+    number_left.text(f"WhatsApp number: {shown or view.phone_number}")
+    # Whole only on request (IT), and every showing is audited.
+    may_show = not shown and is_allowed(actor, Action.VIEW_PHONE_NUMBER)
+    if may_show and number_right.button(
+        "Show the whole number", key=f"ticket_phone_show_{ticket.id}"
+    ):
+        try:
+            st.session_state[f"ticket_phone_{ticket.id}"] = hub.tickets.phone_number(
+                actor, ticket.id
+            )
+        except HubError as exc:
+            session.show_error(exc)
+        else:
+            st.rerun()
+scrolling_text(message.text or "(no words: see the attachments)", 220)
+for later in view.conversation:
+    # The rest of the citizen's burst: one ticket, several messages.
+    st.text(f"{later.author_name} · {format_local(later.created_at, zone)}")
+    if later.text:
+        scrolling_text(later.text, 90)
+if ticket.latitude is not None and ticket.longitude is not None:
+    where = f"Pinned place: {ticket.latitude:.5f}, {ticket.longitude:.5f}"
+    if ticket.ward:
+        where += f" (ward {ticket.ward})"
+    st.text(where)
+    if ticket.text_ward is not None:
+        st.warning(
+            f"The pin is in ward {ticket.ward}, but the message says ward {ticket.text_ward}: "
+            "check with the citizen before sending a team.",
+            icon=":material/wrong_location:",
+        )
+if ticket.platform == "whatsapp":
+    show_attachments(hub, actor, ticket.id)
 for reply in view.replies:
     st.caption(f"City's {reply.kind} ({reply.status}) by {reply.created_by}")
     scrolling_text(reply.text, 100)

@@ -34,7 +34,7 @@ def add_ticket(
             [
                 platform.value,
                 platform_id or f"matrix-{now.timestamp()}",
-                "comment" if platform is Platform.FACEBOOK else "mention",
+                {Platform.FACEBOOK: "comment", Platform.X: "mention"}.get(platform, "message"),
                 thread_id or platform_id or "thread",
                 parent_id,
                 text,

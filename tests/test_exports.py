@@ -264,6 +264,9 @@ def league_row(**changes) -> DepartmentRow:
         escalations=2,
         reopened=1,
         reopen_rate=1 / 6,
+        acknowledgement_met=3,
+        acknowledgement_missed=1,
+        acknowledged_within_deadline=0.75,
     )
     return DepartmentRow(**{**base, **changes})
 

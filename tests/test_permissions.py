@@ -81,6 +81,9 @@ ACTION_CALLS: dict[Action, Callable[[Hub, Actor], object]] = {
     Action.MANAGE_TEMPLATES: lambda hub, actor: hub.templates.create(
         actor, name="Matrix", language="en", body="Noted: {reference}"
     ),
+    Action.VIEW_PHONE_NUMBER: lambda hub, actor: hub.tickets.phone_number(
+        actor, add_ticket(hub, platform=Platform.WHATSAPP, department_code="WATER")
+    ),
 }
 
 EXPECTED_ROLES: dict[Action, set[Role]] = {
@@ -107,6 +110,7 @@ EXPECTED_ROLES: dict[Action, set[Role]] = {
     Action.VIEW_ESCALATIONS: {Role.COMMISSIONER, Role.IT},
     Action.ANSWER_TICKET: {Role.OFFICER, Role.IT},
     Action.MANAGE_TEMPLATES: {Role.IT, Role.ADMIN},
+    Action.VIEW_PHONE_NUMBER: {Role.IT},
 }
 
 

@@ -42,8 +42,34 @@ def show_answer_panel(hub: Hub, actor: Actor, ticket: Any) -> None:
     if flash:
         st.success(flash)
     if is_allowed(actor, Action.ANSWER_TICKET, target.department_code):
+        _window_note(hub, actor, ticket_id)
         _compose(hub, actor, target)
     _list_replies(hub, actor, ticket_id)
+
+
+def _window_note(hub: Hub, actor: Actor, ticket_id: int) -> None:
+    """On WhatsApp: whether the answer goes as written or as the approved template."""
+    try:
+        window = hub.replies.whatsapp_window(actor, ticket_id)
+    except HubError as exc:
+        session.show_error(exc)
+        return
+    if window is None:
+        return
+    zone = hub.settings.display_zone
+    if window.open and window.closes_at is not None:
+        st.info(
+            f"WhatsApp: the answer goes as written until {format_local(window.closes_at, zone)}"
+            " (24 hours after the citizen's last message).",
+            icon=":material/chat:",
+        )
+    else:
+        st.warning(
+            "WhatsApp: more than 24 hours have passed since the citizen last wrote, so the "
+            "answer goes inside the approved template 'complaint status update' (the reference "
+            "number, then your text, up to 1,024 characters).",
+            icon=":material/schedule:",
+        )
 
 
 def _compose(hub: Hub, actor: Actor, target) -> None:
@@ -81,7 +107,7 @@ def _compose(hub: Hub, actor: Actor, target) -> None:
         height=120,
         # A new key per template: choosing another template replaces the text.
         key=f"{prefix}_text_{chosen.id if chosen else 0}_{language}",
-        help=f"Posted in the citizen's thread on {target.platform.value}. The reference "
+        help=f"Sent in the citizen's thread on {target.platform.value}. The reference "
         f"{target.reference} is added if the text does not contain it.",
     )
     if st.button("Send reply", type="primary", key=f"{prefix}_send"):

@@ -26,12 +26,16 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import mutagen
 
+from hub.audit import AuditLog
 from hub.errors import InvalidInput, NotFound, StoreError
+from hub.permissions import Action, Actor
 from hub.publishing.photos import InvalidPhoto, PhotoStore
+from hub.store import Store
 
 # What a browser plays, per audio format the hub accepts (AMR: none does).
 _PLAYABLE = {
@@ -221,6 +225,75 @@ class EvidenceStore:
             raise NotFound("no such attachment") from None
 
 
+@dataclass(frozen=True)
+class AttachmentView:
+    """A citizen's attachment as the ticket page lists it."""
+
+    id: int
+    kind: str
+    status: str
+    content_type: str | None
+    size_bytes: int | None
+    duration_seconds: float | None
+    sha256: str | None
+    filename: str | None
+    refusal: str | None
+    last_error: str | None
+    shown_name: str | None
+    thumbnail_name: str | None
+    received_at: datetime
+
+    @property
+    def playable_mime(self) -> str | None:
+        """What a browser shows or plays it as (None: offered as a download only)."""
+        described = self.content_type or ""
+        if self.kind == "image" and self.status == "stored":
+            return "image/png" if "image/png" in described else "image/jpeg"
+        for kind, mime in _PLAYABLE.items():
+            if described.startswith(kind):
+                return mime
+        return None
+
+
+class TicketAttachments:
+    """The attachments of a ticket's messages, for whoever may see the ticket."""
+
+    def __init__(self, store: Store, audit: AuditLog, evidence: EvidenceStore) -> None:
+        self._store = store
+        self._audit = audit
+        self._evidence = evidence
+
+    def for_ticket(self, actor: Actor, ticket_id: int) -> list[AttachmentView]:
+        """Every attachment the citizen sent in the ticket's burst, oldest first."""
+        with self._store.cursor() as cur:
+            found = cur.execute(
+                "SELECT department_code, interaction_id FROM tickets WHERE id = ?", [ticket_id]
+            ).fetchone()
+            if found is None:
+                raise NotFound(f"No ticket #{ticket_id}.")
+            self._audit.authorize(actor, Action.VIEW_TICKETS, found[0])
+            rows = cur.execute(
+                "SELECT m.id, m.kind, m.status, m.content_type, m.bytes, m.duration_seconds,"
+                " m.sha256, m.filename, m.refusal, m.last_error, m.shown_name,"
+                " m.thumbnail_name, m.created_at FROM whatsapp_media m"
+                " JOIN interactions i ON i.id = m.interaction_id"
+                " JOIN interactions first ON first.id = $first"
+                " WHERE i.platform = first.platform AND i.thread_id = first.thread_id"
+                " AND i.author_id = first.author_id ORDER BY i.created_at, m.id",
+                {"first": found[1]},
+            ).fetchall()
+        return [AttachmentView(*row) for row in rows]
+
+    def content(self, actor: Actor, ticket_id: int, attachment: AttachmentView) -> bytes:
+        """The shown file of one of the ticket's attachments (the cleaned photo, the audio,
+        the PDF); `NotFound` when it is not one of this ticket's or was not kept."""
+        if attachment.id not in {a.id for a in self.for_ticket(actor, ticket_id)}:
+            raise NotFound("no such attachment on this ticket")
+        if attachment.status != "stored" or not attachment.shown_name:
+            raise NotFound("this attachment was not kept")
+        return self._evidence.read_shown(attachment.shown_name, photo=attachment.kind == "image")
+
+
 def audio_kind_and_duration(content: bytes) -> tuple[str, float]:
     """What audio `content` is and how long it lasts, from its content; `InvalidAttachment`
     when it is not one of the formats WhatsApp carries."""
@@ -274,10 +347,12 @@ def megabytes(size: int) -> str:
 
 
 __all__ = [
+    "AttachmentView",
     "EvidenceLimits",
     "EvidenceStore",
     "InvalidAttachment",
     "KeptAttachment",
+    "TicketAttachments",
     "audio_kind_and_duration",
     "megabytes",
 ]

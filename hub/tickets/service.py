@@ -103,6 +103,10 @@ _TICKET_COLUMNS = (
     "hidden",
     "related_ticket_id",
     "updated_at",
+    "latitude",
+    "longitude",
+    "text_ward",
+    "acknowledge_by",
 )
 _TIME = pa.timestamp("us", tz="UTC")
 _TRIAGE_SCHEMA = pa.schema(
@@ -194,6 +198,12 @@ class Ticket:
     # The citizen's ticket this one came from: a follow-up about another department.
     related_ticket_id: int | None
     updated_at: datetime
+    # A WhatsApp message's pinned place; the ward its text named when the pin's differs.
+    latitude: float | None = None
+    longitude: float | None = None
+    text_ward: int | None = None
+    # When the reference number must have reached the citizen (WhatsApp).
+    acknowledge_by: datetime | None = None
     due_at: datetime | None = None
     minutes_left: int | None = None
     target_state: str = "done"
@@ -273,6 +283,16 @@ class TicketView:
     # The ticket this one came from and the ones that came from it (follow-ups about
     # another department).
     linked_tickets: list[TicketSummary] = field(default_factory=list)
+    # A message to the city's number: the citizen's other messages of the same burst, and
+    # their number masked to its last four digits (`TicketService.phone_number`: whole).
+    conversation: list[InteractionText] = field(default_factory=list)
+    phone_number: str | None = None
+
+
+def masked_phone_number(number: str) -> str:
+    """A phone number as most people may see it: only its last four digits."""
+    digits = "".join(c for c in number if c.isdigit())
+    return "•" * max(len(digits) - 4, 4) + digits[-4:] if digits else ""
 
 
 @dataclass(frozen=True)
@@ -677,6 +697,16 @@ class TicketService:
                 " FROM replies WHERE ticket_id = ? ORDER BY id",
                 [ticket.id],
             ).fetchall()
+            conversation, number = [], None
+            if ticket.platform == "whatsapp":
+                conversation = cur.execute(
+                    f"{_INTERACTION_SELECT} WHERE platform = 'whatsapp' AND thread_id = ("
+                    " SELECT thread_id FROM interactions WHERE id = $id) AND author_id = ("
+                    " SELECT author_id FROM interactions WHERE id = $id) AND id <> $id"
+                    " ORDER BY created_at, id",
+                    {"id": ticket.interaction_id},
+                ).fetchall()
+                number = masked_phone_number(ticket.citizen_key.partition(":")[2])
         return TicketView(
             ticket=ticket,
             interaction=interaction,
@@ -686,7 +716,26 @@ class TicketService:
             events=[TicketEvent(*row) for row in events],
             replies=[ReplySummary(*row) for row in replies],
             linked_tickets=[TicketSummary(*row) for row in linked],
+            conversation=[_interaction(row) for row in conversation],
+            phone_number=number,
         )
+
+    def phone_number(self, actor: Actor, ticket_id: int) -> str:
+        """The WhatsApp number of a ticket's citizen, whole: for IT only (to call back in an
+        emergency), and audited each time it is shown (which ticket, never the number)."""
+        self._audit.authorize(actor, Action.VIEW_PHONE_NUMBER)
+        with self._store.cursor() as cur:
+            ticket = self._load(cur, ticket_id)
+        if ticket.platform != "whatsapp":
+            raise NotFound(f"{ticket.reference} did not come by WhatsApp: it has no number.")
+        self._audit.record_now(
+            actor=actor,
+            action=str(Action.VIEW_PHONE_NUMBER),
+            target_type="ticket",
+            target_id=ticket.reference,
+            department_code=ticket.department_code,
+        )
+        return ticket.citizen_key.partition(":")[2]
 
     def ensure_can_view(self, actor: Actor) -> None:
         """Refuse (and audit) an actor whose role sees no tickets at all."""
