@@ -36,6 +36,12 @@ ERASED = "[erased]"
 PURGE_ACTOR = "retention-job"
 
 
+def masked_phone_number(number: str) -> str:
+    """A phone number as most people may see it: only its last four digits."""
+    digits = "".join(c for c in number if c.isdigit())
+    return "•" * max(len(digits) - 4, 4) + digits[-4:] if digits else ""
+
+
 @dataclass(frozen=True)
 class ErasureReport:
     """What one erasure touched (counts only: the data is gone)."""
@@ -177,4 +183,4 @@ class PrivacyService:
         return report
 
 
-__all__ = ["ERASED", "ErasureReport", "PrivacyService", "PurgeReport"]
+__all__ = ["ERASED", "ErasureReport", "PrivacyService", "PurgeReport", "masked_phone_number"]

@@ -4,6 +4,7 @@ import streamlit as st
 
 from hub.clock import format_local
 from hub.errors import HubError
+from hub.sandbox.trainer import WHATSAPP_ATTACHMENTS
 from ui import session
 
 actor = session.require_actor()
@@ -11,8 +12,9 @@ hub = session.get_hub()
 zone = hub.settings.display_zone
 st.title("Sandbox")
 st.caption(
-    "A stand-in for Facebook and X on this hub: nothing here reaches the real platforms. "
-    "Write a citizen's comment or mention by hand to show how a complaint travels."
+    "A stand-in for Facebook, X and WhatsApp on this hub: nothing here reaches the real "
+    "platforms. Write a citizen's comment, mention or WhatsApp message by hand to show how a "
+    "complaint travels."
 )
 
 try:
@@ -23,7 +25,7 @@ except HubError as exc:
     session.show_error(exc)
     st.stop()
 
-facebook_tab, x_tab = st.tabs(["Facebook Page", "X account"])
+facebook_tab, x_tab, whatsapp_tab = st.tabs(["Facebook Page", "X account", "WhatsApp"])
 
 with facebook_tab:
     if not posts:
@@ -95,3 +97,47 @@ with x_tab:
         for mention in mentions:
             st.text(f"{mention.author} · {format_local(mention.created_at, zone)}\n{mention.text}")
             st.divider()
+
+with whatsapp_tab:
+    st.caption(
+        "A citizen's phone writing to the city's WhatsApp number. The hub hears it by webhook,"
+        " sends the reference number back, and its answers appear here."
+    )
+    left, right = st.columns(2)
+    with left, st.form("sandbox_whatsapp", clear_on_submit=True):
+        number = st.text_input("Citizen's number", "919830012345", key="sandbox_wa_number")
+        name = st.text_input("Citizen's name", key="sandbox_wa_name")
+        words = st.text_area("Message", key="sandbox_wa_text")
+        attachments = {None: "— nothing —"} | {
+            key: label for key, (label, _, _) in WHATSAPP_ATTACHMENTS.items()
+        }
+        attachment = st.selectbox(
+            "Attach", list(attachments), format_func=attachments.__getitem__, key="sandbox_wa_att"
+        )
+        pin = st.selectbox(
+            "Pin a place in ward",
+            [None, *range(1, 142)],
+            format_func=lambda ward: "— no pin —" if ward is None else f"ward {ward}",
+            key="sandbox_wa_pin",
+        )
+        if st.form_submit_button("Send as citizen"):
+            try:
+                hub.trainer.send_whatsapp(actor, number, name, words, attachment, pin)
+            except HubError as exc:
+                session.show_error(exc)
+            else:
+                st.rerun()
+    with right:
+        try:
+            conversations = hub.trainer.whatsapp_conversations(actor)
+        except HubError as exc:
+            session.show_error(exc)
+            conversations = []
+        if not conversations:
+            st.info("No WhatsApp conversation yet.")
+        for conversation in conversations:
+            with st.expander(f"+{conversation.wa_id}", expanded=conversation is conversations[0]):
+                for message in conversation.messages:
+                    who = "Citizen" if message.direction == "in" else "City"
+                    shown = message.text or f"[{message.kind}]"
+                    st.text(f"{who} · {format_local(message.created_at, zone)}\n{shown}")

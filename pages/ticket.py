@@ -123,7 +123,8 @@ if view.phone_number:
 scrolling_text(message.text or "(no words: see the attachments)", 220)
 for later in view.conversation:
     # The rest of the citizen's burst: one ticket, several messages.
-    st.text(f"{later.author_name} · {format_local(later.created_at, zone)}")
+    said = "" if later.text else " · a photo, recording, document or place (below)"
+    st.text(f"{later.author_name} · {format_local(later.created_at, zone)}{said}")
     if later.text:
         scrolling_text(later.text, 90)
 if ticket.latitude is not None and ticket.longitude is not None:

@@ -43,6 +43,7 @@ def start_process(settings: Settings) -> bootstrap.Hub:
                 sandbox.simulator = CitizenSimulator(
                     sandbox.graph,
                     sandbox.x,
+                    whatsapp=sandbox.whatsapp,
                     interactions_per_minute=settings.sandbox.simulator_interactions_per_minute,
                     seed=settings.sandbox.simulator_seed,
                 )

@@ -7,7 +7,12 @@ account: at a set rate and with a seeded random generator it
 - answers the city in a comment thread where the Page replied last, with a short follow-up
   ("still not fixed", "কবে হবে?"), as the citizen who opened the thread,
 - mentions the X account (`XSandbox.add_mention`), sometimes as a reply to one of the city's
-  own X posts, and follows up on X when the city answered a mention.
+  own X posts, and follows up on X when the city answered a mention;
+- with a WhatsApp sandbox, writes to the city's WhatsApp number
+  (`WhatsAppSandbox.citizen_sends`): text in Bengali, English and Banglish, often with a
+  photo (a street, or a signed complaint written on paper), a voice note (real OGG/Opus) or
+  a location pin in the ward the message names, and asks how a complaint it was given a
+  reference number for stands ("KMC-2026-000123 এর কী অবস্থা?").
 
 Every message comes from the labelled corpus in ``hub/sandbox/corpus/citizen_messages.json``
 (`load_corpus`), so each interaction carries the truth (department, ward, category, urgency)
@@ -35,7 +40,9 @@ import requests
 
 from hub.platforms.x_text import weighted_length
 from hub.sandbox.graph_api import GraphSandbox
+from hub.sandbox.whatsapp_api import WhatsAppSandbox
 from hub.sandbox.x_api import MAX_WEIGHTED_LENGTH, XSandbox
+from hub.wards import WardMap
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +170,22 @@ class SimulatedInteraction:
 class _Citizen:
     display_name: str
     x_username: str
+    # A made-up Indian mobile number (the sandbox's WhatsApp id for this citizen).
+    wa_id: str = ""
+
+
+# Of a WhatsApp citizen's messages: what comes with the words (shares of 1, in this order).
+WHATSAPP_SHARE = 0.4
+_WHATSAPP_SHAPES = (
+    ("text", 0.45),
+    ("photo", 0.15),
+    ("paper", 0.1),
+    ("voice", 0.12),
+    ("pin", 0.1),
+    ("status", 0.08),
+)
+_MEDIA_PACKAGE = "hub.sandbox"
+_REFERENCE = re.compile(r"[A-Z]+-\d{4}-\d{6}")
 
 
 @dataclass(frozen=True)
@@ -195,6 +218,7 @@ class CitizenSimulator:
         corpus: list[dict[str, Any]] | None = None,
         webhook_url: str | None = None,
         ward_variation_share: float = 0.3,
+        whatsapp: WhatsAppSandbox | None = None,
     ) -> None:
         if interactions_per_minute < 0:
             raise ValueError("interactions_per_minute cannot be negative")
@@ -203,6 +227,7 @@ class CitizenSimulator:
         records = load_corpus() if corpus is None else list(corpus)
         self.graph = graph
         self.x = x
+        self.whatsapp = whatsapp
         self.interactions_per_minute = interactions_per_minute
         self.seed = seed
         self.webhook_url = webhook_url
@@ -254,6 +279,8 @@ class CitizenSimulator:
         return produced
 
     def _one_interaction(self) -> SimulatedInteraction | None:
+        if self.whatsapp is not None and self._random.random() < WHATSAPP_SHARE:
+            return self._whatsapp_message()
         posts = self._published_posts()
         awaiting = self._awaiting_threads(posts) if self._followups else []
         if awaiting and self._random.random() < FOLLOWUP_SHARE:
@@ -321,6 +348,69 @@ class CitizenSimulator:
             "x", tweet_id, "reply", text, thread.author, record, thread.answer_to
         )
 
+    def _whatsapp_message(self) -> SimulatedInteraction:
+        """A citizen writes to the city's WhatsApp number: words, and often more."""
+        assert self.whatsapp is not None
+        wa = self.whatsapp
+        citizen = self._random.choice(self._citizens)
+        roll, shape = self._random.random(), "text"
+        for name, share in _WHATSAPP_SHAPES:
+            if roll < share:
+                shape = name
+                break
+            roll -= share
+        if shape == "status":
+            reference = self._reference_given_to(citizen.wa_id)
+            if reference is not None:
+                text = self._random.choice(
+                    (
+                        f"{reference} এর কী অবস্থা?",
+                        f"What is the status of {reference}?",
+                        f"{reference} ki holo? kono update nei",
+                    )
+                )
+                message_id = wa.citizen_sends(citizen.wa_id, citizen.display_name, text=text)
+                return SimulatedInteraction(
+                    "whatsapp", message_id, "message", text, citizen.wa_id, {"status": True}
+                )
+            shape = "text"
+        record, text = self._opening_message(self._openers)
+        name = citizen.display_name
+        if shape == "paper":
+            # Only the photo of the signed paper complaint, no words: as many do.
+            message_id = wa.citizen_sends(
+                citizen.wa_id, name, image=(_media("handwritten_complaint.jpg"), "image/jpeg")
+            )
+            return SimulatedInteraction(
+                "whatsapp", message_id, "message", "", citizen.wa_id, record
+            )
+        message_id = wa.citizen_sends(citizen.wa_id, name, text=text)
+        if shape == "photo":
+            wa.citizen_sends(citizen.wa_id, name, image=(_media("pothole.jpg"), "image/jpeg"))
+        elif shape == "voice":
+            voice = "voice_bn.ogg" if record.get("language") == "bn" else "voice_en.ogg"
+            wa.citizen_sends(citizen.wa_id, name, audio=(_media(voice), "audio/ogg; codecs=opus"))
+        elif shape == "pin" and record.get("ward"):
+            ward = next((w for w in _ward_map().wards if w.number == record["ward"]), None)
+            if ward is not None:
+                wa.citizen_sends(
+                    citizen.wa_id,
+                    name,
+                    location=(ward.label_latitude, ward.label_longitude, "here"),
+                )
+        return SimulatedInteraction("whatsapp", message_id, "message", text, citizen.wa_id, record)
+
+    def _reference_given_to(self, wa_id: str) -> str | None:
+        """A reference number the city sent this citizen, if any."""
+        assert self.whatsapp is not None
+        for message in reversed(self.whatsapp.conversation(wa_id)):
+            found = (
+                _REFERENCE.search(message["text"] or "") if message["direction"] == "out" else None
+            )
+            if found:
+                return found.group(0)
+        return None
+
     # -- messages -----------------------------------------------------------------------------
 
     def _opening_message(self, pool: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
@@ -377,7 +467,9 @@ class CitizenSimulator:
             display = bengali if self._random.random() < 0.4 else english
             suffix = "" if self._random.random() < 0.3 else str(self._random.randint(1, 99))
             username = handle[: _X_USERNAME_MAX - len(suffix)] + suffix
-            citizens.append(_Citizen(unicodedata.normalize("NFC", display), username))
+            # From the handle, not the generator: the other draws stay as they were.
+            number = "9198" + str(int.from_bytes(handle.encode(), "big") % 10**8).zfill(8)
+            citizens.append(_Citizen(unicodedata.normalize("NFC", display), username, number))
         return citizens
 
     # -- reading the sandbox --------------------------------------------------------------------
@@ -526,3 +618,12 @@ __all__ = [
     "find_ward_mentions",
     "load_corpus",
 ]
+
+
+def _media(name: str) -> bytes:
+    """One of the simulator's attachments (hub/sandbox/media)."""
+    return resources.files(_MEDIA_PACKAGE).joinpath(f"media/{name}").read_bytes()
+
+
+def _ward_map() -> WardMap:
+    return WardMap.shipped()

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 
 from hub.audit import AuditLog
 from hub.errors import ConfigurationError, InvalidInput, NotFound
 from hub.permissions import Action, Actor
+from hub.privacy import masked_phone_number
 from hub.sandbox.runtime import RunningSandbox
 from hub.text import nfc_trimmed as nfc
+from hub.wards import WardMap
 
 MAX_TEXT = 8000
 
@@ -179,6 +182,111 @@ class SandboxTrainer:
             after={"author": author_username, "text": text[:200]},
         )
         return mention_id
+
+    def whatsapp_conversations(self, actor: Actor, limit: int = 10) -> list[SandboxConversation]:
+        """The latest conversations with the city's WhatsApp number, newest first."""
+        whatsapp = self._running(actor).whatsapp
+        with whatsapp.app.cursor() as cur:
+            numbers = [
+                row[0]
+                for row in cur.execute(
+                    "SELECT wa_id FROM wa_messages GROUP BY wa_id ORDER BY max(created_at) DESC"
+                    " LIMIT ?",
+                    [limit],
+                ).fetchall()
+            ]
+        return [
+            SandboxConversation(
+                number,
+                tuple(
+                    SandboxWhatsAppMessage(
+                        m["direction"], m["type"], m["text"] or "", m["created_at"]
+                    )
+                    for m in whatsapp.conversation(number)
+                ),
+            )
+            for number in numbers
+        ]
+
+    def send_whatsapp(
+        self,
+        actor: Actor,
+        wa_id: str,
+        name: str,
+        text: str,
+        attachment: str | None = None,
+        pin_ward: int | None = None,
+    ) -> list[str]:
+        """A citizen's WhatsApp message to the city, as typed: the words, then the chosen
+        attachment (`WHATSAPP_ATTACHMENTS`) and a pin in a ward; returns the message ids."""
+        whatsapp = self._running(actor).whatsapp
+        wa_id = "".join(c for c in wa_id or "" if c.isdigit())
+        if not 10 <= len(wa_id) <= 15:
+            raise InvalidInput("the citizen's number is 10 to 15 digits, e.g. 919830012345")
+        name = nfc(name or "") or "Citizen"
+        text = nfc(text or "")
+        if len(text) > 4096:
+            raise InvalidInput("a WhatsApp message is at most 4,096 characters")
+        if not text and attachment is None and pin_ward is None:
+            raise InvalidInput("write the citizen's message, or attach something")
+        if attachment is not None and attachment not in WHATSAPP_ATTACHMENTS:
+            raise InvalidInput(f"unknown attachment {attachment!r}")
+        ward = None
+        if pin_ward is not None:
+            ward = next((w for w in WardMap.shipped().wards if w.number == pin_ward), None)
+            if ward is None:
+                raise InvalidInput(f"ward {pin_ward} has no shape to pin a place in (1-141)")
+        sent = []
+        if text:
+            sent.append(whatsapp.citizen_sends(wa_id, name, text=text))
+        if attachment is not None:
+            _, filename, mime = WHATSAPP_ATTACHMENTS[attachment]
+            content = (resources.files("hub.sandbox") / "media" / filename).read_bytes()
+            if mime.startswith("image/"):
+                sent.append(whatsapp.citizen_sends(wa_id, name, image=(content, mime)))
+            else:
+                sent.append(whatsapp.citizen_sends(wa_id, name, audio=(content, mime)))
+        if ward is not None:
+            sent.append(
+                whatsapp.citizen_sends(
+                    wa_id, name, location=(ward.label_latitude, ward.label_longitude, "")
+                )
+            )
+        self._audit.record_now(
+            actor=actor,
+            action="sandbox_send_whatsapp",
+            target_type="sandbox_whatsapp",
+            target_id=masked_phone_number(wa_id),
+            after={"messages": len(sent), "attachment": attachment, "pin_ward": pin_ward},
+        )
+        return sent
+
+
+@dataclass(frozen=True)
+class SandboxWhatsAppMessage:
+    """One message between a citizen and the city's WhatsApp number in the sandbox."""
+
+    direction: str  # "in" (the citizen's) or "out" (the city's)
+    kind: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SandboxConversation:
+    """A citizen's WhatsApp conversation with the city, oldest message first."""
+
+    wa_id: str
+    messages: tuple[SandboxWhatsAppMessage, ...]
+
+
+# What a trainer can attach by hand: the simulator's own files (hub/sandbox/media).
+WHATSAPP_ATTACHMENTS = {
+    "paper": ("a photo of a signed complaint on paper", "handwritten_complaint.jpg", "image/jpeg"),
+    "photo": ("a photo of a pothole", "pothole.jpg", "image/jpeg"),
+    "voice_bn": ("a voice note in Bengali", "voice_bn.ogg", "audio/ogg; codecs=opus"),
+    "voice_en": ("a voice note in English", "voice_en.ogg", "audio/ogg; codecs=opus"),
+}
 
 
 def _checked(text: str, author: str) -> tuple[str, str]:

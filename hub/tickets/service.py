@@ -46,6 +46,7 @@ from hub.config import Settings
 from hub.departments import Department, DepartmentService
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
 from hub.permissions import Action, Actor, Role, is_allowed
+from hub.privacy import masked_phone_number
 from hub.routing import Router, RoutingDecision, find_reference
 from hub.store import Store
 from hub.text import nfc
@@ -287,12 +288,6 @@ class TicketView:
     # their number masked to its last four digits (`TicketService.phone_number`: whole).
     conversation: list[InteractionText] = field(default_factory=list)
     phone_number: str | None = None
-
-
-def masked_phone_number(number: str) -> str:
-    """A phone number as most people may see it: only its last four digits."""
-    digits = "".join(c for c in number if c.isdigit())
-    return "•" * max(len(digits) - 4, 4) + digits[-4:] if digits else ""
 
 
 @dataclass(frozen=True)
