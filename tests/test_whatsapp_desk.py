@@ -214,3 +214,150 @@ def desk_data():
     from pathlib import Path
 
     return Path(__file__).parent / "data"
+
+
+def age_the_conversation(desk, citizen: str, hours: float) -> None:
+    """The citizen last wrote `hours` ago: in the hub's burst and on the platform alike."""
+    with desk.hub.store.transaction() as cur:
+        cur.execute(
+            "UPDATE whatsapp_bursts SET first_at = first_at - to_minutes(?::INTEGER),"
+            " last_at = last_at - to_minutes(?::INTEGER) WHERE wa_id = ?",
+            [int(hours * 60), int(hours * 60), citizen],
+        )
+    with desk.whatsapp.app.cursor() as cur:
+        cur.execute(
+            "UPDATE wa_messages SET created_at = created_at - to_minutes(?::INTEGER)"
+            " WHERE wa_id = ? AND direction = 'in'",
+            [int(hours * 60), citizen],
+        )
+
+
+def test_an_answer_after_24_hours_goes_as_the_approved_template(desk, actors):
+    wa = desk.whatsapp
+    wa.citizen_sends(CITIZEN, "Rina", text="Garbage not collected in ward 12 for a week")
+    desk.settle()
+    (ticket,) = desk.tickets()
+    officer = actors["it.team"]
+    assert desk.hub.replies.whatsapp_window(officer, ticket[0]).open
+    age_the_conversation(desk, CITIZEN, 25)
+    window = desk.hub.replies.whatsapp_window(officer, ticket[0])
+    assert not window.open
+    desk.hub.replies.answer(officer, ticket[0], "The lane was cleaned this morning.")
+    desk.settle()
+    answer = replies(desk.hub)[-1]
+    assert answer[1:4] == ("answer", "sent", "template complaint_status_update")
+    last = wa.sent_messages()[-1]
+    assert last["type"] == "template"
+    assert ticket[1] in last["text"] and "The lane was cleaned this morning." in last["text"]
+
+
+def test_a_template_missing_in_the_language_sends_nothing_and_says_so(desk, actors):
+    wa = desk.whatsapp
+    wa.citizen_sends(CITIZEN, "রিনা", text="৮৮ নম্বর ওয়ার্ডে রাস্তায় বড় গর্ত")
+    desk.settle()
+    (ticket,) = desk.tickets()
+    age_the_conversation(desk, CITIZEN, 30)
+    with wa.app.cursor() as cur:
+        cur.execute("DELETE FROM wa_templates WHERE language = 'bn'")
+    before = len(wa.sent_messages())
+    desk.hub.replies.answer(actors["it.team"], ticket[0], "রাস্তা মেরামত হয়েছে।")
+    desk.settle()
+    assert len(wa.sent_messages()) == before
+    with desk.hub.store.cursor() as cur:
+        status, reason = cur.execute(
+            "SELECT status, attention_reason FROM replies WHERE kind = 'answer'"
+        ).fetchone()
+    assert status == "needs_attention" and "template does not exist in that language" in reason
+
+
+def test_an_answer_lost_on_the_way_is_found_by_its_status_not_sent_again(desk):
+    from hub.sandbox.server import Fault
+
+    wa = desk.whatsapp
+    wa.app.inject(Fault(r"^POST /v24\.0/\d+/messages$", "drop_after"))
+    wa.citizen_sends(CITIZEN, "Rina", text="Street light broken near ward 88 park")
+    desk.settle(passes=1)
+    with desk.hub.store.cursor() as cur:
+        assert cur.execute("SELECT status FROM replies").fetchone() == ("unconfirmed",)
+    desk.settle()
+    with desk.hub.store.cursor() as cur:
+        status, outcomes = cur.execute(
+            "SELECT r.status, list(a.outcome ORDER BY a.id) FROM replies r"
+            " JOIN reply_attempts a ON a.reply_id = r.id GROUP BY r.status"
+        ).fetchone()
+    assert status == "sent" and outcomes == ["unknown", "found"]
+    assert len([m for m in wa.sent_messages() if m["wa_id"] == CITIZEN]) == 1
+
+
+def test_a_download_that_keeps_failing_is_flagged_and_the_citizen_asked_again(desk):
+    from hub.sandbox.server import Fault
+
+    wa = desk.whatsapp
+    wa.app.inject(Fault(r"^GET /v24\.0/media-download/", "status", 500, {}, times=None))
+    wa.citizen_sends(CITIZEN, "Rina", text="Water logging in ward 65")
+    wa.citizen_sends(CITIZEN, "Rina", image=(media("pothole.jpg"), "image/jpeg"))
+    for _ in range(6):
+        desk.settle(passes=1)
+        with desk.hub.store.transaction() as cur:
+            cur.execute("UPDATE whatsapp_media SET next_attempt_at = now() - INTERVAL 1 SECOND")
+    desk.settle()
+    with desk.hub.store.cursor() as cur:
+        status, attempts = cur.execute("SELECT status, attempts FROM whatsapp_media").fetchone()
+        notes = cur.execute("SELECT note FROM ticket_events WHERE event = 'attachment'").fetchall()
+    assert (status, attempts) == ("failed", 5)
+    assert len(notes) == 1 and "could not be downloaded after 5 tries" in notes[0][0]
+    asked = [m for m in desk_messages(desk.hub) if m[0] == "attachment"]
+    assert len(asked) == 1 and "did not reach us" in asked[0][2]
+
+
+def test_signature_fuzzing_never_stores_and_never_fails_the_server(desk):
+    import random
+
+    rng = random.Random(7)
+    body = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "1",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "metadata": {"phone_number_id": "109000000000001"},
+                                "messages": [
+                                    {
+                                        "from": CITIZEN,
+                                        "id": "wamid.fuzz",
+                                        "timestamp": "1790000000",
+                                        "type": "text",
+                                        "text": {"body": "forged"},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
+    good = desk.whatsapp.sign(body)
+    for attempt in range(60):
+        signature = list(good)
+        mutation = attempt % 4
+        if mutation == 0:
+            position = rng.randrange(7, len(signature))
+            signature[position] = "0" if signature[position] != "0" else "1"
+            sent_body, header = body, "".join(signature)
+        elif mutation == 1:
+            sent_body, header = body + b" ", good  # the body changed after signing
+        elif mutation == 2:
+            sent_body, header = body, rng.choice(["sha1=" + good[7:], good[7:], "sha256=", ""])
+        else:
+            sent_body, header = body, "sha256=" + good[7:].upper()[:-1]
+        answer = requests.post(
+            desk.url, data=sent_body, headers={"X-Hub-Signature-256": header}, timeout=5
+        )
+        assert answer.status_code in (403, 429), (attempt, answer.status_code)
+    with desk.hub.store.cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM interactions").fetchone()[0] == 0

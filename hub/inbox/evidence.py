@@ -322,7 +322,9 @@ def audio_kind_and_duration(content: bytes) -> tuple[str, float]:
 
 
 def _amr_seconds(frames: bytes, sizes: dict[int, int]) -> float:
-    position, count = 0, 0
+    """Frames are 20 ms each; a file of only comfort-noise and no-data frames has no speech."""
+    position, count, speech = 0, 0, 0
+    speech_types = {t for t, size in sizes.items() if size > 6}
     while position < len(frames):
         frame_type = (frames[position] >> 3) & 0x0F
         size = sizes.get(frame_type)
@@ -330,7 +332,8 @@ def _amr_seconds(frames: bytes, sizes: dict[int, int]) -> float:
             raise InvalidAttachment("the AMR recording is damaged", "not_audio")
         position += size
         count += 1
-    if not count:
+        speech += frame_type in speech_types
+    if not speech:
         raise InvalidAttachment("the AMR recording has no sound in it", "not_audio")
     return count * 0.02
 
