@@ -25,7 +25,16 @@ from pathlib import Path
 from benchmarks.harness import FULL, SMOKE, BenchContext, Figure, Scale
 
 # In the order they run: the cheap, independent ones first, the year-dataset ones after.
-BENCHMARKS = ("sync", "publish", "photos", "ingest", "board", "metrics", "memory")
+BENCHMARKS = (
+    "sync",
+    "publish",
+    "photos",
+    "whatsapp",
+    "ingest",
+    "board",
+    "metrics",
+    "memory",
+)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 

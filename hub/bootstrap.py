@@ -29,6 +29,7 @@ from hub.health import Heartbeats, health_report
 from hub.home import HomeService
 from hub.inbox.evidence import EvidenceLimits, EvidenceStore, TicketAttachments
 from hub.inbox.interactions import InteractionStore
+from hub.inbox.journal import DeliveryJournal
 from hub.inbox.pull import PullService
 from hub.inbox.webhooks import SignedWebhookGuard, WebhookReceiver
 from hub.inbox.whatsapp import WHATSAPP_ACTOR, WHATSAPP_ROUTE, WhatsAppReceiver
@@ -148,6 +149,7 @@ class Hub:
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = self.trainer.sandbox = None
+        self.whatsapp_webhooks.close()
         self.store.close()
 
 
@@ -352,7 +354,6 @@ def _whatsapp_services(
         max_attempts=whatsapp.media_download_attempts,
     )
     desk = WhatsAppDesk(store, audit, platforms, settings, holds=holds)
-    cycle = DeskCycle(media, tickets, replies, desk)
     receiver = WhatsAppReceiver(
         store,
         audit,
@@ -367,9 +368,12 @@ def _whatsapp_services(
             refusals_per_minute=settings.webhook_refusals_per_minute,
         ),
         {number.phone_number_id for number in whatsapp.numbers},
+        DeliveryJournal(settings.data_dir / "whatsapp-journal.duckdb"),
         burst=timedelta(minutes=whatsapp.burst_minutes),
-        on_stored=cycle.wake,
     )
+    cycle = DeskCycle(receiver, media, tickets, replies, desk)
+    # A delivery kept by the route wakes the desk: its next pass moves it in and answers.
+    receiver.on_stored = cycle.wake
     return {
         "whatsapp_webhooks": receiver,
         "evidence": evidence,

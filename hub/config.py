@@ -151,6 +151,10 @@ class WhatsAppSettings(BaseModel):
     audio_max_seconds: int = Field(default=600, ge=1)
     document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     media_download_attempts: int = Field(default=5, ge=1)
+    # Each number's throughput (Meta's default 80 messages a second; higher when granted): the
+    # hub sends no faster, from up to `senders` threads at once.
+    messages_per_second: float = Field(default=80.0, gt=0)
+    senders: int = Field(default=8, ge=1, le=64)
     # The desk's quick pass (attachments, acknowledgements, answers): how often it runs.
     desk_interval_seconds: int = Field(default=2, ge=1)
 

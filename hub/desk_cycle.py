@@ -1,14 +1,15 @@
 """One pass of the WhatsApp desk: what happens between a citizen's message and the reference
 number on their phone, in seconds rather than at the next minute's jobs.
 
-The webhook stores a message and wakes the desk (`wake`). Each pass then, in the data's own
-order: triages new messages into tickets and escalates urgent ones (tickets), downloads
-attachments (inbox; after triage, so a refusal is noted on its ticket), queues the
-acknowledgements and the desk's own answers (answering), and runs
-the exactly-once senders for replies and desk messages (delivery). Between wake-ups a pass
-retries what is waiting (downloads, sends) and, every `FULL_PASS_EVERY` passes, looks for
-answers still owed. The minute jobs (triage, replies) go on as before, so a lost wake-up
-costs a minute, never a message.
+The webhook keeps a delivery as received and wakes the desk (`wake`). Each pass then, in the
+data's own order: moves the kept deliveries into the store in batches (inbox), triages new
+messages into tickets and escalates urgent ones (tickets), queues the acknowledgements and
+the desk's own answers (answering), runs the exactly-once senders for replies and desk
+messages (delivery), and last downloads attachments (inbox; after triage, so a refusal is
+noted on its ticket; the reference numbers do not wait for them). Between wake-ups a pass
+retries what is waiting (downloads, sends) and,
+every `FULL_PASS_EVERY` passes, looks for answers still owed. The minute jobs (triage,
+replies) go on as before, so a lost wake-up costs a minute, never a message.
 """
 
 from __future__ import annotations
@@ -19,10 +20,15 @@ from typing import Any
 
 from hub.answering.replies import ReplyService
 from hub.answering.whatsapp_desk import WhatsAppDesk
+from hub.inbox.whatsapp import WhatsAppReceiver
 from hub.inbox.whatsapp_media import MediaFetcher
 from hub.tickets.service import TicketService
 
 FULL_PASS_EVERY = 15
+# Deliveries moved in, and messages triaged, per transaction: the webhook route's own commit
+# waits for the store's write lock, so no step of a pass holds it long.
+STEP = 300
+MEDIA_PER_PASS = 40
 
 
 @dataclass(frozen=True)
@@ -48,11 +54,13 @@ class DeskCycle:
 
     def __init__(
         self,
+        intake: WhatsAppReceiver,
         media: MediaFetcher,
         tickets: TicketService,
         replies: ReplyService,
         desk: WhatsAppDesk,
     ) -> None:
+        self._intake = intake
         self._media = media
         self._tickets = tickets
         self._replies = replies
@@ -80,17 +88,27 @@ class DeskCycle:
         self._passes += 1
         full = woken or self._passes % FULL_PASS_EVERY == 1
         parts = []
-        if woken:
-            triage = self._tickets.triage_new_interactions()
-            if triage.looked_at:
-                parts.append(f"triage: {triage.summary}")
+        moved = self._intake.drain(STEP)
+        while moved.taken == STEP:
+            more = self._intake.drain(STEP)
+            moved = moved.plus(more)
+        if moved.new_messages or moved.statuses or moved.duplicates:
+            parts.append(
+                f"received: {len(moved.new_messages)} message(s), {moved.attachments}"
+                f" attachment(s), {moved.statuses} status(es), {moved.duplicates} again"
+            )
+        if woken or moved.new_messages:
+            triage = self._tickets.triage_new_interactions(limit=STEP)
+            looked_at, created = triage.looked_at, triage.tickets_created
+            while triage.looked_at == STEP:
+                triage = self._tickets.triage_new_interactions(limit=STEP)
+                looked_at += triage.looked_at
+                created += triage.tickets_created
+            if looked_at:
+                parts.append(f"triage: {looked_at} looked at, {created} new ticket(s)")
                 targets = self._tickets.check_targets()
                 if targets.escalated or targets.reminded:
                     parts.append(f"targets: {targets.summary}")
-        # After triage, so that what is refused or lost is noted on its ticket.
-        fetched = self._media.run_cycle()
-        if fetched.stored or fetched.refused or fetched.failed or fetched.retrying:
-            parts.append(f"attachments: {fetched.summary}")
         if full:
             acknowledged = self._replies.acknowledge_due()
             owed = self._desk.queue_due()
@@ -102,6 +120,12 @@ class DeskCycle:
         messages = self._desk.run_cycle()
         if messages.did_something:
             parts.append(f"desk messages: {messages.summary}")
+        # Last: the reference numbers come first. After triage, so that what is refused or
+        # lost is noted on its ticket; a few a pass, so a pass stays short (an address lasts
+        # five minutes, and a busy minute's attachments are fetched well within it).
+        fetched = self._media.run_cycle(limit=MEDIA_PER_PASS)
+        if fetched.stored or fetched.refused or fetched.failed or fetched.retrying:
+            parts.append(f"attachments: {fetched.summary}")
         return DeskPass(woken, tuple(parts))
 
 

@@ -63,6 +63,7 @@ def hand_over_webhooks(hub, whatsapp) -> None:
             result = hub.whatsapp_webhooks.receive(raw, whatsapp.sign(raw), "127.0.0.1")
             assert result.status == 200, result
             cur.execute("UPDATE wa_webhooks SET delivered_at = now() WHERE id = ?", [webhook_id])
+    hub.whatsapp_webhooks.drain()
 
 
 def test_sigkill_never_acknowledges_twice_or_loses_an_acknowledgement(tmp_path, template_database):

@@ -219,6 +219,7 @@ class ReplyService:
             worker_id=worker_id,
             clock=clock,
             x_usage=x_usage,
+            parallel=settings.whatsapp.senders,
         )
         self.worker_id = self._engine.worker_id
 
@@ -473,14 +474,22 @@ class ReplyService:
                 [now],
             ).fetchall()
         queued: list[tuple[ReplyTarget, str]] = []
+        # One lookup per department and language, not per ticket: a busy minute has many.
+        picked: dict[tuple[str | None, str], Any] = {}
         for row in rows:
             target = ReplyTarget(
                 row[0], row[1], row[2], row[3], row[4], Platform(row[5]), row[6], row[7], row[8]
             )
             try:
-                template = self._templates.pick(
-                    target.department_code, target.reply_language, "acknowledgement"
-                )
+                key = (target.department_code, target.reply_language)
+                if key not in picked:
+                    try:
+                        picked[key] = self._templates.pick(*key, "acknowledgement")
+                    except HubError as exc:
+                        picked[key] = exc
+                template = picked[key]
+                if isinstance(template, HubError):
+                    raise template
                 body = self._templates.render(template.body, target, language=template.language)
             except HubError as exc:
                 if target.platform is not Platform.WHATSAPP:
@@ -717,6 +726,8 @@ class ReplyDelivery(KindBase):
 
     def after_delivered(self, done: Delivered) -> None:
         """Store the city's X reply as an interaction (see `_store_city_reply`)."""
+        if done.post.platform is not Platform.X:
+            return
         with self.store.cursor() as cur:
             platform, text, in_reply_to = cur.execute(
                 "SELECT platform, text, in_reply_to FROM replies WHERE id = ?", [done.item_id]

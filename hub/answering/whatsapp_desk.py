@@ -119,6 +119,7 @@ class WhatsAppDesk:
             max_attempts=settings.max_publish_attempts,
             worker_id=worker_id,
             clock=clock,
+            parallel=settings.whatsapp.senders,
         )
         self.worker_id = self._engine.worker_id
 

@@ -32,6 +32,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
@@ -43,7 +44,7 @@ from hub.clock import utc_now
 from hub.delivery.failures import DUPLICATE_PREFIX, classify_failure
 from hub.delivery.holds import AccountHolds
 from hub.errors import HubError, PlatformError, TokenExpired
-from hub.platforms.base import Platform, PlatformAdapter, PublishedPost, RecentPost
+from hub.platforms.base import Channel, Platform, PlatformAdapter, PublishedPost, RecentPost
 from hub.platforms.registry import PlatformAccounts
 from hub.platforms.x_usage import XUsageMeter
 from hub.store import Store
@@ -316,7 +317,12 @@ class DeliveryEngine:
         clock: Callable[[], datetime] = utc_now,
         reconcile_after: timedelta = timedelta(seconds=0),
         x_usage: XUsageMeter | None = None,
+        parallel: int = 1,
+        parallel_platforms: frozenset[Platform] = frozenset({Platform.WHATSAPP}),
     ) -> None:
+        """`parallel`: how many items of `parallel_platforms` may be in flight at once (a
+        messaging channel takes each message on its own; posts and thread replies on the
+        other platforms still go one at a time)."""
         self.kind = kind
         # X charges every post created: the meter counts what this engine delivered there.
         self._x_usage = x_usage
@@ -331,6 +337,8 @@ class DeliveryEngine:
         self._reconcile_after = reconcile_after
         self._cycle_lock = threading.Lock()
         self._box = kind.outbox
+        self._parallel = max(1, parallel)
+        self._parallel_platforms = parallel_platforms
 
     def run_cycle(self, report: DeliveryReport) -> DeliveryReport:
         """Recover, reconcile, prepare, send. One cycle at a time per kind and process."""
@@ -467,6 +475,11 @@ class DeliveryEngine:
         holds = self._holds.current(now)
         with self._store.cursor() as cur:
             due = self.kind.due(cur, now)
+        together = [i for i in due if i.platform in self._parallel_platforms]
+        if self._parallel > 1 and len(together) > 1:
+            due = [i for i in due if i.platform not in self._parallel_platforms]
+        else:
+            together = []
         for item in due:
             if item.platform in holds:
                 report.held += 1
@@ -483,6 +496,38 @@ class DeliveryEngine:
             if outcome in ("held", "retry_wait"):
                 # A refusal may have held the account: later items must not call it.
                 holds = self._holds.current(self._clock())
+        if together:
+            self._send_in_parallel(together, holds, report)
+
+    def _send_in_parallel(
+        self, due: list[DueItem], holds: dict[Platform, str], report: DeliveryReport
+    ) -> None:
+        """The same as the loop in `_send_due`, with up to `parallel` items in flight: each is
+        claimed (and its attempt committed) before its call and recorded after it, as one at
+        a time; once a refusal may have held an account, no item not yet started calls it."""
+        lock = threading.Lock()
+        held = dict(holds)
+
+        def one(item: DueItem) -> None:
+            with lock:
+                blocked = item.platform in held
+            adapter = None if blocked else self._platforms.adapter(item.platform)
+            if blocked or adapter is None:
+                with lock:
+                    report.held += 1
+                    if adapter is None and not blocked:
+                        report.skipped_platforms[item.platform.value] = "no account configured"
+                return
+            if not self._claim(item):
+                return
+            outcome = self._send(item, adapter)
+            with lock:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                if outcome in ("held", "retry_wait"):
+                    held.update(self._holds.current(self._clock()))
+
+        with ThreadPoolExecutor(self._parallel, thread_name_prefix="delivery") as pool:
+            list(pool.map(one, due))
 
     def _claim(self, item: DueItem) -> bool:
         box, now = self._box, self._clock()
@@ -509,16 +554,30 @@ class DeliveryEngine:
             )
         return True
 
-    def _send(self, item: DueItem, adapter: PlatformAdapter) -> str:
-        try:
-            delivered = self.kind.send(item, adapter)
-        except HubError as exc:
-            return self._finish_failed(item, exc)
-        except Exception as exc:  # a bug must not lose the item or send it twice
-            log.exception("sending %s %s failed unexpectedly", self.kind.words.noun, item.id)
-            return self._finish_unknown(item.id, f"unexpected error: {type(exc).__name__}")
+    def _send(self, item: DueItem, adapter: Channel) -> str:
+        delivered, failure = self._call(item, adapter)
+        if delivered is None:
+            return self._finish_refused(item, failure)
         self._finish_delivered(item.id, delivered, found=False)
         return self._box.delivered_status
+
+    def _call(
+        self, item: DueItem, adapter: Channel
+    ) -> tuple[PublishedPost | None, BaseException | None]:
+        """The one platform call: what it created, or what went wrong (never raised)."""
+        try:
+            return self.kind.send(item, adapter), None
+        except Exception as exc:  # a HubError, or a bug: neither may lose the item
+            return None, exc
+
+    def _finish_refused(self, item: DueItem, failure: BaseException | None) -> str:
+        if isinstance(failure, HubError):
+            return self._finish_failed(item, failure)
+        # A bug must not lose the item or send it twice.
+        log.error(
+            "sending %s %s failed unexpectedly", self.kind.words.noun, item.id, exc_info=failure
+        )
+        return self._finish_unknown(item.id, f"unexpected error: {type(failure).__name__}")
 
     def _finish_failed(self, item: DueItem, exc: HubError) -> str:
         now = self._clock()
@@ -567,43 +626,57 @@ class DeliveryEngine:
     def _finish_delivered(self, item_id: int, delivered: PublishedPost, *, found: bool) -> bool:
         """Record an item the platform confirmed (sent, or found by reconciliation), with the
         kind's own records, in one transaction; False if it was no longer waiting for this."""
-        box, now = self._box, self._clock()
-        from_status = "unconfirmed" if found else box.in_flight_status
+        now = self._clock()
         with self._store.transaction() as cur:
-            row = cur.execute(
-                f"UPDATE {box.table} SET status = ?, {box.platform_id_column} = ?,"
-                f" permalink = ?, {box.delivered_at_column} = ?, last_error = NULL,"
-                " attention_reason = NULL, next_attempt_at = NULL, updated_at = ?"
-                " WHERE id = ? AND status = ? RETURNING id",
-                [
-                    box.delivered_status,
-                    delivered.platform_post_id,
-                    delivered.permalink,
-                    delivered.created_at or now,
-                    now,
-                    item_id,
-                    from_status,
-                ],
-            ).fetchone()
-            if row is None:
-                return False
-            if found:
-                cur.execute(
-                    f"INSERT INTO {box.attempts_table} ({box.item_column}, worker, started_at,"
-                    f" finished_at, outcome, {box.platform_id_column})"
-                    " VALUES (?, ?, ?, ?, 'found', ?)",
-                    [item_id, self.worker_id, now, now, delivered.platform_post_id],
-                )
-            else:
-                self._finish_attempt(
-                    cur, item_id, box.delivered_status, None, delivered.platform_post_id
-                )
-            if self._x_usage is not None and delivered.platform is Platform.X:
-                self._x_usage.record_created(cur, delivered.platform_post_id, delivered.text)
-            done = Delivered(item_id, delivered, found, now)
-            self.kind.record_delivered(cur, done)
+            done = self._record_delivered(cur, item_id, delivered, found, now)
+        if done is None:
+            return False
         self.kind.after_delivered(done)
         return True
+
+    def _record_delivered(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        item_id: int,
+        delivered: PublishedPost,
+        found: bool,
+        now: datetime,
+    ) -> Delivered | None:
+        box = self._box
+        from_status = "unconfirmed" if found else box.in_flight_status
+        row = cur.execute(
+            f"UPDATE {box.table} SET status = ?, {box.platform_id_column} = ?,"
+            f" permalink = ?, {box.delivered_at_column} = ?, last_error = NULL,"
+            " attention_reason = NULL, next_attempt_at = NULL, updated_at = ?"
+            " WHERE id = ? AND status = ? RETURNING id",
+            [
+                box.delivered_status,
+                delivered.platform_post_id,
+                delivered.permalink,
+                delivered.created_at or now,
+                now,
+                item_id,
+                from_status,
+            ],
+        ).fetchone()
+        if row is None:
+            return None
+        if found:
+            cur.execute(
+                f"INSERT INTO {box.attempts_table} ({box.item_column}, worker, started_at,"
+                f" finished_at, outcome, {box.platform_id_column})"
+                " VALUES (?, ?, ?, ?, 'found', ?)",
+                [item_id, self.worker_id, now, now, delivered.platform_post_id],
+            )
+        else:
+            self._finish_attempt(
+                cur, item_id, box.delivered_status, None, delivered.platform_post_id
+            )
+        if self._x_usage is not None and delivered.platform is Platform.X:
+            self._x_usage.record_created(cur, delivered.platform_post_id, delivered.text)
+        done = Delivered(item_id, delivered, found, now)
+        self.kind.record_delivered(cur, done)
+        return done
 
     def _finish_attempt(
         self,

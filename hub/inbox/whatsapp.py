@@ -5,8 +5,10 @@ Facebook route's (`SignedWebhookGuard`: size cap before reading, ``X-Hub-Signatu
 the raw bytes, refusals counted per source and minute, 429 past the limit); a signed delivery
 of an unexpected shape is answered 400 and stores nothing.
 
-What it stores, in one transaction per delivery, before answering 200 (Meta retries a
-delivery that was not answered, so nothing is answered before it is kept):
+Meta retries a delivery that is not answered, or answered slowly, so the route answers 200
+as soon as the delivery is kept as received (`hub.inbox.journal`, a file with a write lock of
+its own; deliveries arriving together share one commit), and the desk's next pass (`drain`,
+seconds later) moves what they carry into the store in large batches:
 
 - each message as an interaction (``UNIQUE (platform, platform_id)``: a redelivered message
   is stored once), with the number it came to (`channel`), a pinned location, and its
@@ -22,17 +24,19 @@ Phone numbers are personal data: nothing here logs one.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from hub.audit import AuditLog
 from hub.clock import utc_now
+from hub.inbox.journal import DeliveryJournal
 from hub.inbox.webhooks import SignedWebhookGuard, WebhookResult, parse_webhook_body
-from hub.platforms.base import Platform
 from hub.platforms.facebook_webhook import InvalidWebhook
 from hub.platforms.whatsapp_webhook import (
     DeliveryStatus,
@@ -51,12 +55,24 @@ WHATSAPP_ACTOR = "whatsapp-webhook"
 
 @dataclass(frozen=True)
 class StoredDelivery:
-    """What one delivery added: new interactions (hub ids), attachments, statuses."""
+    """What deliveries added: new interactions (hub ids), attachments, statuses; `taken`:
+    how many kept deliveries were moved in."""
 
     new_messages: tuple[int, ...] = ()
     duplicates: int = 0
     attachments: int = 0
     statuses: int = 0
+    taken: int = 0
+
+    def plus(self, other: StoredDelivery) -> StoredDelivery:
+        """Both together."""
+        return StoredDelivery(
+            self.new_messages + other.new_messages,
+            self.duplicates + other.duplicates,
+            self.attachments + other.attachments,
+            self.statuses + other.statuses,
+            self.taken + other.taken,
+        )
 
 
 class WhatsAppReceiver:
@@ -68,6 +84,7 @@ class WhatsAppReceiver:
         audit: AuditLog,
         guard: SignedWebhookGuard,
         phone_number_ids: set[str],
+        journal: DeliveryJournal,
         *,
         burst: timedelta,
         clock: Callable[[], datetime] = utc_now,
@@ -82,6 +99,11 @@ class WhatsAppReceiver:
         self._burst = burst
         self._clock = clock
         self.on_stored = on_stored
+        self._journal_file = journal
+        # Group commit (`store`): deliveries waiting to be written, and the one writer.
+        self._queue: list[_Waiting] = []
+        self._queue_lock = threading.Lock()
+        self._writer_lock = threading.Lock()
         self.max_body_bytes = guard.max_body_bytes
         self.verify_subscription = guard.verify_subscription
         self.screen = guard.screen
@@ -99,146 +121,321 @@ class WhatsAppReceiver:
         except InvalidWebhook as exc:
             log.warning("signed WhatsApp webhook from %s not readable: %s", remote, exc)
             return WebhookResult(400, str(exc))
-        stored = self.store(delivery)
-        if self.on_stored is not None and (stored.new_messages or stored.statuses):
-            self.on_stored(stored)
-        return WebhookResult(
-            200,
-            new=len(stored.new_messages),
-            edited=0,
-            ignored=delivery.ignored + stored.duplicates,
-        )
+        if delivery.messages or delivery.statuses:
+            self._journal(raw_body)
+        return WebhookResult(200, ignored=delivery.ignored)
 
-    def store(self, delivery: WhatsAppDelivery) -> StoredDelivery:
-        """Keep a delivery's messages, attachments and statuses, each once, in one transaction."""
-        if not delivery.messages and not delivery.statuses:
+    def _journal(self, raw_body: bytes) -> None:
+        """Keep the delivery as received before returning (group commit).
+
+        Deliveries arriving together are written together: the first waiting caller writes
+        every delivery queued by then in one transaction, the others wait for it. A
+        transaction's commit is most of what a small write costs, so under load many
+        deliveries share one, and each caller still returns only once its own is kept.
+        """
+        waiting = _Waiting(raw_body.decode("utf-8"))
+        with self._queue_lock:
+            self._queue.append(waiting)
+        with self._writer_lock:
+            if not waiting.done.is_set():
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                try:
+                    self._journal_file.append([w.body for w in batch], self._clock())
+                except BaseException as exc:
+                    for other in batch:
+                        other.error = exc
+                        other.done.set()
+                    raise
+                for other in batch:
+                    other.done.set()
+                if self.on_stored is not None:
+                    self.on_stored(None)
+        waiting.done.wait()
+        if waiting.error is not None:
+            raise waiting.error
+
+    def close(self) -> None:
+        """Close the journal (what it still holds is moved in at the next start)."""
+        self._journal_file.close()
+
+    def drain(self, limit: int = 5000) -> StoredDelivery:
+        """Move the oldest kept deliveries (at most `limit`) into the store: messages,
+        attachments to download and statuses, each once, in one transaction with the
+        deliveries' removal (a crash in between leaves them to be moved again, and what was
+        moved once is not stored twice)."""
+        rows = self._journal_file.oldest(limit)
+        if not rows:
             return StoredDelivery()
-        now = self._clock()
-        new: list[int] = []
-        duplicates = attachments = statuses = 0
         with self._store.transaction() as cur:
+            deliveries = []
+            for _, body in rows:
+                try:
+                    payload = parse_webhook_body(body.encode("utf-8"))
+                    deliveries.append(read_delivery(payload, self._numbers))
+                except InvalidWebhook as exc:  # checked on receipt; a changed config
+                    log.warning("a kept WhatsApp delivery is no longer readable: %s", exc)
+            results = self._store_batch(cur, deliveries)
+        # After the commit: a crash before this line moves them again, stored once anyway.
+        self._journal_file.forget([row[0] for row in rows])
+        return StoredDelivery(
+            tuple(sorted(i for r in results for i in r.new_messages)),
+            sum(r.duplicates for r in results),
+            sum(r.attachments for r in results),
+            sum(r.statuses for r in results),
+            len(rows),
+        )
+
+    def _store_batch(
+        self, cur: duckdb.DuckDBPyConnection, deliveries: list[WhatsAppDelivery]
+    ) -> list[StoredDelivery]:
+        """Every delivery's messages, attachments and statuses, set-based, in `cur`'s
+        transaction."""
+        now = self._clock()
+        # The first of each message id in the batch (Meta may send one twice at once).
+        firsts: dict[str, tuple[int, InboundMessage]] = {}
+        for index, delivery in enumerate(deliveries):
             for message in delivery.messages:
-                hub_id = self._store_message(cur, message, now)
-                if hub_id is None:
-                    duplicates += 1
-                    continue
-                new.append(hub_id)
-                if message.attachment is not None:
-                    self._queue_attachment(cur, hub_id, message, now)
-                    attachments += 1
-            for status in delivery.statuses:
-                statuses += self._store_status(cur, status, now)
-        return StoredDelivery(tuple(new), duplicates, attachments, statuses)
-
-    def _store_message(
-        self, cur: duckdb.DuckDBPyConnection, message: InboundMessage, now: datetime
-    ) -> int | None:
-        item = message.interaction
-        if cur.execute(
-            "SELECT 1 FROM interactions WHERE platform = 'whatsapp' AND platform_id = ?",
-            [item.platform_id],
-        ).fetchone():
-            return None
-        thread = self._burst_of(cur, message)
-        raw = dict(item.raw)
-        if message.unsupported:
-            raw["hub_note"] = message.unsupported
-        row = cur.execute(
-            "INSERT INTO interactions (platform, platform_id, kind, thread_id, parent_id,"
-            " author_id, author_name, text, created_at, permalink, from_city, is_hidden, raw,"
-            " first_seen_at, source, channel, latitude, longitude)"
-            " VALUES (?, ?, 'message', ?, ?, ?, ?, ?, ?, '', FALSE, FALSE, ?, ?, 'webhook',"
-            " ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-            [
-                Platform.WHATSAPP.value,
-                item.platform_id,
-                thread,
-                item.parent_id,
-                item.author_id,
-                visible_bidi_controls(nfc(item.author_name)),
-                visible_bidi_controls(nfc(item.text)),
-                item.created_at,
-                orjson.dumps(raw).decode("utf-8"),
-                now,
-                message.phone_number_id,
-                message.latitude,
-                message.longitude,
-            ],
-        ).fetchone()
-        return int(row[0]) if row else None
-
-    def _burst_of(self, cur: duckdb.DuckDBPyConnection, message: InboundMessage) -> str:
-        """The thread of the citizen's burst this message belongs to (a new one after a gap)."""
-        item = message.interaction
-        key = [message.phone_number_id, item.author_id]
-        row = cur.execute(
-            "SELECT thread_id, first_at, last_at FROM whatsapp_bursts"
-            " WHERE channel = ? AND wa_id = ?",
-            key,
-        ).fetchone()
-        at = item.created_at
-        if row is not None:
-            thread, first_at, last_at = row
-            if first_at - self._burst <= at <= last_at + self._burst:
-                cur.execute(
-                    "UPDATE whatsapp_bursts SET first_at = least(first_at, ?),"
-                    " last_at = greatest(last_at, ?) WHERE channel = ? AND wa_id = ?",
-                    [at, at, *key],
+                firsts.setdefault(message.interaction.platform_id, (index, message))
+        duplicates = [0] * len(deliveries)
+        for index, delivery in enumerate(deliveries):
+            for message in delivery.messages:
+                if firsts[message.interaction.platform_id][0] != index:
+                    duplicates[index] += 1
+        news: list[list[int]] = [[] for _ in deliveries]
+        attachments = [0] * len(deliveries)
+        statuses = [0] * len(deliveries)
+        if firsts:
+            ordered = sorted(firsts.values(), key=lambda item: item[1].interaction.created_at)
+            threads, bursts = self._bursts_of(cur, [m for _, m in ordered])
+            inserted = self._insert_messages(cur, ordered, threads, now)
+            for platform_id, hub_id in inserted.items():
+                news[firsts[platform_id][0]].append(hub_id)
+            for index, delivery in enumerate(deliveries):
+                duplicates[index] += sum(
+                    1
+                    for m in delivery.messages
+                    if firsts[m.interaction.platform_id][0] == index
+                    and m.interaction.platform_id not in inserted
                 )
-                return str(thread)
-            if at < first_at:
+            self._save_bursts(cur, bursts, inserted, [m for _, m in ordered])
+            kept = self._queue_attachments(cur, firsts, inserted, now)
+            for index in kept:
+                attachments[index] += 1
+        for index in self._store_statuses(cur, deliveries, now):
+            statuses[index] += 1
+        return [
+            StoredDelivery(tuple(sorted(news[i])), duplicates[i], attachments[i], statuses[i])
+            for i in range(len(deliveries))
+        ]
+
+    def _bursts_of(
+        self, cur: duckdb.DuckDBPyConnection, messages: list[InboundMessage]
+    ) -> tuple[dict[str, str], dict[tuple[str, str], list]]:
+        """Each message's thread (its citizen's burst on that number), oldest message first,
+        and the bursts as they stand after the batch."""
+        keys = sorted({f"{m.phone_number_id} {m.interaction.author_id}" for m in messages})
+        rows = cur.execute(
+            "SELECT channel, wa_id, thread_id, first_at, last_at FROM whatsapp_bursts"
+            " WHERE list_contains($keys, channel || ' ' || wa_id)",
+            {"keys": keys},
+        ).fetchall()
+        bursts: dict[tuple[str, str], list] = {(r[0], r[1]): list(r[2:]) for r in rows}
+        threads: dict[str, str] = {}
+        for message in messages:
+            item = message.interaction
+            key = (message.phone_number_id, item.author_id)
+            at = item.created_at
+            burst = bursts.get(key)
+            if burst is not None and burst[1] - self._burst <= at <= burst[2] + self._burst:
+                burst[1], burst[2] = min(burst[1], at), max(burst[2], at)
+                threads[item.platform_id] = burst[0]
+            elif burst is not None and at < burst[1]:
                 # A late redelivery of an older message, long before the current burst.
-                return item.platform_id
-        cur.execute(
-            "INSERT INTO whatsapp_bursts (channel, wa_id, thread_id, first_at, last_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, wa_id) DO UPDATE SET"
-            " thread_id = excluded.thread_id, first_at = excluded.first_at,"
-            " last_at = excluded.last_at",
-            [*key, item.platform_id, at, at],
-        )
-        return item.platform_id
+                threads[item.platform_id] = item.platform_id
+            else:
+                bursts[key] = [item.platform_id, at, at]
+                threads[item.platform_id] = item.platform_id
+        return threads, bursts
 
-    def _queue_attachment(
-        self, cur: duckdb.DuckDBPyConnection, hub_id: int, message: InboundMessage, now: datetime
+    def _insert_messages(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        ordered: list[tuple[int, InboundMessage]],
+        threads: dict[str, str],
+        now: datetime,
+    ) -> dict[str, int]:
+        """Insert the messages not stored yet; their platform ids -> hub ids."""
+        columns: dict[str, list] = {name: [] for name in _MESSAGE_SCHEMA.names}
+        for _, message in ordered:
+            item = message.interaction
+            raw = dict(item.raw)
+            if message.unsupported:
+                raw["hub_note"] = message.unsupported
+            for name, value in (
+                ("platform_id", item.platform_id),
+                ("thread_id", threads[item.platform_id]),
+                ("parent_id", item.parent_id),
+                ("author_id", item.author_id),
+                ("author_name", visible_bidi_controls(nfc(item.author_name))),
+                ("text", visible_bidi_controls(nfc(item.text))),
+                ("created_at", item.created_at),
+                ("raw", orjson.dumps(raw).decode("utf-8")),
+                ("channel", message.phone_number_id),
+                ("latitude", message.latitude),
+                ("longitude", message.longitude),
+            ):
+                columns[name].append(value)
+        cur.register("whatsapp_staged", pa.table(columns, schema=_MESSAGE_SCHEMA))
+        try:
+            rows = cur.execute(
+                "INSERT INTO interactions (platform, platform_id, kind, thread_id, parent_id,"
+                " author_id, author_name, text, created_at, permalink, from_city, is_hidden,"
+                " raw, first_seen_at, source, channel, latitude, longitude)"
+                " SELECT 'whatsapp', platform_id, 'message', thread_id, parent_id, author_id,"
+                " author_name, text, created_at, '', FALSE, FALSE, raw, $now, 'webhook',"
+                " channel, latitude, longitude FROM whatsapp_staged"
+                " ON CONFLICT DO NOTHING RETURNING platform_id, id",
+                {"now": now},
+            ).fetchall()
+        finally:
+            cur.unregister("whatsapp_staged")
+        return {platform_id: int(hub_id) for platform_id, hub_id in rows}
+
+    def _save_bursts(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        bursts: dict[tuple[str, str], list],
+        inserted: dict[str, int],
+        messages: list[InboundMessage],
     ) -> None:
-        attachment = message.attachment
-        assert attachment is not None
-        cur.execute(
-            "INSERT INTO whatsapp_media (interaction_id, media_id, kind, declared_mime_type,"
-            " declared_sha256, filename, status, next_attempt_at, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING",
-            [
-                hub_id,
-                attachment.media_id,
-                attachment.kind,
-                attachment.mime_type,
-                attachment.sha256,
-                attachment.filename,
-                now,
-                now,
-                now,
-            ],
-        )
+        """The bursts of the citizens whose messages were new (redeliveries change none)."""
+        touched = {
+            (m.phone_number_id, m.interaction.author_id)
+            for m in messages
+            if m.interaction.platform_id in inserted
+        }
+        rows = [[*key, *bursts[key]] for key in sorted(touched)]
+        if rows:
+            cur.executemany(
+                "INSERT INTO whatsapp_bursts (channel, wa_id, thread_id, first_at, last_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, wa_id) DO UPDATE SET"
+                " thread_id = excluded.thread_id, first_at = excluded.first_at,"
+                " last_at = excluded.last_at",
+                rows,
+            )
 
-    def _store_status(
-        self, cur: duckdb.DuckDBPyConnection, status: DeliveryStatus, now: datetime
-    ) -> int:
-        row = cur.execute(
-            "INSERT INTO whatsapp_statuses (message_id, status, occurred_at, recipient,"
-            " channel, callback, errors, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING RETURNING 1",
-            [
-                status.message_id,
-                status.status,
-                status.at,
-                status.recipient,
-                status.phone_number_id,
-                status.callback,
-                "; ".join(status.errors) or None,
-                now,
-            ],
-        ).fetchone()
-        return 1 if row else 0
+    def _queue_attachments(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        firsts: dict[str, tuple[int, InboundMessage]],
+        inserted: dict[str, int],
+        now: datetime,
+    ) -> list[int]:
+        """A `whatsapp_media` row to download for each new message's attachment; returns the
+        delivery index of each."""
+        rows, owners = [], []
+        for platform_id, hub_id in sorted(inserted.items(), key=lambda item: item[1]):
+            index, message = firsts[platform_id]
+            attachment = message.attachment
+            if attachment is None:
+                continue
+            owners.append(index)
+            rows.append(
+                [
+                    hub_id,
+                    attachment.media_id,
+                    attachment.kind,
+                    attachment.mime_type,
+                    attachment.sha256,
+                    attachment.filename,
+                    now,
+                    now,
+                    now,
+                ]
+            )
+        if rows:
+            cur.executemany(
+                "INSERT INTO whatsapp_media (interaction_id, media_id, kind,"
+                " declared_mime_type, declared_sha256, filename, status, next_attempt_at,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                rows,
+            )
+        return owners
+
+    def _store_statuses(
+        self, cur: duckdb.DuckDBPyConnection, deliveries: list[WhatsAppDelivery], now: datetime
+    ) -> list[int]:
+        """Each (message, status) once; returns the delivery index of each one stored."""
+        firsts: dict[tuple[str, str], tuple[int, DeliveryStatus]] = {}
+        for index, delivery in enumerate(deliveries):
+            for status in delivery.statuses:
+                firsts.setdefault((status.message_id, status.status), (index, status))
+        if not firsts:
+            return []
+        columns: dict[str, list] = {name: [] for name in _STATUS_SCHEMA.names}
+        for _, status in firsts.values():
+            for name, value in (
+                ("message_id", status.message_id),
+                ("status", status.status),
+                ("occurred_at", status.at),
+                ("recipient", status.recipient),
+                ("channel", status.phone_number_id),
+                ("callback", status.callback),
+                ("errors", "; ".join(status.errors) or None),
+            ):
+                columns[name].append(value)
+        cur.register("whatsapp_status_staged", pa.table(columns, schema=_STATUS_SCHEMA))
+        try:
+            rows = cur.execute(
+                "INSERT INTO whatsapp_statuses (message_id, status, occurred_at, recipient,"
+                " channel, callback, errors, received_at)"
+                " SELECT *, $now FROM whatsapp_status_staged"
+                " ON CONFLICT DO NOTHING RETURNING message_id, status",
+                {"now": now},
+            ).fetchall()
+        finally:
+            cur.unregister("whatsapp_status_staged")
+        return [firsts[(message_id, status)][0] for message_id, status in rows]
+
+
+@dataclass
+class _Waiting:
+    """A delivery waiting for the group commit that keeps it."""
+
+    body: str
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+_TIME = pa.timestamp("us", tz="UTC")
+_MESSAGE_SCHEMA = pa.schema(
+    [
+        ("platform_id", pa.string()),
+        ("thread_id", pa.string()),
+        ("parent_id", pa.string()),
+        ("author_id", pa.string()),
+        ("author_name", pa.string()),
+        ("text", pa.string()),
+        ("created_at", _TIME),
+        ("raw", pa.string()),
+        ("channel", pa.string()),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+    ]
+)
+_STATUS_SCHEMA = pa.schema(
+    [
+        ("message_id", pa.string()),
+        ("status", pa.string()),
+        ("occurred_at", _TIME),
+        ("recipient", pa.string()),
+        ("channel", pa.string()),
+        ("callback", pa.string()),
+        ("errors", pa.string()),
+    ]
+)
 
 
 __all__ = ["WHATSAPP_ACTOR", "WHATSAPP_ROUTE", "StoredDelivery", "WhatsAppReceiver"]

@@ -27,10 +27,13 @@ which carries the hub's key back as ``biz_opaque_callback_data``.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
+import requests.adapters
 
 from hub.clock import utc_now
 from hub.config import WhatsAppSettings
@@ -83,8 +86,10 @@ class WhatsAppAdapter:
         *,
         timeout: float = 20.0,
         session: requests.Session | None = None,
+        messages_per_second: float = 80.0,
     ) -> None:
-        """`numbers` maps each phone number id to its display number."""
+        """`numbers` maps each phone number id to its display number; `messages_per_second`
+        is each number's throughput, which the adapter keeps to (Meta's default: 80)."""
         if not access_token:
             raise ConfigurationError(
                 "no WhatsApp access token is configured: set HUB_WHATSAPP__ACCESS_TOKEN "
@@ -103,6 +108,11 @@ class WhatsAppAdapter:
         self._timeout = timeout
         self._session = session or requests.Session()
         self._session.headers["Authorization"] = f"Bearer {access_token}"
+        # Senders on several threads share the connections (requests' pool is thread-safe).
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._pacers = {number: Pacer(messages_per_second) for number in self.numbers}
 
     @classmethod
     def from_settings(cls, settings: WhatsAppSettings) -> WhatsAppAdapter:
@@ -114,6 +124,7 @@ class WhatsAppAdapter:
             settings.access_token.get_secret_value(),
             {n.phone_number_id: n.display_phone_number for n in settings.numbers},
             timeout=settings.timeout_seconds,
+            messages_per_second=settings.messages_per_second,
         )
 
     def __repr__(self) -> str:
@@ -203,6 +214,7 @@ class WhatsAppAdapter:
             shown = text
         if message.context_id:
             body["context"] = {"message_id": message.context_id}
+        self._pacers[message.from_number].wait()
         answer = self._request(
             "POST", f"/{message.from_number}/messages", "send a WhatsApp message", json=body
         )
@@ -380,6 +392,26 @@ class WhatsAppAdapter:
                 f"WhatsApp refused to {action} {where}", platform=platform, code=code
             )
         raise PlatformError(f"WhatsApp refused to {action} {where}", platform=platform, code=code)
+
+
+class Pacer:
+    """At most `per_second` calls a second, spread evenly, for every thread that shares it."""
+
+    def __init__(self, per_second: float) -> None:
+        self._gap = 1.0 / per_second if per_second > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Return when the next call may go (at once when the pace allows it)."""
+        if not self._gap:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._gap
+        if start > now:
+            time.sleep(start - now)
 
 
 def _retry_after(response: requests.Response) -> float | None:

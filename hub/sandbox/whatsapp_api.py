@@ -536,6 +536,40 @@ class WhatsAppSandbox:
         `message_type` for a type the hub does not read (e.g. "poll"). The webhook is queued
         for the hub (`deliver`), signed with the app secret.
         """
+        message_id, payload = self.citizen_message(
+            wa_id,
+            name,
+            text=text,
+            image=image,
+            audio=audio,
+            document=document,
+            location=location,
+            caption=caption,
+            context_id=context_id,
+            message_type=message_type,
+            created_at=created_at,
+        )
+        if deliver:
+            self.queue_webhook(payload)
+        return message_id
+
+    def citizen_message(
+        self,
+        wa_id: str,
+        name: str = "",
+        *,
+        text: str | None = None,
+        image: tuple[bytes, str] | None = None,
+        audio: tuple[bytes, str] | None = None,
+        document: tuple[bytes, str, str] | None = None,
+        location: tuple[float, float, str] | None = None,
+        caption: str | None = None,
+        context_id: str | None = None,
+        message_type: str | None = None,
+        created_at: datetime | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        """A citizen's message kept on the platform, and the webhook payload that carries it
+        (`citizen_sends` queues it; a load test posts many itself)."""
         now = created_at or self.now()
         message_id = self._new_message_id()
         message: dict[str, Any] = {
@@ -599,9 +633,7 @@ class WhatsAppSandbox:
             "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
             "messages": [message],
         }
-        if deliver:
-            self.queue_webhook(self._envelope(value))
-        return message_id
+        return message_id, self._envelope(value)
 
     def _attachment(self, content: bytes, mime_type: str, *, caption: str | None = None) -> dict:
         media_id = self.store_media(content, mime_type)
@@ -651,8 +683,7 @@ class WhatsAppSandbox:
             values.append(values[self._random.randrange(len(values))])
         if self.status_shuffle:
             self._random.shuffle(values)
-        for value in values:
-            self.queue_webhook(self._envelope(value))
+        self.queue_webhooks([self._envelope(value) for value in values])
 
     def _status_value(
         self, message_id: str, to: str, callback: str | None, status: str, at: datetime
@@ -691,15 +722,19 @@ class WhatsAppSandbox:
 
     def queue_webhook(self, payload: dict[str, Any]) -> int:
         """Keep a webhook for the hub until it takes it; returns its id."""
-        body = json.dumps(payload, ensure_ascii=False)
+        return self.queue_webhooks([payload])[0]
+
+    def queue_webhooks(self, payloads: list[dict[str, Any]]) -> list[int]:
+        """Keep several webhooks (in one statement); returns their ids."""
+        bodies = [json.dumps(payload, ensure_ascii=False) for payload in payloads]
         with self.app.cursor() as cur:
-            webhook_id = cur.execute("SELECT nextval('wa_seq')").fetchone()[0]
-            cur.execute(
-                "INSERT INTO wa_webhooks (id, body, due_at) VALUES (?, ?, ?)",
-                [webhook_id, body, time.time()],
-            )
+            rows = cur.execute(
+                "INSERT INTO wa_webhooks (id, body, due_at)"
+                " SELECT nextval('wa_seq'), unnest($bodies), $due RETURNING id",
+                {"bodies": bodies, "due": time.time()},
+            ).fetchall()
         self._wake.set()
-        return webhook_id
+        return [row[0] for row in rows]
 
     def sign(self, body: bytes) -> str:
         """The `X-Hub-Signature-256` header Meta would send with `body`."""
