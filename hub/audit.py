@@ -88,6 +88,32 @@ class AuditLog:
             ],
         )
 
+    def record_many(self, cur: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+        """Insert many audit rows on `cur` in one statement; each row has `record`'s keyword
+        arguments (a background sender's, so `actor` is None and `actor_name` says who)."""
+        if not rows:
+            return
+        columns = {
+            "actor": [row.get("actor_name") or ANONYMOUS for row in rows],
+            "action": [row["action"] for row in rows],
+            "outcome": [row.get("outcome", "ok") for row in rows],
+            "target_type": [row.get("target_type") for row in rows],
+            "target_id": [row.get("target_id") for row in rows],
+            "department_code": [row.get("department_code") for row in rows],
+            "before": [_as_json(row.get("before")) for row in rows],
+            "after": [_as_json(row.get("after")) for row in rows],
+            "detail": [row.get("detail") for row in rows],
+        }
+        cur.execute(
+            "INSERT INTO audit_log (occurred_at, actor, actor_role, action, outcome, target_type,"
+            " target_id, department_code, before, after, detail)"
+            " SELECT $now, unnest($actor), NULL, unnest($action), unnest($outcome),"
+            " unnest($target_type::VARCHAR[]), unnest($target_id::VARCHAR[]),"
+            " unnest($department_code::VARCHAR[]), unnest($before::VARCHAR[]),"
+            " unnest($after::VARCHAR[]), unnest($detail::VARCHAR[])",
+            {"now": utc_now(), **columns},
+        )
+
     def record_now(self, **fields: Any) -> None:
         """Insert one audit row in a transaction of its own (logins, denials)."""
         with self._store.transaction() as cur:

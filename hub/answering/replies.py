@@ -724,6 +724,92 @@ class ReplyDelivery(KindBase):
             },
         )
 
+    def record_delivered_many(self, cur: duckdb.DuckDBPyConnection, dones: list[Delivered]) -> None:
+        """`record_delivered` for a group sent together (WhatsApp's senders), set-based: the
+        tickets' first responses and statuses, their events and the audit rows in a few
+        statements, whatever the group's size."""
+        if not dones:
+            return
+        by_id = {done.item_id: done for done in dones}
+        rows = cur.execute(
+            "SELECT r.id, r.ticket_id, r.kind, r.sent_at, t.status, t.first_response_at"
+            " FROM replies r JOIN tickets t ON t.id = r.ticket_id"
+            " WHERE list_contains($ids, r.id) ORDER BY r.id",
+            {"ids": list(by_id)},
+        ).fetchall()
+        whatsapp = [d for d in dones if d.post.platform is Platform.WHATSAPP]
+        if whatsapp:
+            cur.execute(
+                "UPDATE replies SET sent_as = s.sent_as FROM (SELECT unnest($ids) AS id,"
+                " unnest($as) AS sent_as) AS s WHERE replies.id = s.id",
+                {
+                    "ids": [d.item_id for d in whatsapp],
+                    "as": [
+                        f"template {d.post.template}" if d.post.template else "text"
+                        for d in whatsapp
+                    ],
+                },
+            )
+        tickets: dict[int, list] = {}
+        events = []
+        now = dones[0].at
+        for reply_id, ticket_id, kind, confirmed_at, status, first_response_at in rows:
+            state = tickets.setdefault(ticket_id, [status, first_response_at, None, confirmed_at])
+            before = state[0]
+            state[0] = lifecycle.after_reply(kind, before)
+            if state[1] is None:
+                state[1], state[2] = confirmed_at, reply_id
+            state[3] = min(state[3], confirmed_at)
+            note = f"{kind} posted: {by_id[reply_id].post.permalink}"
+            if state[0] != before:
+                note += f" (status {before} → {state[0]})"
+            events.append((ticket_id, note))
+        ids = list(tickets)
+        cur.execute(
+            "UPDATE tickets SET status = s.status,"
+            " first_response_at = coalesce(tickets.first_response_at, s.first_at),"
+            " first_response_reply_id = coalesce(tickets.first_response_reply_id, s.reply_id),"
+            " acknowledged_at = coalesce(tickets.acknowledged_at, s.acknowledged),"
+            " updated_at = $now FROM (SELECT unnest($ids) AS id, unnest($statuses) AS status,"
+            " unnest($firsts) AS first_at, unnest($replies) AS reply_id,"
+            " unnest($acknowledged) AS acknowledged) AS s WHERE tickets.id = s.id",
+            {
+                "ids": ids,
+                "statuses": [tickets[t][0] for t in ids],
+                "firsts": [tickets[t][1] for t in ids],
+                "replies": [tickets[t][2] for t in ids],
+                "acknowledged": [tickets[t][3] for t in ids],
+                "now": now,
+            },
+        )
+        cur.execute(
+            "INSERT INTO ticket_events (ticket_id, occurred_at, actor, event, note)"
+            " SELECT unnest($tickets), $now, $actor, 'reply_sent', unnest($notes)",
+            {
+                "tickets": [e[0] for e in events],
+                "notes": [e[1] for e in events],
+                "now": now,
+                "actor": SENDER,
+            },
+        )
+        self.audit.record_many(
+            cur,
+            [
+                {
+                    "actor_name": self.actor_name,
+                    "action": "send_reply",
+                    "target_type": self.words.noun,
+                    "target_id": str(done.item_id),
+                    "after": {
+                        "status": "sent",
+                        "platform_reply_id": done.post.platform_post_id,
+                        "permalink": done.post.permalink,
+                    },
+                }
+                for done in dones
+            ],
+        )
+
     def after_delivered(self, done: Delivered) -> None:
         """Store the city's X reply as an interaction (see `_store_city_reply`)."""
         if done.post.platform is not Platform.X:

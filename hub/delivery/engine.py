@@ -32,7 +32,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
@@ -181,6 +181,10 @@ class DeliveryKind(Protocol):
         """The kind's own records of a delivery, in the engine's transaction."""
         ...
 
+    def record_delivered_many(self, cur: duckdb.DuckDBPyConnection, dones: list[Delivered]) -> None:
+        """`record_delivered` for several items at once (in the engine's transaction)."""
+        ...
+
     def after_delivered(self, done: Delivered) -> None:
         """Work after the delivery is committed (nothing that could lose it)."""
         ...
@@ -220,6 +224,11 @@ class KindBase:
     store: Store
     audit: AuditLog
     clock: Callable[[], datetime]
+
+    def record_delivered_many(self, cur: duckdb.DuckDBPyConnection, dones: list[Delivered]) -> None:
+        """Each item's own records in turn (a kind may write them set-based instead)."""
+        for done in dones:
+            self.record_delivered(cur, done)  # type: ignore[attr-defined]
 
     def after_delivered(self, done: Delivered) -> None:
         """Nothing by default: the kind's records are written with the delivery."""
@@ -502,32 +511,140 @@ class DeliveryEngine:
     def _send_in_parallel(
         self, due: list[DueItem], holds: dict[Platform, str], report: DeliveryReport
     ) -> None:
-        """The same as the loop in `_send_due`, with up to `parallel` items in flight: each is
-        claimed (and its attempt committed) before its call and recorded after it, as one at
-        a time; once a refusal may have held an account, no item not yet started calls it."""
-        lock = threading.Lock()
+        """The same as the loop in `_send_due`, a group of items at a time: each group is
+        claimed (with its attempts) in one committed transaction before any of its calls,
+        its calls go out `parallel` at once, and what they created is recorded set-based in
+        one transaction while the next group goes out; a refusal is recorded at once, and
+        once one may have held an account no later item calls it. A crash after a call and
+        before its record leaves the item in flight, reconciled before anything else
+        happens to it, as for one at a time."""
         held = dict(holds)
+        size = self._parallel * 4
+        delivered_field = self._box.delivered_status
+        recording: Future[int] | None = None
+        with (
+            ThreadPoolExecutor(self._parallel, thread_name_prefix="delivery") as pool,
+            ThreadPoolExecutor(1, thread_name_prefix="delivery-record") as recorder,
+        ):
+            for start in range(0, len(due), size):
+                ready = []
+                for item in due[start : start + size]:
+                    adapter = self._platforms.adapter(item.platform)
+                    if item.platform in held or adapter is None:
+                        report.held += 1
+                        if adapter is None:
+                            report.skipped_platforms[item.platform.value] = "no account configured"
+                        continue
+                    ready.append((item, adapter))
+                claimed = self._claim_many([item for item, _ in ready])
+                ready = [(item, adapter) for item, adapter in ready if item.id in claimed]
+                results = list(pool.map(lambda pair: self._call(*pair), ready))
+                created = [
+                    (item.id, post)
+                    for (item, _), (post, _) in zip(ready, results, strict=True)
+                    if post is not None
+                ]
+                if recording is not None:
+                    setattr(
+                        report,
+                        delivered_field,
+                        getattr(report, delivered_field) + recording.result(),
+                    )
+                recording = recorder.submit(self._finish_delivered_many, created)
+                for (item, _), (post, failure) in zip(ready, results, strict=True):
+                    if post is not None:
+                        continue
+                    outcome = self._finish_refused(item, failure)
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+                    if outcome in ("held", "retry_wait"):
+                        held.update(self._holds.current(self._clock()))
+            if recording is not None:
+                setattr(
+                    report, delivered_field, getattr(report, delivered_field) + recording.result()
+                )
 
-        def one(item: DueItem) -> None:
-            with lock:
-                blocked = item.platform in held
-            adapter = None if blocked else self._platforms.adapter(item.platform)
-            if blocked or adapter is None:
-                with lock:
-                    report.held += 1
-                    if adapter is None and not blocked:
-                        report.skipped_platforms[item.platform.value] = "no account configured"
-                return
-            if not self._claim(item):
-                return
-            outcome = self._send(item, adapter)
-            with lock:
-                setattr(report, outcome, getattr(report, outcome) + 1)
-                if outcome in ("held", "retry_wait"):
-                    held.update(self._holds.current(self._clock()))
+    def _claim_many(self, items: list[DueItem]) -> set[int]:
+        """Claim items and write their attempts in one committed transaction; the ids won."""
+        if not items:
+            return set()
+        box, now = self._box, self._clock()
+        claimed_by = f" {box.claimed_by_column} = $worker," if box.claimed_by_column else ""
+        with self._store.transaction() as cur:
+            rows = cur.execute(
+                f"UPDATE {box.table} SET status = $in_flight,{claimed_by} claimed_at = $now,"
+                " attempts = attempts + 1, updated_at = $now"
+                " WHERE list_contains($ids, id) AND status IN ($waiting, 'retry_wait')"
+                " RETURNING id",
+                {
+                    "in_flight": box.in_flight_status,
+                    "now": now,
+                    "ids": [item.id for item in items],
+                    "waiting": box.waiting_status,
+                    **({"worker": self.worker_id} if box.claimed_by_column else {}),
+                },
+            ).fetchall()
+            won = [row[0] for row in rows]
+            if won:
+                cur.execute(
+                    f"INSERT INTO {box.attempts_table} ({box.item_column}, worker, started_at,"
+                    " outcome) SELECT unnest($ids), $worker, $now, 'started'",
+                    {"ids": won, "worker": self.worker_id, "now": now},
+                )
+        return set(won)
 
-        with ThreadPoolExecutor(self._parallel, thread_name_prefix="delivery") as pool:
-            list(pool.map(one, due))
+    def _finish_delivered_many(self, created: list[tuple[int, PublishedPost]]) -> int:
+        """Record items just sent, set-based, in one transaction; returns how many."""
+        if not created:
+            return 0
+        box, now = self._box, self._clock()
+        staged = {
+            "ids": [item_id for item_id, _ in created],
+            "platform_ids": [post.platform_post_id for _, post in created],
+            "links": [post.permalink for _, post in created],
+            "ats": [post.created_at or now for _, post in created],
+        }
+        with self._store.transaction() as cur:
+            rows = cur.execute(
+                f"UPDATE {box.table} SET status = $delivered, {box.platform_id_column} = s.pid,"
+                f" permalink = s.link, {box.delivered_at_column} = s.at, last_error = NULL,"
+                " attention_reason = NULL, next_attempt_at = NULL, updated_at = $now"
+                " FROM (SELECT unnest($ids) AS id, unnest($platform_ids) AS pid,"
+                "  unnest($links) AS link, unnest($ats) AS at) AS s"
+                f" WHERE {box.table}.id = s.id AND {box.table}.status = $in_flight"
+                f" RETURNING {box.table}.id",
+                {
+                    **staged,
+                    "delivered": box.delivered_status,
+                    "in_flight": box.in_flight_status,
+                    "now": now,
+                },
+            ).fetchall()
+            recorded = {row[0] for row in rows}
+            cur.execute(
+                f"UPDATE {box.attempts_table} SET outcome = $delivered, error = NULL,"
+                f" {box.platform_id_column} = s.pid, finished_at = $now"
+                " FROM (SELECT unnest($ids) AS id, unnest($platform_ids) AS pid) AS s"
+                f" WHERE {box.attempts_table}.{box.item_column} = s.id"
+                f" AND {box.attempts_table}.outcome = 'started'",
+                {
+                    "ids": staged["ids"],
+                    "platform_ids": staged["platform_ids"],
+                    "delivered": box.delivered_status,
+                    "now": now,
+                },
+            )
+            dones = [
+                Delivered(item_id, post, False, now)
+                for item_id, post in created
+                if item_id in recorded
+            ]
+            for done in dones:
+                if self._x_usage is not None and done.post.platform is Platform.X:
+                    self._x_usage.record_created(cur, done.post.platform_post_id, done.post.text)
+            self.kind.record_delivered_many(cur, dones)
+        for done in dones:
+            self.kind.after_delivered(done)
+        return len(dones)
 
     def _claim(self, item: DueItem) -> bool:
         box, now = self._box, self._clock()
@@ -693,6 +810,10 @@ class DeliveryEngine:
             f" WHERE {box.item_column} = ? AND outcome = 'started'",
             [outcome, error[:1000] if error else None, platform_id, self._clock(), item_id],
         )
+
+
+def _add(report: DeliveryReport, field_name: str, count: int) -> None:
+    setattr(report, field_name, getattr(report, field_name) + count)
 
 
 __all__ = [
