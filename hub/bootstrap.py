@@ -217,7 +217,7 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         metrics=(metrics := MetricsService(store, audit)),
         weekly_report=WeeklyReportService(metrics, departments),
         backups=BackupService(store, audit, settings),
-        privacy=PrivacyService(store, audit, settings),
+        privacy=PrivacyService(store, audit, settings, evidence=whatsapp["evidence"]),
         exports=ExportService(store, audit, metrics, settings),
     )
 

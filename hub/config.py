@@ -220,6 +220,8 @@ class Settings(BaseSettings):
     # Personal data (hub.privacy): the platforms' raw payloads and old edit texts are kept
     # this many days after the hub first saw them, then dropped by the nightly job.
     raw_retention_days: int = Field(default=90, ge=1)
+    # Citizens' WhatsApp attachments (photos, recordings, documents) are kept this long.
+    media_retention_days: int = Field(default=365, ge=1)
     webhook_refusals_per_minute: int = Field(default=30, ge=1)
 
     oidc: OidcSettings | None = None

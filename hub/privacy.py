@@ -24,10 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import duckdb
+
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, NotFound
+from hub.inbox.evidence import EvidenceStore
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
 from hub.store import Store
@@ -49,6 +52,7 @@ class ErasureReport:
     interactions: int
     tickets: int
     events: int
+    attachments: int = 0
 
     @property
     def summary(self) -> str:
@@ -56,6 +60,7 @@ class ErasureReport:
         return (
             f"erased {self.interactions} message(s) of one citizen; {self.tickets} ticket(s)"
             f" kept anonymous, {self.events} quotation(s) removed from their history"
+            + (f", {self.attachments} attachment(s) deleted" if self.attachments else "")
         )
 
 
@@ -65,11 +70,15 @@ class PurgeReport:
 
     raw_payloads: int
     old_texts: int
+    attachments: int = 0
 
     @property
     def summary(self) -> str:
         """One line for the job log."""
-        return f"dropped {self.raw_payloads} raw payload(s), {self.old_texts} old text(s)"
+        return (
+            f"dropped {self.raw_payloads} raw payload(s), {self.old_texts} old text(s),"
+            f" {self.attachments} attachment(s)"
+        )
 
 
 class PrivacyService:
@@ -82,11 +91,14 @@ class PrivacyService:
         settings: Settings,
         *,
         clock: Callable[[], datetime] = utc_now,
+        evidence: EvidenceStore | None = None,
     ) -> None:
+        """`evidence`: where citizens' WhatsApp attachments are kept (their files go too)."""
         self._store = store
         self._audit = audit
         self._settings = settings
         self._clock = clock
+        self._evidence = evidence
 
     def erase(self, actor: Actor, platform: str, author_id: str) -> ErasureReport:
         """Erase one citizen's personal data (administrators); refuses an unknown citizen."""
@@ -115,10 +127,11 @@ class PrivacyService:
                 )
             cur.execute(
                 "UPDATE interactions SET author_name = $erased, text = $erased,"
-                " author_id = $anonymous, raw = NULL, erased_at = $now"
-                " WHERE list_contains($ids, id)",
+                " author_id = $anonymous, raw = NULL, erased_at = $now, latitude = NULL,"
+                " longitude = NULL WHERE list_contains($ids, id)",
                 {"erased": ERASED, "anonymous": anonymous, "now": now, "ids": ids},
             )
+            attachments = self._forget_whatsapp(cur, ids, author_id, anonymous)
             cur.execute(
                 "UPDATE interaction_changes SET old_text = NULL, new_text = NULL"
                 " WHERE list_contains($ids, interaction_id)",
@@ -127,7 +140,8 @@ class PrivacyService:
             tickets = [
                 row[0]
                 for row in cur.execute(
-                    "UPDATE tickets SET citizen_key = $anonymous, updated_at = $now"
+                    "UPDATE tickets SET citizen_key = $anonymous, updated_at = $now,"
+                    " latitude = NULL, longitude = NULL"
                     " WHERE list_contains($ids, interaction_id)"
                     " OR citizen_key = $key RETURNING id",
                     {
@@ -145,7 +159,7 @@ class PrivacyService:
                 " AND note IS NOT NULL AND actor = 'triage-job' RETURNING id",
                 {"erased": ERASED, "tickets": tickets},
             ).fetchall()
-            report = ErasureReport(len(ids), len(tickets), len(events))
+            report = ErasureReport(len(ids), len(tickets), len(events), attachments)
             self._audit.record(
                 cur,
                 actor=actor,
@@ -155,6 +169,40 @@ class PrivacyService:
                 detail=report.summary,
             )
         return report
+
+    def _forget_whatsapp(
+        self, cur: duckdb.DuckDBPyConnection, ids: list[int], wa_id: str, anonymous: str
+    ) -> int:
+        """A WhatsApp citizen's attachments (files and names), number and the desk's messages
+        to them; returns how many attachments were deleted."""
+        forgotten = self._purge_media(cur, "list_contains($ids, interaction_id)", {"ids": ids})
+        cur.execute("DELETE FROM whatsapp_bursts WHERE wa_id = ?", [wa_id])
+        cur.execute(
+            "UPDATE whatsapp_messages SET wa_id = ?, text = ? WHERE wa_id = ?",
+            [anonymous, ERASED, wa_id],
+        )
+        cur.execute("UPDATE whatsapp_statuses SET recipient = NULL WHERE recipient = ?", [wa_id])
+        return forgotten
+
+    def _purge_media(self, cur: duckdb.DuckDBPyConnection, where: str, params: dict) -> int:
+        """Delete the files of the attachments `where` selects and mark them purged (their
+        SHA-256 stays: what was received can still be named, not shown)."""
+        rows = cur.execute(
+            "SELECT id, kind, sha256, shown_name, thumbnail_name FROM whatsapp_media"
+            f" WHERE status <> 'purged' AND ({where})",
+            params,
+        ).fetchall()
+        if not rows:
+            return 0
+        cur.execute(
+            "UPDATE whatsapp_media SET status = 'purged', filename = NULL, sealed_name = NULL,"
+            " shown_name = NULL, thumbnail_name = NULL WHERE list_contains($ids, id)",
+            {"ids": [row[0] for row in rows]},
+        )
+        if self._evidence is not None:
+            for _, kind, sha256, shown, thumbnail in rows:
+                self._evidence.forget_files(kind, sha256, shown, thumbnail)
+        return len(rows)
 
     def purge_expired(self, now: datetime | None = None) -> PurgeReport:
         """Drop raw payloads and old edit texts past `raw_retention_days` (the nightly job)."""
@@ -171,8 +219,10 @@ class PrivacyService:
                 " WHERE old_text IS NOT NULL AND occurred_at < ? RETURNING id",
                 [cutoff],
             ).fetchall()
-            report = PurgeReport(len(raw), len(old))
-            if raw or old:
+            media_cutoff = now - timedelta(days=self._settings.media_retention_days)
+            media = self._purge_media(cur, "created_at < $cutoff", {"cutoff": media_cutoff})
+            report = PurgeReport(len(raw), len(old), media)
+            if raw or old or media:
                 self._audit.record(
                     cur,
                     actor=None,

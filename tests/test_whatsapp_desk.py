@@ -361,3 +361,50 @@ def test_signature_fuzzing_never_stores_and_never_fails_the_server(desk):
         assert answer.status_code in (403, 429), (attempt, answer.status_code)
     with desk.hub.store.cursor() as cur:
         assert cur.execute("SELECT count(*) FROM interactions").fetchone()[0] == 0
+
+
+def test_erasure_of_a_whatsapp_citizen_deletes_their_attachments_and_number(desk, actors):
+    wa = desk.whatsapp
+    wa.citizen_sends(CITIZEN, "Rina", text="No water in ward 65")
+    wa.citizen_sends(CITIZEN, "Rina", image=(media("handwritten_complaint.jpg"), "image/jpeg"))
+    desk.settle()
+    (ticket,) = desk.tickets()
+    evidence = desk.hub.settings.data_dir / "evidence"
+    before = [p for p in evidence.rglob("*") if p.is_file()]
+    assert len(before) == 3  # the sealed original, the cleaned photo, its thumbnail
+    report = desk.hub.privacy.erase(actors["admin"], "whatsapp", CITIZEN)
+    assert report.attachments == 1 and report.interactions == 2
+    assert [p for p in evidence.rglob("*") if p.is_file()] == []
+    with desk.hub.store.cursor() as cur:
+        found = cur.execute(
+            "SELECT (SELECT count(*) FROM interactions WHERE author_id = $n),"
+            " (SELECT count(*) FROM whatsapp_messages WHERE wa_id = $n),"
+            " (SELECT count(*) FROM replies r JOIN tickets t ON t.id = r.ticket_id"
+            "   WHERE t.citizen_key LIKE '%' || $n),"
+            " (SELECT count(*) FROM whatsapp_bursts WHERE wa_id = $n),"
+            " (SELECT count(*) FROM whatsapp_statuses WHERE recipient = $n),"
+            " (SELECT status FROM whatsapp_media),"
+            " (SELECT department_code || ' ' || ward FROM tickets)",
+            {"n": CITIZEN},
+        ).fetchone()
+    assert found == (0, 0, 0, 0, 0, "purged", f"{ticket[2]} {ticket[4]}")
+
+
+def test_attachments_are_purged_after_their_retention(desk):
+    wa = desk.whatsapp
+    wa.citizen_sends(CITIZEN, "Rina", text="Garbage in ward 12")
+    wa.citizen_sends(CITIZEN, "Rina", audio=(media("voice_en.ogg"), "audio/ogg; codecs=opus"))
+    desk.settle()
+    from datetime import timedelta
+
+    from hub.clock import utc_now
+
+    days = desk.hub.settings.media_retention_days
+    assert desk.hub.privacy.purge_expired(utc_now() + timedelta(days=days - 1)).attachments == 0
+    report = desk.hub.privacy.purge_expired(utc_now() + timedelta(days=days + 1))
+    assert report.attachments == 1
+    evidence = desk.hub.settings.data_dir / "evidence"
+    assert [p for p in evidence.rglob("*") if p.is_file()] == []
+    with desk.hub.store.cursor() as cur:
+        status, sha = cur.execute("SELECT status, sha256 FROM whatsapp_media").fetchone()
+    assert status == "purged" and len(sha) == 64

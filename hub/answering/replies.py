@@ -503,25 +503,43 @@ class ReplyService:
                 log.warning("no acknowledgement for ticket %s: %s", target.reference, exc)
         if not queued:
             return 0
-        count = 0
         with self._store.transaction() as cur:
-            for target, text in queued:
-                # Checked again inside the write: a person may have answered meanwhile.
-                if cur.execute("SELECT 1 FROM replies WHERE ticket_id = ?", [target.id]).fetchone():
-                    continue
-                reply_id = self._queue(cur, target, "acknowledgement", text, SENDER, now)
-                self._audit.record(
-                    cur,
-                    actor=None,
-                    actor_name=SENDER,
-                    action="queue_acknowledgement",
-                    target_type="ticket",
-                    target_id=str(target.id),
-                    department_code=target.department_code,
-                    after={"reply_id": reply_id, "text": text},
-                )
-                count += 1
-        return count
+            # One statement for all of them; checked again inside the write, since a person
+            # may have answered meanwhile.
+            rows = cur.execute(
+                "INSERT INTO replies (ticket_id, platform, in_reply_to, kind, text, status,"
+                " created_by, created_at, updated_at)"
+                " SELECT q.ticket_id, q.platform, q.in_reply_to, 'acknowledgement', q.text,"
+                " 'queued', $sender, $now, $now FROM (SELECT unnest($tickets) AS ticket_id,"
+                " unnest($platforms) AS platform, unnest($parents) AS in_reply_to,"
+                " unnest($texts) AS text) AS q"
+                " WHERE NOT EXISTS (SELECT 1 FROM replies r WHERE r.ticket_id = q.ticket_id)"
+                " RETURNING id, ticket_id, text",
+                {
+                    "tickets": [target.id for target, _ in queued],
+                    "platforms": [target.platform.value for target, _ in queued],
+                    "parents": [target.in_reply_to for target, _ in queued],
+                    "texts": [text for _, text in queued],
+                    "sender": SENDER,
+                    "now": now,
+                },
+            ).fetchall()
+            departments = {target.id: target.department_code for target, _ in queued}
+            self._audit.record_many(
+                cur,
+                [
+                    {
+                        "actor_name": SENDER,
+                        "action": "queue_acknowledgement",
+                        "target_type": "ticket",
+                        "target_id": str(ticket_id),
+                        "department_code": departments[ticket_id],
+                        "after": {"reply_id": reply_id, "text": text},
+                    }
+                    for reply_id, ticket_id, text in rows
+                ],
+            )
+        return len(rows)
 
     def _queue(
         self,

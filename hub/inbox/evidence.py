@@ -181,9 +181,22 @@ class EvidenceStore:
         """What staff are shown: a cleaned photo, or an audio file or PDF."""
         if photo:
             return self._photos.read(name)
-        if not name.replace(".", "").isalnum() or "/" in name:
-            raise NotFound("no such attachment")
-        return self._read(self.root / "files" / name)
+        return self._read(self.root / "files" / _safe_file_name(name))
+
+    def forget_files(
+        self, kind: str, sha256: str | None, shown_name: str | None, thumbnail_name: str | None
+    ) -> None:
+        """Delete every file of an attachment (an erasure, or its retention ended): the
+        shown copy, its thumbnail and the sealed original. Missing files are no error."""
+        if kind == "image" and shown_name and thumbnail_name:
+            self._photos.delete(shown_name, thumbnail_name)
+        elif shown_name:
+            (self.root / "files" / _safe_file_name(shown_name)).unlink(missing_ok=True)
+        if sha256:
+            sealed = self.root / "sealed" / _hex_name(sha256)
+            if sealed.exists():
+                sealed.chmod(0o644)
+                sealed.unlink()
 
     def read_thumbnail(self, name: str) -> bytes:
         """A photo's thumbnail."""
@@ -336,6 +349,12 @@ def _amr_seconds(frames: bytes, sizes: dict[int, int]) -> float:
     if not speech:
         raise InvalidAttachment("the AMR recording has no sound in it", "not_audio")
     return count * 0.02
+
+
+def _safe_file_name(name: str) -> str:
+    if not name.replace(".", "").isalnum() or "/" in name or name.startswith("."):
+        raise NotFound("no such attachment")
+    return name
 
 
 def _hex_name(name: str) -> str:

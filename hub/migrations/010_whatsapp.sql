@@ -29,7 +29,8 @@ CREATE TABLE whatsapp_media (
     declared_mime_type VARCHAR,
     declared_sha256 VARCHAR,
     filename VARCHAR,
-    status VARCHAR NOT NULL CHECK (status IN ('pending', 'stored', 'refused', 'failed')),
+    -- purged: its files deleted (an erasure, or its retention ended); the SHA-256 stays.
+    status VARCHAR NOT NULL CHECK (status IN ('pending', 'stored', 'refused', 'failed', 'purged')),
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMPTZ,
     last_error VARCHAR,
