@@ -5,9 +5,9 @@ The webhook keeps a delivery as received and wakes the desk (`wake`). Each pass 
 data's own order: moves the kept deliveries into the store in batches (inbox), triages new
 messages into tickets and escalates urgent ones (tickets), queues the acknowledgements and
 the desk's own answers (answering), runs the exactly-once senders for replies and desk
-messages (delivery), and last downloads attachments (inbox; after triage, so a refusal is
-noted on its ticket; the reference numbers do not wait for them). Between wake-ups a pass
-retries what is waiting (downloads, sends) and,
+messages (delivery). Attachments are downloaded beside the passes, by a job of their own
+(`fetch_attachments`): the reference numbers never wait for a photo to be decoded. Between
+wake-ups a pass retries what is waiting (sends) and,
 every `FULL_PASS_EVERY` passes, looks for answers still owed. The minute jobs (triage,
 replies) go on as before, so a lost wake-up costs a minute, never a message.
 """
@@ -68,6 +68,7 @@ class DeskCycle:
         self._woken = threading.Event()
         self._passes = 0
         self._lock = threading.Lock()
+        self._media_lock = threading.Lock()
 
     def wake(self, _stored: Any = None) -> None:
         """A message or status arrived: the next pass does everything at once."""
@@ -120,13 +121,21 @@ class DeskCycle:
         messages = self._desk.run_cycle()
         if messages.did_something:
             parts.append(f"desk messages: {messages.summary}")
-        # Last: the reference numbers come first. After triage, so that what is refused or
-        # lost is noted on its ticket; a few a pass, so a pass stays short (an address lasts
-        # five minutes, and a busy minute's attachments are fetched well within it).
-        fetched = self._media.run_cycle(limit=MEDIA_PER_PASS)
-        if fetched.stored or fetched.refused or fetched.failed or fetched.retrying:
-            parts.append(f"attachments: {fetched.summary}")
         return DeskPass(woken, tuple(parts))
+
+    def fetch_attachments(self) -> DeskPass:
+        """Download and keep what citizens attached (its own job, beside the passes, so the
+        reference numbers never wait for a photo to be decoded): messages already triaged
+        first, so that what is refused or lost is noted on its ticket."""
+        if not self._media_lock.acquire(blocking=False):
+            return DeskPass(False, ())
+        try:
+            fetched = self._media.run_cycle(limit=MEDIA_PER_PASS)
+        finally:
+            self._media_lock.release()
+        if fetched.stored or fetched.refused or fetched.failed or fetched.retrying:
+            return DeskPass(False, (f"attachments: {fetched.summary}",))
+        return DeskPass(False, ())
 
 
 __all__ = ["DeskCycle", "DeskPass"]

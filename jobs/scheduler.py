@@ -8,7 +8,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from hub.bootstrap import Hub
 from hub.clock import utc_now
-from jobs import backup, heartbeat, publish, pull, replies, retention, triage, whatsapp
+from jobs import (
+    backup,
+    heartbeat,
+    publish,
+    pull,
+    replies,
+    retention,
+    triage,
+    whatsapp,
+    whatsapp_media,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +45,7 @@ def start_scheduler(hub: Hub) -> BackgroundScheduler:
         (replies, settings.publish_interval_seconds),
         (triage, settings.triage_interval_seconds),
         (whatsapp, settings.whatsapp.desk_interval_seconds),
+        (whatsapp_media, settings.whatsapp.desk_interval_seconds),
     )
     for job, seconds in jobs:
         scheduler.add_job(

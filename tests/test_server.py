@@ -76,6 +76,7 @@ def test_healthz_reports_database_and_scheduler(started):
         "pull_interactions",
         "send_replies",
         "triage_interactions",
+        "whatsapp_attachments",
         "whatsapp_desk",
     ]
     assert body["scheduler"]["last_runs"]["heartbeat"]["outcome"] == "ok"
@@ -239,6 +240,7 @@ def test_the_scheduler_names_its_jobs_and_a_quiet_run_logs_nothing_at_info(
         "pull_interactions",
         "send_replies",
         "triage_interactions",
+        "whatsapp_attachments",
         "whatsapp_desk",
     ]
     chatter = [

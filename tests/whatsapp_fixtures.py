@@ -48,6 +48,7 @@ class Desk:
             self.deliver()
             self.hub.desk_cycle.wake()
             self.hub.desk_cycle.run()
+            self.hub.desk_cycle.fetch_attachments()
             self.deliver()
 
     def tickets(self) -> list[tuple]:

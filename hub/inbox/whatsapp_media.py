@@ -85,7 +85,10 @@ class MediaFetcher:
         with self._store.cursor() as cur:
             rows = cur.execute(
                 "SELECT id, interaction_id, media_id, kind, declared_sha256, filename, attempts"
-                " FROM whatsapp_media WHERE status = 'pending' AND next_attempt_at <= ?"
+                " FROM whatsapp_media m WHERE status = 'pending' AND next_attempt_at <= ?"
+                # After triage, so that a refusal or a loss is noted on the ticket.
+                " AND EXISTS (SELECT 1 FROM interaction_triage g"
+                "  WHERE g.interaction_id = m.interaction_id)"
                 " ORDER BY id LIMIT ?",
                 [now, limit],
             ).fetchall()
