@@ -127,3 +127,24 @@ if st.button("Save acknowledgement", key="templates_ack_save"):
     else:
         st.session_state["templates_flash"] = f"Acknowledgement for {code} saved."
         st.rerun()
+
+st.subheader("WhatsApp acknowledgement deadline")
+st.caption(
+    "A complaint to the city's WhatsApp number gets its reference number at once; this is "
+    "the deadline it is held to, and the dashboard counts the share acknowledged within it."
+)
+deadline = st.number_input(
+    "Minutes",
+    min_value=1,
+    max_value=1440,
+    value=current.whatsapp_deadline_minutes,
+    key=f"wa_deadline_{code}",
+)
+if st.button("Save deadline", key="templates_wa_deadline_save"):
+    try:
+        hub.replies.set_whatsapp_deadline(actor, code, int(deadline))
+    except HubError as exc:
+        session.show_error(exc)
+    else:
+        st.session_state["templates_flash"] = f"WhatsApp deadline for {code} saved."
+        st.rerun()

@@ -11,6 +11,8 @@ import pytest
 import requests
 from whatsapp_fixtures import media
 
+from hub.errors import InvalidInput
+
 CITIZEN = "919830012345"
 OTHER = "919830099999"
 
@@ -408,3 +410,17 @@ def test_attachments_are_purged_after_their_retention(desk):
     with desk.hub.store.cursor() as cur:
         status, sha = cur.execute("SELECT status, sha256 FROM whatsapp_media").fetchone()
     assert status == "purged" and len(sha) == 64
+
+
+def test_a_departments_own_deadline_is_the_one_its_tickets_are_held_to(desk, actors):
+    settings = desk.hub.replies.set_whatsapp_deadline(actors["officer.water"], "WATER", 5)
+    assert settings.whatsapp_deadline_minutes == 5
+    with pytest.raises(InvalidInput, match="1 to 1440"):
+        desk.hub.replies.set_whatsapp_deadline(actors["officer.water"], "WATER", 0)
+    desk.whatsapp.citizen_sends(CITIZEN, "Rina", text="কলের জল নেই, ৬৫ নম্বর ওয়ার্ড")
+    desk.settle()
+    with desk.hub.store.cursor() as cur:
+        minutes = cur.execute(
+            "SELECT epoch(acknowledge_by - opened_at) / 60 FROM tickets"
+        ).fetchone()[0]
+    assert minutes == 5

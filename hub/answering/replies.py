@@ -98,6 +98,8 @@ class ReplySettings:
     auto_acknowledge: bool
     acknowledge_after_minutes: int
     enabled_at: datetime | None = None
+    # WhatsApp complaints: the reference number must reach the citizen within this.
+    whatsapp_deadline_minutes: int = 15
 
 
 @dataclass(frozen=True)
@@ -378,6 +380,39 @@ class ReplyService:
         self._authorize_settings(actor, department_code)
         return self._settings_row(department_code)
 
+    def set_whatsapp_deadline(
+        self, actor: Actor, department_code: str, minutes: int
+    ) -> ReplySettings:
+        """The department's acknowledgement deadline for WhatsApp complaints (1 to 1440
+        minutes): new tickets are held to it, and the dashboard counts against it."""
+        self._authorize_settings(actor, department_code)
+        if not 1 <= int(minutes) <= MAX_ACKNOWLEDGE_MINUTES:
+            raise InvalidInput(
+                f"The deadline is 1 to {MAX_ACKNOWLEDGE_MINUTES} minutes, not {minutes}."
+            )
+        before = self._settings_row(department_code)
+        now = self._clock()
+        with self._store.transaction() as cur:
+            cur.execute(
+                "INSERT INTO department_reply_settings (department_code, updated_at,"
+                " acknowledge_deadline_minutes) VALUES (?, ?, ?) ON CONFLICT (department_code)"
+                " DO UPDATE SET"
+                " acknowledge_deadline_minutes = excluded.acknowledge_deadline_minutes,"
+                " updated_at = excluded.updated_at",
+                [department_code, now, int(minutes)],
+            )
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="set_whatsapp_deadline",
+                target_type="department",
+                target_id=department_code,
+                department_code=department_code,
+                before={"minutes": before.whatsapp_deadline_minutes},
+                after={"minutes": int(minutes)},
+            )
+        return self._settings_row(department_code)
+
     def set_auto_acknowledge(
         self, actor: Actor, department_code: str, enabled: bool, minutes: int
     ) -> ReplySettings:
@@ -437,13 +472,17 @@ class ReplyService:
     def _settings_row(self, department_code: str) -> ReplySettings:
         with self._store.cursor() as cur:
             row = cur.execute(
-                "SELECT auto_acknowledge, acknowledge_after_minutes, enabled_at"
+                "SELECT auto_acknowledge, acknowledge_after_minutes, enabled_at,"
+                " acknowledge_deadline_minutes"
                 " FROM department_reply_settings WHERE department_code = ?",
                 [department_code],
             ).fetchone()
+        default = self._settings.whatsapp.acknowledge_deadline_minutes
         if row is None:
-            return ReplySettings(department_code, False, 5)
-        return ReplySettings(department_code, bool(row[0]), int(row[1]), row[2])
+            return ReplySettings(department_code, False, 5, None, default)
+        return ReplySettings(
+            department_code, bool(row[0]), int(row[1]), row[2], int(row[3] or default)
+        )
 
     # -- the automatic acknowledgement --------------------------------------------------------
 
