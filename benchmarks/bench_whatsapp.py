@@ -204,7 +204,7 @@ def _wait_for_acknowledgements(hub, whatsapp, answered, timeout: float) -> dict[
                 "  AND NOT EXISTS (SELECT 1 FROM replies r WHERE r.ticket_id = t.id"
                 "   AND r.status IN ('sent', 'needs_attention')))"
             ).fetchone()[0]
-        if not waiting:
+        if not waiting and not hub.whatsapp_webhooks.waiting():
             break
         time.sleep(1)
     with hub.store.cursor() as cur:

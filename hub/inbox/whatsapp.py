@@ -155,6 +155,10 @@ class WhatsAppReceiver:
         if waiting.error is not None:
             raise waiting.error
 
+    def waiting(self) -> int:
+        """Deliveries kept but not yet moved into the store."""
+        return self._journal_file.waiting()
+
     def close(self) -> None:
         """Close the journal (what it still holds is moved in at the next start)."""
         self._journal_file.close()

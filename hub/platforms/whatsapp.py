@@ -11,7 +11,9 @@ Every failure leaves this module as a `PlatformError` from `hub.errors` (PLATFOR
 | code | meaning | error |
 |---|---|---|
 | 131047 | more than 24 hours since the citizen wrote: a template is needed | `WindowClosed` |
-| 130429, 131056, 80007, 131048, 4 | throughput, pair, account or spam rate limit | `RateLimited` |
+| 130429 | the number's throughput this second: the number waits 2 s | `RateLimited` |
+| 80007, 131048, 4 | account or spam rate limit: the number waits | `RateLimited` |
+| 131056 | too many messages to one person: that message waits | `TemporaryFailure` |
 | 190 | token expired or revoked | `TokenExpired` |
 | 131026 | the number cannot receive the message | `Undeliverable` |
 | 132001 | no approved template of that name in that language | `TemplateMissing` |
@@ -66,7 +68,9 @@ REAL_GRAPH_URL = "https://graph.facebook.com"
 MAX_TEXT_CHARS = 4096
 # Meta says only "wait": when a throttled answer does not say how long, wait this long.
 DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60.0
-_RATE_LIMIT_CODES = frozenset({4, 80007, 130429, 131048, 131056})
+_RATE_LIMIT_CODES = frozenset({4, 80007, 130429, 131048})
+# 130429 is the number's throughput for the current second: a moment's wait is enough.
+_THROUGHPUT_WAIT_SECONDS = 2.0
 _TEMPORARY_CODES = frozenset({1, 2, 131000, 131016})
 _REJECTED_CODES = frozenset({100, 131008, 131009, 132000, 132005, 132007, 132012, 368})
 
@@ -112,7 +116,9 @@ class WhatsAppAdapter:
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
-        self._pacers = {number: Pacer(messages_per_second) for number in self.numbers}
+        # A tenth under the number's throughput: headroom for the jitter between our clock
+        # and Meta's count, so that keeping pace never meets 130429.
+        self._pacers = {number: Pacer(messages_per_second * 0.9) for number in self.numbers}
 
     @classmethod
     def from_settings(cls, settings: WhatsAppSettings) -> WhatsAppAdapter:
@@ -347,12 +353,20 @@ class WhatsAppAdapter:
                 platform=platform,
                 code=code,
             )
+        if code == 131056:
+            # Too many messages to this one person: this message waits, the number does not.
+            raise TemporaryFailure(
+                f"too many messages to this person in a short time; it is tried again {where}",
+                platform=platform,
+                code=code,
+            )
         if code in _RATE_LIMIT_CODES or response.status_code == 429:
+            wait = _THROUGHPUT_WAIT_SECONDS if code == 130429 else DEFAULT_RATE_LIMIT_WAIT_SECONDS
             raise RateLimited(
                 f"WhatsApp's rate limit was reached trying to {action}: the number waits {where}",
                 platform=platform,
                 code=code,
-                retry_after_seconds=_retry_after(response) or DEFAULT_RATE_LIMIT_WAIT_SECONDS,
+                retry_after_seconds=_retry_after(response) or wait,
             )
         if code == 190 or response.status_code == 401:
             raise TokenExpired(

@@ -122,24 +122,62 @@ def test_a_template_missing_in_a_language_sends_nothing(sandbox, adapter):
     assert sandbox.whatsapp.sent_messages() == []
 
 
-@pytest.mark.parametrize("code", [130429, 131056, 80007])
-def test_rate_limit_codes_say_wait(sandbox, adapter, code):
+@pytest.mark.parametrize(("code", "wait"), [(130429, 2.0), (80007, 60.0)])
+def test_rate_limit_codes_say_wait(sandbox, adapter, code, wait):
     sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
     sandbox.app.inject(
         Fault(MESSAGES, "status", 400, {"error": {"code": code, "message": "Rate limit hit"}})
     )
     with pytest.raises(RateLimited) as caught:
         adapter.send_message(text_to(CITIZEN, "x"))
-    assert caught.value.retry_after_seconds and caught.value.code == code
+    assert caught.value.retry_after_seconds == wait and caught.value.code == code
+
+
+def test_too_many_to_one_person_holds_that_message_not_the_number(sandbox, adapter):
+    sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
+    sandbox.whatsapp.pair_limit = 2
+    adapter.send_message(text_to(CITIZEN, "one"))
+    adapter.send_message(text_to(CITIZEN, "two"))
+    with pytest.raises(TemporaryFailure) as caught:
+        adapter.send_message(text_to(CITIZEN, "three"))
+    assert caught.value.code == 131056
 
 
 def test_the_throughput_limit_is_the_sandbox_own(sandbox, adapter):
     sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
     sandbox.whatsapp.throughput_per_second = 2
-    adapter.send_message(text_to(CITIZEN, "one"))
-    adapter.send_message(text_to(CITIZEN, "two"))
+    # A hub told its number takes 100 a second, when the platform takes 2.
+    hasty = WhatsAppAdapter(
+        sandbox.server.url,
+        "v24.0",
+        SANDBOX_WHATSAPP["waba_id"],
+        SANDBOX_WHATSAPP["access_token"],
+        {NUMBER: ""},
+        messages_per_second=100,
+    )
+    hasty.send_message(text_to(CITIZEN, "one"))
+    hasty.send_message(text_to(CITIZEN, "two"))
     with pytest.raises(RateLimited):
-        adapter.send_message(text_to(CITIZEN, "three"))
+        hasty.send_message(text_to(CITIZEN, "three"))
+
+
+def test_the_hub_keeps_to_its_numbers_pace(sandbox):
+    import time
+
+    sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
+    paced = WhatsAppAdapter(
+        sandbox.server.url,
+        "v24.0",
+        SANDBOX_WHATSAPP["waba_id"],
+        SANDBOX_WHATSAPP["access_token"],
+        {NUMBER: ""},
+        messages_per_second=20,
+    )
+    started = time.monotonic()
+    for n in range(10):
+        paced.send_message(text_to(CITIZEN, f"message {n}"))
+    # 10 messages at 90 % of 20 a second: at least 9 gaps of 1/18 s.
+    assert time.monotonic() - started >= 9 / 18
 
 
 def test_an_expired_token_is_token_expired_without_the_token(sandbox, adapter):
