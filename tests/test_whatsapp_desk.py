@@ -424,3 +424,37 @@ def test_a_departments_own_deadline_is_the_one_its_tickets_are_held_to(desk, act
             "SELECT epoch(acknowledge_by - opened_at) / 60 FROM tickets"
         ).fetchone()[0]
     assert minutes == 5
+
+
+def test_the_journey_from_photo_and_voice_note_to_resolved_and_asked_about(desk, actors):
+    """A citizen's text, photo and voice note -> one ticket -> the reference number within
+    the deadline -> the officer's answer in the conversation -> resolved -> the citizen asks
+    its status and hears it, with the answer."""
+    wa = desk.whatsapp
+    wa.citizen_sends(CITIZEN, "রিনা দাস", text="৬৫ নম্বর ওয়ার্ডে তিন দিন ধরে কলের জল নেই")
+    wa.citizen_sends(CITIZEN, "রিনা দাস", image=(media("handwritten_complaint.jpg"), "image/jpeg"))
+    wa.citizen_sends(CITIZEN, "রিনা দাস", audio=(media("voice_bn.ogg"), "audio/ogg; codecs=opus"))
+    desk.settle()
+    (ticket,) = desk.tickets()
+    ticket_id, reference = ticket[0], ticket[1]
+    officer = actors["officer.water"]
+    assert [a.kind for a in desk.hub.attachments.for_ticket(officer, ticket_id)] == [
+        "image",
+        "audio",
+    ]
+    desk.hub.replies.answer(officer, ticket_id, "আজ দুপুরে পাইপ মেরামত করা হয়েছে।")
+    desk.settle()
+    desk.hub.tickets.resolve(officer, ticket_id, "pipe repaired")
+    wa.citizen_sends(CITIZEN, "রিনা দাস", text=f"{reference} এর কী অবস্থা?")
+    desk.settle()
+    phone = [m["text"] for m in wa.conversation(CITIZEN) if m["direction"] == "out"]
+    assert len(phone) == 3, phone
+    assert reference in phone[0]  # the acknowledgement
+    assert "আজ দুপুরে পাইপ মেরামত করা হয়েছে।" in phone[1]  # the answer, as written
+    assert "সমাধান হয়েছে" in phone[2] and "পাইপ মেরামত" in phone[2]  # status with the answer
+    with desk.hub.store.cursor() as cur:
+        on_time = cur.execute(
+            "SELECT acknowledged_at <= acknowledge_by, status FROM tickets WHERE id = ?",
+            [ticket_id],
+        ).fetchone()
+    assert on_time == (True, "resolved")
