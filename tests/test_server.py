@@ -249,3 +249,21 @@ def test_the_scheduler_names_its_jobs_and_a_quiet_run_logs_nothing_at_info(
         if r.name.startswith("apscheduler") and r.levelno < logging.WARNING
     ]
     assert chatter == [], chatter[:3]
+
+
+def test_the_web_process_listens_without_nagles_algorithm():
+    # Streamlit binds its socket with protocol 0, for which asyncio leaves Nagle on; on a
+    # kept-alive connection every response then waited 40 ms for a delayed acknowledgement.
+    from streamlit.web.server.starlette import starlette_server
+
+    bind = server.without_nagle(starlette_server._bind_socket)
+    sock = bind("127.0.0.1", 0, 16)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        plain = starlette_server._bind_socket("127.0.0.1", 0, 16)
+        try:
+            assert not plain.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        finally:
+            plain.close()
+    finally:
+        sock.close()
