@@ -115,6 +115,9 @@ class DeskCycle:
             owed = self._desk.queue_due()
             if acknowledged or owed:
                 parts.append(f"queued: {acknowledged} acknowledgement(s), {owed} desk message(s)")
+            undelivered = self._desk.flag_undelivered()
+            if undelivered:
+                parts.append(f"{undelivered} message(s) WhatsApp could not deliver: flagged")
         replies = self._replies.run_cycle()
         if replies.did_something:
             parts.append(f"replies: {replies.summary}")

@@ -458,3 +458,16 @@ def test_the_journey_from_photo_and_voice_note_to_resolved_and_asked_about(desk,
             [ticket_id],
         ).fetchone()
     assert on_time == (True, "resolved")
+
+
+def test_a_message_whatsapp_could_not_deliver_is_flagged_not_sent_again(desk):
+    wa = desk.whatsapp
+    wa.undeliverable.add(CITIZEN)
+    wa.citizen_sends(CITIZEN, "Rina", text="No water in ward 65 since morning")
+    desk.settle()
+    with desk.hub.store.cursor() as cur:
+        status, reason = cur.execute("SELECT status, attention_reason FROM replies").fetchone()
+    assert status == "needs_attention"
+    assert reason.startswith("WhatsApp could not deliver it: Message undeliverable")
+    desk.settle()
+    assert len([m for m in wa.sent_messages() if m["wa_id"] == CITIZEN]) == 1

@@ -328,6 +328,34 @@ class WhatsAppDesk:
             if mentions_danger_to_life(texts or "")
         ]
 
+    def flag_undelivered(self) -> int:
+        """A message WhatsApp accepted and then could not deliver (a ``failed`` status, e.g.
+        131026: not on WhatsApp) is flagged for a person, with WhatsApp's reason; returns how
+        many were flagged. It is never sent again by itself."""
+        flagged = 0
+        with self._store.transaction() as cur:
+            for table, prefix in (("replies", "reply-"), ("whatsapp_messages", "message-")):
+                rows = cur.execute(
+                    f"UPDATE {table} SET status = 'needs_attention', updated_at = $now,"
+                    " attention_reason = 'WhatsApp could not deliver it: '"
+                    "  || coalesce(s.errors, 'no reason given')"
+                    " FROM whatsapp_statuses s"
+                    f" WHERE s.status = 'failed' AND s.callback = $prefix || {table}.id"
+                    f" AND {table}.status = 'sent' RETURNING {table}.id",
+                    {"now": self._clock(), "prefix": prefix},
+                ).fetchall()
+                for (item_id,) in rows:
+                    self._audit.record(
+                        cur,
+                        actor=None,
+                        actor_name=DESK,
+                        action="whatsapp_undelivered",
+                        target_type="reply" if table == "replies" else "whatsapp_message",
+                        target_id=str(item_id),
+                    )
+                flagged += len(rows)
+        return flagged
+
     # -- sending -------------------------------------------------------------------------------
 
     def run_cycle(self) -> DeskReport:

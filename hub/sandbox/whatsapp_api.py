@@ -148,8 +148,9 @@ class WhatsAppSandbox:
         self._sent_times: deque[float] = deque()
         self._pair_sends: dict[str, deque[float]] = {}
         # Statuses: how often one is sent twice, and whether a batch may arrive shuffled.
-        self.status_duplicate_rate = 0.0
-        self.status_shuffle = False
+        # As Meta does now and then: a status twice, a later one before an earlier.
+        self.status_duplicate_rate = 0.05
+        self.status_shuffle = True
         self.status_read_rate = 0.5
         self.send_statuses = True
         # Numbers that cannot receive messages (not on WhatsApp): their sends fail by status.
