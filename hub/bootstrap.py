@@ -30,11 +30,14 @@ from hub.home import HomeService
 from hub.inbox.evidence import EvidenceLimits, EvidenceStore, TicketAttachments
 from hub.inbox.interactions import InteractionStore
 from hub.inbox.journal import DeliveryJournal
+from hub.inbox.open311 import Open311Intake
 from hub.inbox.pull import PullService
 from hub.inbox.webhooks import SignedWebhookGuard, WebhookReceiver
 from hub.inbox.whatsapp import WHATSAPP_ACTOR, WHATSAPP_ROUTE, WhatsAppReceiver
 from hub.inbox.whatsapp_media import MediaFetcher
 from hub.metrics import MetricsService
+from hub.open311.clients import Open311Clients
+from hub.open311.georeport import GeoReport
 from hub.platforms.base import Platform
 from hub.platforms.registry import (
     AccountCheck,
@@ -64,6 +67,7 @@ from hub.sandbox.trainer import SandboxTrainer
 from hub.sessions import SessionService
 from hub.store import Store
 from hub.tickets.board import BoardService
+from hub.tickets.public import PublicTickets
 from hub.tickets.service import MessageRules, TicketService
 from hub.wards import WardMap
 from hub.weekly_report import WeeklyReportService
@@ -112,6 +116,11 @@ class Hub:
     metrics: MetricsService
     # The printable weekly report for the commissioner's review meeting (from `metrics`).
     weekly_report: WeeklyReportService
+    # What anyone may read of a ticket (tracking page, Open311), and Open311 itself: the
+    # applications' keys and the GeoReport v2 resources.
+    public_tickets: PublicTickets
+    open311_clients: Open311Clients
+    open311: GeoReport
     # Logins that survive a reload (server-side sessions behind an HttpOnly cookie).
     sessions: SessionService
     # Backups while serving, the nightly one, and what `/healthz` says of the last.
@@ -214,12 +223,37 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         **answering,
         **whatsapp,
         **triage,
+        **_open311_services(settings, store, audit, departments, triage["tickets"]),
         metrics=(metrics := MetricsService(store, audit)),
         weekly_report=WeeklyReportService(metrics, departments),
         backups=BackupService(store, audit, settings),
         privacy=PrivacyService(store, audit, settings, evidence=whatsapp["evidence"]),
         exports=ExportService(store, audit, metrics, settings),
     )
+
+
+def _open311_services(
+    settings: Settings,
+    store: Store,
+    audit: AuditLog,
+    departments: DepartmentService,
+    tickets: TicketService,
+) -> dict[str, Any]:
+    public = PublicTickets(store, settings.public_url)
+    clients = Open311Clients(store, audit)
+    return {
+        "public_tickets": public,
+        "open311_clients": clients,
+        "open311": GeoReport(
+            settings,
+            departments.all_departments,
+            clients,
+            Open311Intake(store),
+            tickets.triage_new_interactions,
+            public,
+            WardMap.shipped(),
+        ),
+    }
 
 
 def _triage_services(

@@ -124,6 +124,20 @@ class WhatsAppNumber(BaseModel):
     department: str | None = None
 
 
+class Open311Settings(BaseModel):
+    """The Open311 GeoReport v2 endpoint (`/open311/v2/`) civic apps file and read reports by."""
+
+    # Open311's optional jurisdiction_id: a request naming another is refused.
+    jurisdiction_id: str = "kolkata.gov.in"
+    # Reports one application key may file a minute, and reads one source may make a minute.
+    posts_per_minute: int = Field(default=30, ge=1)
+    reads_per_minute: int = Field(default=300, ge=1)
+    max_description_chars: int = Field(default=4000, ge=100)
+    # GET requests: the default window and the most rows one answer carries (the spec's).
+    window_days: int = Field(default=90, ge=1)
+    max_rows: int = Field(default=1000, ge=1)
+
+
 class WhatsAppSettings(BaseModel):
     """The city's WhatsApp Business Account (Cloud API). Empty URL with the sandbox on: the
     sandbox's number and credentials."""
@@ -178,6 +192,9 @@ class Settings(BaseSettings):
     server_port: int = 8501
     display_timezone: str = "Asia/Kolkata"
     reference_prefix: str = "KMC"
+    # Where citizens reach the hub's public pages: the tracking link in replies and
+    # acknowledgements is <public_url>/track/<reference>.
+    public_url: str = "http://localhost:8501"
     # Login sessions (hub.sessions): idle and absolute expiry.
     session_idle_hours: float = Field(default=12, gt=0)
     session_max_days: float = Field(default=7, gt=0)
@@ -229,6 +246,7 @@ class Settings(BaseSettings):
     facebook: FacebookSettings = FacebookSettings()
     x: XSettings = XSettings()
     whatsapp: WhatsAppSettings = WhatsAppSettings()
+    open311: Open311Settings = Open311Settings()
 
     @field_validator("display_timezone")
     @classmethod

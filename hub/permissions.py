@@ -75,6 +75,8 @@ class Action(StrEnum):
     ANSWER_TICKET = "answer_ticket"
     MANAGE_TEMPLATES = "manage_templates"
     VIEW_PHONE_NUMBER = "view_phone_number"
+    MANAGE_OPEN311_CLIENTS = "manage_open311_clients"
+    VIEW_MAP = "view_map"
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,12 @@ RULES: dict[Action, Rule] = {
     # A citizen's whole phone number (WhatsApp): IT, who run the desk and call back in an
     # emergency; everyone else sees its last four digits.
     Action.VIEW_PHONE_NUMBER: Rule(frozenset({Role.IT})),
+    # Keys for the applications that file reports through Open311.
+    Action.MANAGE_OPEN311_CLIENTS: Rule(frozenset({Role.ADMIN})),
+    # The city map: officers see their own department's reports and work.
+    Action.VIEW_MAP: Rule(
+        frozenset({Role.OFFICER, Role.IT, Role.COMMISSIONER}), department_scoped=True
+    ),
 }
 
 
@@ -198,6 +206,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "dashboard", "Dashboard", "pages/dashboard.py", ":material/monitoring:", Action.VIEW_TICKETS
     ),
+    PageSpec("map", "City map", "pages/map.py", ":material/map:", Action.VIEW_MAP),
     PageSpec(
         "departments",
         "Departments",
@@ -221,6 +230,13 @@ PAGES: tuple[PageSpec, ...] = (
         "pages/templates.py",
         ":material/quick_phrases:",
         Action.MANAGE_TEMPLATES,
+    ),
+    PageSpec(
+        "open311",
+        "Open311 keys",
+        "pages/open311.py",
+        ":material/key:",
+        Action.MANAGE_OPEN311_CLIENTS,
     ),
     PageSpec("sandbox", "Sandbox", "pages/sandbox.py", ":material/science:", Action.USE_SANDBOX),
     PageSpec(

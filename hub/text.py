@@ -28,6 +28,14 @@ def nfc_trimmed(text: str | None) -> str:
     return nfc(text or "").strip()
 
 
+_TO_BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+
+
+def bengali_digits(text: str) -> str:
+    """`text` with its Latin digits written as Bengali ones (৬৫ for 65)."""
+    return text.translate(_TO_BENGALI_DIGITS)
+
+
 # Each control character, and the tag shown in its place (its name in the Unicode standard).
 BIDI_CONTROLS: dict[str, str] = {
     "\u202a": "[LRE]",
@@ -67,4 +75,4 @@ def visible_bidi_controls_sql(expression: str) -> str:
     )
 
 
-__all__ = ["BIDI_CONTROLS", "visible_bidi_controls", "visible_bidi_controls_sql"]
+__all__ = ["BIDI_CONTROLS", "bengali_digits", "visible_bidi_controls", "visible_bidi_controls_sql"]

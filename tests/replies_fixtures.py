@@ -72,6 +72,23 @@ def add_ticket(
     return int(ticket_id)
 
 
+def facebook_ticket(hub, text="No water in ward 65 since morning", **columns) -> tuple[int, str]:
+    """A citizen's comment on a Page post in the sandbox and its ticket: (ticket id, comment)."""
+    graph = hub.sandbox.graph
+    post_id = graph.seed_post("Water supply schedule for south Kolkata")
+    comment_id = graph.add_citizen_comment(post_id, text, "Rina Das")
+    ticket_id = add_ticket(
+        hub,
+        platform=Platform.FACEBOOK,
+        platform_id=comment_id,
+        thread_id=post_id,
+        parent_id=post_id,
+        text=text,
+        **columns,
+    )
+    return ticket_id, comment_id
+
+
 def ticket_row(hub, ticket_id: int) -> dict:
     """The ticket's columns by name."""
     with hub.store.cursor() as cur:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from replies_fixtures import add_ticket, reply_row, ticket_row
+from replies_fixtures import add_ticket, facebook_ticket, reply_row, ticket_row
 
 from hub.answering.replies import ReplyService
 from hub.clock import utc_now
@@ -45,23 +45,6 @@ def replies(installed_hub, clock) -> ReplyService:
         clock=clock,
         worker_id="test-worker",
     )
-
-
-def facebook_ticket(hub, text="No water in ward 65 since morning", **columns) -> tuple[int, str]:
-    """A citizen's comment on a Page post in the sandbox and its ticket: (ticket id, comment)."""
-    graph = hub.sandbox.graph
-    post_id = graph.seed_post("Water supply schedule for south Kolkata")
-    comment_id = graph.add_citizen_comment(post_id, text, "Rina Das")
-    ticket_id = add_ticket(
-        hub,
-        platform=Platform.FACEBOOK,
-        platform_id=comment_id,
-        thread_id=post_id,
-        parent_id=post_id,
-        text=text,
-        **columns,
-    )
-    return ticket_id, comment_id
 
 
 def x_ticket(hub, text="Pothole on Rashbehari Avenue near ward 85", **columns) -> tuple[int, str]:
@@ -173,9 +156,11 @@ def test_an_answer_appears_under_the_citizens_comment_and_sets_the_first_respons
     ticket_id, comment_id = facebook_ticket(installed_hub)
     reference = ticket_row(installed_hub, ticket_id)["reference"]
     reply_id = replies.answer(actors["officer.water"], ticket_id, "A tanker is on its way")
+    link = f"{installed_hub.settings.public_url}/track/{reference}"
     assert (
-        reply_row(installed_hub, reply_id)["text"] == f"A tanker is on its way (Ref: {reference})"
-    )
+        reply_row(installed_hub, reply_id)["text"]
+        == f"A tanker is on its way (Ref: {reference}) {link}"
+    ), "the reference and the public tracking link are added"
     assert ticket_row(installed_hub, ticket_id)["first_response_at"] is None, "queued only"
 
     report = replies.run_cycle()

@@ -6,28 +6,16 @@ signed webhooks there over real HTTP, exactly as Meta does to a deployed hub.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
+from http_fixtures import serving_hub_routes
 
-from hub import bootstrap
 from hub.bootstrap import Hub
 from hub.sandbox.whatsapp_api import WhatsAppSandbox
-from hub.web import http_routes
 
 MEDIA = Path(__file__).resolve().parents[1] / "hub" / "sandbox" / "media"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -63,23 +51,11 @@ class Desk:
 @pytest.fixture
 def desk(installed_hub) -> Desk:
     """The installed hub's routes served on a free loopback port, the sandbox wired to it."""
-    port = free_port()
-    app = Starlette(routes=http_routes(bootstrap.current))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the hub's routes did not start"
-        time.sleep(0.02)
-    whatsapp = installed_hub.sandbox.whatsapp
-    url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
-    whatsapp.webhook_url = url
-    yield Desk(installed_hub, whatsapp, url)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving_hub_routes() as base_url:
+        whatsapp = installed_hub.sandbox.whatsapp
+        url = f"{base_url}/webhooks/whatsapp"
+        whatsapp.webhook_url = url
+        yield Desk(installed_hub, whatsapp, url)
 
 
 def media(name: str) -> bytes:

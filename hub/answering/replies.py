@@ -80,6 +80,7 @@ from hub.platforms.x_usage import XUsageMeter
 from hub.store import Store
 from hub.text import nfc
 from hub.tickets import lifecycle
+from hub.tickets.public import tracking_link
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +232,8 @@ class ReplyService:
         """Queue a reply in the ticket's thread; returns the reply's id.
 
         The text is NFC-normalised and must not be empty; the ticket's reference number is
-        appended as `` (Ref: …)`` when missing; it must fit the platform (X: 280 as X counts).
+        appended as `` (Ref: …)`` when missing, then its tracking link; it must fit the
+        platform (X: 280 as X counts, a link 23).
         """
         target = self.target(ticket_id)
         self._audit.authorize(actor, Action.ANSWER_TICKET, target.department_code)
@@ -263,6 +265,10 @@ class ReplyService:
             raise InvalidInput("The reply is empty: write an answer or pick a template.")
         if target.reference not in text:
             text = f"{text} (Ref: {target.reference})"
+        # Every reply carries the public tracking page of its ticket.
+        link = tracking_link(self._settings.public_url, target.reference)
+        if link not in text:
+            text = f"{text} {link}"
         if target.platform is Platform.X:
             length = weighted_length(text)
             if length > MAX_WEIGHTED_LENGTH:

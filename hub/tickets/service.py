@@ -378,7 +378,13 @@ class _Candidate:
 
     @property
     def is_message(self) -> bool:
-        """A message to the city's own number: addressed to the city, whatever it says."""
+        """A message to the city's own number, or a report filed through Open311: addressed
+        to the city, whatever it says."""
+        return self.platform in ("whatsapp", "open311")
+
+    @property
+    def is_whatsapp(self) -> bool:
+        """A message to the city's WhatsApp number (the desk acknowledges it by a deadline)."""
         return self.platform == "whatsapp"
 
 
@@ -418,7 +424,14 @@ class MessageRules:
         asks = find_reference(candidate.text, self.reference_prefix)
         text_ward = None
         notes = []
-        if decision.department_code is None and decision.category not in ("spam", "praise"):
+        if candidate.platform == "open311":
+            # The application's user chose the service: it decides the department, and what
+            # they filed is a report to answer, whatever its words.
+            asks = None
+            category = decision.category if needs_answer(decision) else "complaint"
+            decision = replace(decision, department_code=candidate.channel, category=category)
+            notes.append(f"filed under {candidate.channel} through Open311")
+        elif decision.department_code is None and decision.category not in ("spam", "praise"):
             code = self.number_departments.get(candidate.channel or "")
             if code is not None:
                 decision = replace(decision, department_code=code)
@@ -619,7 +632,7 @@ class TicketService:
     def _set_acknowledgement_deadlines(self, cur: Any, plan: _TriagePlan) -> None:
         """A message to the city's number must be acknowledged within its department's
         deadline (`department_reply_settings`, else the WhatsApp default)."""
-        ids = [p.id for p in plan.new_tickets if p.candidate.is_message]
+        ids = [p.id for p in plan.new_tickets if p.candidate.is_whatsapp]
         if not ids:
             return
         cur.execute(
