@@ -20,6 +20,7 @@ from hub.answering.templates import TemplateService
 from hub.answering.whatsapp_desk import WhatsAppDesk
 from hub.audit import AuditLog
 from hub.backup import BackupService
+from hub.city_map import CityMapService
 from hub.config import Settings
 from hub.delivery.holds import AccountHolds
 from hub.departments import DepartmentService
@@ -114,6 +115,8 @@ class Hub:
     board: BoardService
     # Response-time and publishing figures for the commissioner (no dashboard page yet).
     metrics: MetricsService
+    # The city map: the figures by ward, located reports and the departments' work.
+    city_map: CityMapService
     # The printable weekly report for the commissioner's review meeting (from `metrics`).
     weekly_report: WeeklyReportService
     # What anyone may read of a ticket (tracking page, Open311), and Open311 itself: the
@@ -212,7 +215,7 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         platforms=platforms,
         trainer=SandboxTrainer(audit),
         photos=photos,
-        updates=UpdateService(store, audit, photos, settings),
+        updates=(updates := UpdateService(store, audit, photos, settings)),
         review=ReviewService(store, audit, settings),
         schedule=ScheduleService(store, audit, settings),
         publisher=Publisher(
@@ -225,6 +228,7 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         **triage,
         **_open311_services(settings, store, audit, departments, triage["tickets"]),
         metrics=(metrics := MetricsService(store, audit)),
+        city_map=CityMapService(metrics, updates, WardMap.shipped()),
         weekly_report=WeeklyReportService(metrics, departments),
         backups=BackupService(store, audit, settings),
         privacy=PrivacyService(store, audit, settings, evidence=whatsapp["evidence"]),

@@ -30,17 +30,20 @@ from hub.clock import as_utc, format_duration, utc_now
 from hub.errors import InvalidInput
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
-from hub.tickets.board import IT_QUEUE, IT_QUEUE_TARGET_HOURS
+from hub.tickets.board import DUE_AT_SQL, IT_QUEUE, IT_QUEUE_TARGET_HOURS
 from hub.tickets.lifecycle import OPEN_STATUSES
 
 __all__ = [
     "BACKLOG_BUCKETS",
     "FIGURES",
     "IT_QUEUE",
+    "MAP_FIGURES",
+    "MAP_PIN_LIMIT",
     "WAITING_BAND",
     "BacklogRow",
     "DepartmentRow",
     "DistributionRow",
+    "LocatedTicket",
     "MetricsFilters",
     "MetricsService",
     "Overview",
@@ -48,6 +51,7 @@ __all__ = [
     "TicketBehind",
     "TicketsBehind",
     "WardRow",
+    "WardShade",
     "WeekRow",
     "format_duration",
 ]
@@ -70,6 +74,14 @@ FIGURES: dict[str, tuple[str, str]] = {
     "escalated": ("Escalated", "escalated"),
     "reopened": ("Reopened", "reopened_count > 0"),
 }
+# What the city map shades its wards by.
+MAP_FIGURES: dict[str, str] = {
+    "open": "Open tickets",
+    "past_target": "Open tickets past target (%)",
+    "per_week": "Tickets per week",
+}
+# The most pins the map draws (the newest); the count of all is shown beside them.
+MAP_PIN_LIMIT = 5000
 # First-response bands of the distribution, by lower bound in hours.
 _BAND_HOURS = (0, 1, 2, 4, 8, 12, 24, 48, 72, 168)
 _BAND_LABELS = (
@@ -208,6 +220,49 @@ class WardRow:
     open: int
     resolved: int
     resolution_median: float | None
+
+
+@dataclass(frozen=True)
+class WardShade:
+    """One ward's figures for the city map (wards with tickets in scope only)."""
+
+    ward: int
+    tickets: int
+    open: int
+    open_past_target: int
+    # Tickets opened per week over the period (None without a bounded period).
+    per_week: float | None
+
+    @property
+    def past_target_share(self) -> float | None:
+        """Open tickets past their target, as a share of the open ones (None: none open)."""
+        return self.open_past_target / self.open if self.open else None
+
+    def figure(self, key: str) -> float | None:
+        """The value of one of `MAP_FIGURES` for this ward."""
+        if key == "open":
+            return float(self.open)
+        if key == "past_target":
+            share = self.past_target_share
+            return None if share is None else share * 100
+        if key == "per_week":
+            return self.per_week
+        raise InvalidInput(f"unknown map figure {key!r}; known: {', '.join(MAP_FIGURES)}")
+
+
+@dataclass(frozen=True)
+class LocatedTicket:
+    """A ticket with a place (a WhatsApp pin, an Open311 point): a pin on the map."""
+
+    id: int
+    reference: str
+    status: str
+    department_code: str | None
+    ward: int | None
+    latitude: float
+    longitude: float
+    opened_at: datetime
+    urgent: bool
 
 
 @dataclass(frozen=True)
@@ -437,6 +492,45 @@ class MetricsService:
         where, params = self._ticket_where(filters, department)
         rows = self._fetch(_WARD_SQL.format(where=where), params)
         return [WardRow(*row) for row in rows]
+
+    def ward_shading(self, actor: Actor, filters: MetricsFilters) -> list[WardShade]:
+        """Per ward with tickets in scope: tickets, open, open past target, per week."""
+        department = self._allowed_department(actor, filters)
+        where, params = self._ticket_where(filters, department)
+        rows = self._fetch(
+            "SELECT t.ward, count(*), count(*) FILTER (" + _OPEN_SQL + "),"
+            " count(*) FILTER (" + _OPEN_SQL + f" AND {DUE_AT_SQL} < $now)"
+            " FROM tickets t LEFT JOIN departments d ON d.code = t.department_code"
+            f" WHERE {where} AND t.ward IS NOT NULL GROUP BY t.ward ORDER BY t.ward",
+            params,
+        )
+        weeks = None
+        if filters.start is not None and filters.end is not None:
+            weeks = max((filters.end - filters.start).total_seconds() / (7 * 86400), 1 / 7)
+        return [
+            WardShade(ward, tickets, open_, past, None if weeks is None else tickets / weeks)
+            for ward, tickets, open_, past in rows
+        ]
+
+    def located_tickets(
+        self, actor: Actor, filters: MetricsFilters, limit: int = MAP_PIN_LIMIT
+    ) -> tuple[list[LocatedTicket], int]:
+        """Tickets in scope with a place, newest first (at most `limit`), and how many in all."""
+        department = self._allowed_department(actor, filters)
+        where, params = self._ticket_where(filters, department)
+        where += " AND t.latitude IS NOT NULL AND t.longitude IS NOT NULL"
+        params.pop("now")  # DuckDB refuses a parameter the statement does not use
+        with self._store.cursor() as cur:
+            (total,) = cur.execute(
+                f"SELECT count(*) FROM tickets t WHERE {where}", params
+            ).fetchone()
+            rows = cur.execute(
+                "SELECT t.id, t.reference, t.status, t.department_code, t.ward, t.latitude,"
+                f" t.longitude, t.opened_at, t.urgent FROM tickets t WHERE {where}"
+                " ORDER BY t.opened_at DESC, t.id DESC LIMIT $limit",
+                {**params, "limit": limit},
+            ).fetchall()
+        return [LocatedTicket(*row) for row in rows], int(total)
 
     def publishing(self, actor: Actor, filters: MetricsFilters) -> list[PublishingRow]:
         """Per department: updates first submitted in the period and how their review went.

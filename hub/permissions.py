@@ -76,7 +76,6 @@ class Action(StrEnum):
     MANAGE_TEMPLATES = "manage_templates"
     VIEW_PHONE_NUMBER = "view_phone_number"
     MANAGE_OPEN311_CLIENTS = "manage_open311_clients"
-    VIEW_MAP = "view_map"
 
 
 @dataclass(frozen=True)
@@ -122,10 +121,6 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_PHONE_NUMBER: Rule(frozenset({Role.IT})),
     # Keys for the applications that file reports through Open311.
     Action.MANAGE_OPEN311_CLIENTS: Rule(frozenset({Role.ADMIN})),
-    # The city map: officers see their own department's reports and work.
-    Action.VIEW_MAP: Rule(
-        frozenset({Role.OFFICER, Role.IT, Role.COMMISSIONER}), department_scoped=True
-    ),
 }
 
 
@@ -206,7 +201,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "dashboard", "Dashboard", "pages/dashboard.py", ":material/monitoring:", Action.VIEW_TICKETS
     ),
-    PageSpec("map", "City map", "pages/map.py", ":material/map:", Action.VIEW_MAP),
+    # The city map: the same figures by ward, and where reports and works are.
+    PageSpec("map", "City map", "pages/map.py", ":material/map:", Action.VIEW_TICKETS),
     PageSpec(
         "departments",
         "Departments",

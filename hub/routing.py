@@ -387,6 +387,19 @@ _Hit = tuple[int, int, str, str]
 _PHRASE, _TAG = 2, 3  # the fields read by name
 
 
+def wards_mentioned(text: str) -> list[int]:
+    """Every ward the text names ("ward 65", "ওয়ার্ড ৬৫", "65 no ward"), in order, once each.
+
+    For texts that may name several wards (an update's place, a notice); a citizen's message
+    is routed to its first ward by `Router`."""
+    found: list[int] = []
+    for match in _WARD_PATTERN.finditer(nfc(text)):
+        number = int((match["after"] or match["before"]).translate(_TO_ASCII_DIGITS))
+        if 1 <= number <= WARD_COUNT and number not in found:
+            found.append(number)
+    return found
+
+
 def mentions_danger_to_life(text: str) -> bool:
     """Whether `text` says a person may be hurt now (`DANGER_TO_LIFE_TERMS`), unless a calming
     phrase takes it back ("collapsed, nobody hurt")."""

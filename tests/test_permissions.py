@@ -84,6 +84,7 @@ ACTION_CALLS: dict[Action, Callable[[Hub, Actor], object]] = {
     Action.VIEW_PHONE_NUMBER: lambda hub, actor: hub.tickets.phone_number(
         actor, add_ticket(hub, platform=Platform.WHATSAPP, department_code="WATER")
     ),
+    Action.MANAGE_OPEN311_CLIENTS: lambda hub, actor: hub.open311_clients.issue(actor, "App"),
 }
 
 EXPECTED_ROLES: dict[Action, set[Role]] = {
@@ -111,6 +112,7 @@ EXPECTED_ROLES: dict[Action, set[Role]] = {
     Action.ANSWER_TICKET: {Role.OFFICER, Role.IT},
     Action.MANAGE_TEMPLATES: {Role.IT, Role.ADMIN},
     Action.VIEW_PHONE_NUMBER: {Role.IT},
+    Action.MANAGE_OPEN311_CLIENTS: {Role.ADMIN},
 }
 
 
@@ -150,6 +152,7 @@ def test_menus_follow_the_rule_table():
         "audit",
         "platforms",
         "templates",
+        "open311",
         "sandbox",
         "account",
     ]
@@ -161,6 +164,7 @@ def test_menus_follow_the_rule_table():
         "ticket",
         "escalations",
         "dashboard",
+        "map",
         "departments",
         "platforms",
         "templates",
@@ -173,6 +177,7 @@ def test_menus_follow_the_rule_table():
         "board",
         "ticket",
         "dashboard",
+        "map",
         "departments",
         "account",
     ]
@@ -182,6 +187,7 @@ def test_menus_follow_the_rule_table():
         "ticket",
         "escalations",
         "dashboard",
+        "map",
         "departments",
         "account",
     ]

@@ -58,6 +58,7 @@ from hub.publishing.models import (
     UpdateStatus,
 )
 from hub.publishing.photos import PhotoStore
+from hub.routing import wards_mentioned
 from hub.store import Store
 from hub.text import nfc_trimmed
 
@@ -80,6 +81,18 @@ class LateLaunchNotice(InvalidInput):
         super().__init__(message)
         self.event_at = event_at
         self.deadline = deadline
+
+
+@dataclass(frozen=True)
+class WorkSite:
+    """An approved update that names wards: a department's work on the map."""
+
+    update_id: int
+    department_code: str
+    title: str
+    place: str
+    wards: tuple[int, ...]
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -745,6 +758,42 @@ class UpdateService:
             params += [str(s) for s in statuses]
         with self._store.cursor() as cur:
             return read_updates(cur, where, params, order="updated_at DESC, id DESC", limit=limit)
+
+    def work_sites(
+        self,
+        actor: Actor,
+        start: datetime,
+        end: datetime,
+        department_code: str | None = None,
+        *,
+        limit: int = 500,
+    ) -> list[WorkSite]:
+        """Approved updates about work in [start, end) (by the event's time, else approval)
+        that name a ward in their title, place or texts: where the departments are at work.
+
+        Officers see their own department's only (as with `VIEW_UPDATES`)."""
+        if actor.department_code and department_code is None and actor.role is Role.OFFICER:
+            department_code = actor.department_code
+        self._audit.authorize(actor, Action.VIEW_UPDATES, department_code=department_code)
+        where = "status = 'approved' AND coalesce(event_at, approved_at) >= ?"
+        where += " AND coalesce(event_at, approved_at) < ?"
+        params: list[object] = [start, end]
+        if department_code is not None:
+            where += " AND department_code = ?"
+            params.append(department_code)
+        with self._store.cursor() as cur:
+            rows = cur.execute(
+                "SELECT id, department_code, title, coalesce(event_place, ''), text_en, text_bn,"
+                f" coalesce(event_at, approved_at) FROM updates WHERE {where}"
+                " ORDER BY coalesce(event_at, approved_at) DESC, id DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        sites = []
+        for update_id, code, title, place, text_en, text_bn, at in rows:
+            wards = wards_mentioned(" \n".join((title, place, text_en, text_bn)))
+            if wards:
+                sites.append(WorkSite(update_id, code, title, place, tuple(wards), at))
+        return sites
 
     def list_mine(self, actor: Actor, *, limit: int = 200) -> list[Update]:
         """The officer's workspace: every update of their department, newest first."""
