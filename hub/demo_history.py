@@ -19,13 +19,17 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hub.clock import utc_now
+from hub.inbox.open311 import FiledReport, Open311Intake
+from hub.permissions import Actor, Role
 from hub.platforms.base import Interaction, InteractionKind, Platform
+from hub.wards import WardMap
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 DEMO_ID_PREFIX = "demo-history-"
 HISTORY_ACTOR = "demo history"
+DEMO_ADMIN = Actor(username="setup", role=Role.ADMIN, display_name="hub init")
 
 
 @dataclass(frozen=True)
@@ -88,9 +92,50 @@ def seed_demo_history(
             )
         )
     hub.interactions.store_batch(interactions, "poll")
-    report = hub.tickets.triage_new_interactions(limit=len(interactions) + 1)
+    located = _file_located_reports(hub, rng, corpus, days, now, count=days * per_day // 6)
+    report = hub.tickets.triage_new_interactions(limit=len(interactions) + located + 1)
     _write_outcomes(hub, rng, now)
-    return HistoryReport(len(interactions), report.tickets_created)
+    return HistoryReport(len(interactions) + located, report.tickets_created)
+
+
+def _file_located_reports(
+    hub: Hub,
+    rng: random.Random,
+    corpus: list[dict[str, Any]],
+    days: int,
+    now: datetime,
+    *,
+    count: int,
+) -> int:
+    """Reports with a place, filed by a demo civic app through the Open311 intake, so the
+    city map has pins: each at a point inside a ward (a few metres around its label point)."""
+    app = hub.open311_clients.issue(DEMO_ADMIN, "Demo civic app").client
+    wards = WardMap.shipped()
+    shaped = {w.number: w for w in wards.wards}
+    departments = [d.code for d in hub.departments.all_departments()]
+    for number in range(count):
+        record = rng.choice(corpus)
+        ward = shaped.get(record.get("ward") or 0) or rng.choice(wards.wards)
+        latitude, longitude = ward.label_latitude, ward.label_longitude
+        for _ in range(5):  # a nearby point, if it is still in the same ward
+            near = (latitude + rng.uniform(-2e-3, 2e-3), longitude + rng.uniform(-2e-3, 2e-3))
+            if wards.ward_at(*near) == ward.number:
+                latitude, longitude = near
+                break
+        created = now - timedelta(days=rng.randrange(days) + 1, hours=rng.randrange(12))
+        Open311Intake(hub.store, clock=lambda moment=created: moment).store(
+            FiledReport(
+                client_id=app.id,
+                service_code=record.get("department") or rng.choice(departments),
+                description=record["text"],
+                latitude=latitude,
+                longitude=longitude,
+                media_url="",
+                author_key=f"{DEMO_ID_PREFIX}device-{number:05d}",
+                author_name="",
+            )
+        )
+    return count
 
 
 # How fast each department answers, as a multiple of its first-response target (median).
@@ -105,8 +150,9 @@ def _write_outcomes(hub: Hub, rng: random.Random, now: datetime) -> None:
             " coalesce(d.first_response_target_hours, 8), coalesce(d.resolution_target_hours, 72)"
             " FROM tickets t LEFT JOIN departments d ON d.code = t.department_code"
             " JOIN interactions i ON i.id = t.interaction_id"
-            " WHERE i.platform_id LIKE $prefix",
-            {"prefix": DEMO_ID_PREFIX + "%"},
+            # The demo's Open311 reports have the app's tokens as ids, demo authors.
+            " WHERE i.platform_id LIKE $prefix OR i.author_id LIKE $author",
+            {"prefix": DEMO_ID_PREFIX + "%", "author": f"%:{DEMO_ID_PREFIX}%"},
         ).fetchall()
         updates, events = [], []
         for ticket_id, code, opened_at, fr_hours, res_hours in tickets:

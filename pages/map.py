@@ -155,7 +155,7 @@ west, south, east, north = view.bounds
 deck = pdk.Deck(
     layers=layers,
     initial_view_state=pdk.ViewState(
-        latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=10.6
+        latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=10.9
     ),
     map_style=STREET_MAP_STYLE if basemap else OFFLINE_MAP_STYLE,
     tooltip={"text": "{tip}"},
@@ -163,10 +163,14 @@ deck = pdk.Deck(
 event = st.pydeck_chart(
     deck, on_select="rerun", selection_mode="single-object", key="map_chart", height=620
 )
+reports_caption = (
+    f"{len(view.reports):,} of {view.reports_total:,} located report(s) shown (the newest)"
+    if show_reports
+    else "located reports hidden"
+)
+works_caption = f"{len(view.works)} work site(s)" if show_works else "work hidden"
 st.caption(
-    f"{len(view.shades)} ward(s) with tickets · {len(view.reports):,} of"
-    f" {view.reports_total:,} located report(s) shown (the newest) · {len(view.works)} work"
-    " site(s). Wards"
+    f"{len(view.shades)} ward(s) with tickets · {reports_caption} · {works_caption}. Wards"
     f" {', '.join(map(str, WARDS_WITHOUT_SHAPE))} have no published boundary and are not drawn."
     f" {ATTRIBUTION}."
 )
@@ -175,6 +179,14 @@ objects = (event.selection.get("objects", {}) if event else {}) or {}
 picked_ward = (objects.get("wards") or [{}])[0].get("properties", {}).get("ward")
 picked_report = (objects.get("reports") or [{}])[0].get("reference")
 picked_work = (objects.get("works") or [{}])[0].get("key")
+# The same list without a mouse (and for a ward too small to click at this zoom).
+typed_ward = st.selectbox(
+    "Or pick a ward",
+    [None, *sorted(view.shades)],
+    format_func=lambda w: "—" if w is None else f"Ward {w}",
+    key="map_pick_ward",
+)
+picked_ward = picked_ward or typed_ward
 
 if picked_report:
     ticket = next(p for p in view.reports if p.reference == picked_report)

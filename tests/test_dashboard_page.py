@@ -118,10 +118,17 @@ def test_demo_history_gives_the_dashboard_figures(hub, actors):
     from hub.demo_history import seed_demo_history
 
     report = seed_demo_history(hub, bootstrap.demo_corpus(), days=14, per_day=10)
-    assert report.interactions == 140
+    # 140 comments and mentions, and a sixth as many reports with a place (Open311).
+    assert report.interactions == 140 + 23
     # Praise and spam were left out of the corpus sample; every message needs an answer,
     # though the router folds a citizen's second message in a thread into the first ticket.
-    assert 0 < report.tickets <= 140
+    assert 23 < report.tickets <= 163
+    with hub.store.cursor() as cur:
+        located = cur.execute(
+            "SELECT count(*), count(*) FILTER (status <> 'new') FROM tickets"
+            " WHERE latitude IS NOT NULL AND platform = 'open311'"
+        ).fetchone()
+    assert located[0] == 23 and located[1] > 0, "located reports, with outcomes like the rest"
     again = seed_demo_history(hub, bootstrap.demo_corpus(), days=14, per_day=10)
     assert (again.interactions, again.tickets) == (0, 0)
     league = hub.metrics.department_league(actors["commissioner"], MetricsFilters())
