@@ -24,7 +24,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from pathlib import Path
 import duckdb
 import requests
 
-from benchmarks.harness import BenchContext, Figure
+from benchmarks.harness import BenchContext, Figure, free_port
 from hub.config import SANDBOX_WHATSAPP
 from hub.sandbox.server import SandboxApp, SandboxServer
 from hub.sandbox.simulator import load_corpus
@@ -150,7 +149,7 @@ def _deliveries(whatsapp, count: int, with_media: int) -> list[tuple[str, str, b
 
 def _start_hub(folder: Path, sandbox_url: str) -> tuple[subprocess.Popen, str]:
     """`hub init` and `hub serve` on the folder, with the sandbox's WhatsApp number."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
         HUB_DATA_DIR=str(folder / "data"),
@@ -258,12 +257,6 @@ def _stored(db_path: Path) -> dict[str, int]:
             " (SELECT count(*) FROM tickets WHERE platform = 'whatsapp')"
         ).fetchone()
     return {"messages": messages, "media": media, "kept": kept, "tickets": tickets}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _percentile(values: list[float], share: float) -> float:

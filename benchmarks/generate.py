@@ -35,6 +35,7 @@ from hub.config import Settings, load_settings
 from hub.demo import SETUP_ACTOR, ensure_demo_accounts, import_departments_if_empty
 from hub.permissions import Actor
 from hub.sandbox.runtime import SANDBOX_FACEBOOK, SANDBOX_X
+from hub.wards import WardMap
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPARTMENTS_FILE = ROOT / "departments.csv"
@@ -221,7 +222,39 @@ def _fill(con: duckdb.DuckDBPyConnection, scale: Scale, seed: int, now: datetime
     _interactions(con, params, scale, n_updates, n_both, n_departments)
     _tickets(con, params)
     _write(con, params)
+    _locate(con, seed)
     _advance_sequences(con)
+
+
+# A tenth of the year's interactions carry a place (a WhatsApp pin, an Open311 point).
+LOCATED_SHARE = 0.1
+
+
+def _locate(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+    """Give a tenth of the interactions, among those routed to a ward with a shape, a point
+    within about 50 m of their ward's label point, and their tickets the same point."""
+    con.execute("CREATE TEMP TABLE ward_points (ward INTEGER, lat DOUBLE, lon DOUBLE)")
+    con.executemany(
+        "INSERT INTO ward_points VALUES (?, ?, ?)",
+        [(w.number, w.label_latitude, w.label_longitude) for w in WardMap.shipped().wards],
+    )
+    (total,) = con.execute("SELECT count(*) FROM interactions").fetchone()
+    con.execute(
+        "CREATE TEMP TABLE located AS SELECT tr.interaction_id AS id,"
+        " p.lat + (CAST(hash(tr.interaction_id, 'lat') % 1001 AS INTEGER) - 500) * 1e-6 AS lat,"
+        " p.lon + (CAST(hash(tr.interaction_id, 'lon') % 1001 AS INTEGER) - 500) * 1e-6 AS lon"
+        " FROM interaction_triage tr JOIN ward_points p ON p.ward = tr.ward"
+        " ORDER BY hash(tr.interaction_id, $seed) LIMIT $n",
+        {"seed": seed, "n": int(total * LOCATED_SHARE)},
+    )
+    con.execute(
+        "UPDATE interactions SET latitude = l.lat, longitude = l.lon FROM located l"
+        " WHERE interactions.id = l.id"
+    )
+    con.execute(
+        "UPDATE tickets SET latitude = l.lat, longitude = l.lon FROM located l"
+        " WHERE tickets.interaction_id = l.id"
+    )
 
 
 def _macros(seed: int) -> list[str]:

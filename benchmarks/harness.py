@@ -8,6 +8,7 @@ keeps every script working, and its figures mean nothing.
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,3 +56,10 @@ class BenchContext:
         folder = self.workdir / name
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+
+def free_port() -> int:
+    """A free TCP port on loopback (benchmarks never hold a fixed one)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -33,6 +33,7 @@ BENCHMARKS = (
     "ingest",
     "board",
     "metrics",
+    "map",
     "memory",
 )
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
