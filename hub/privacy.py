@@ -81,6 +81,10 @@ class PurgeReport:
         )
 
 
+# Where citizens' data comes from: the platforms, and reports filed through Open311.
+ERASABLE_PLATFORMS = (*(p.value for p in Platform), "open311")
+
+
 class PrivacyService:
     """Retention and erasure of citizens' personal data."""
 
@@ -103,21 +107,29 @@ class PrivacyService:
     def erase(self, actor: Actor, platform: str, author_id: str) -> ErasureReport:
         """Erase one citizen's personal data (administrators); refuses an unknown citizen."""
         self._audit.authorize(actor, Action.MANAGE_USERS)
-        if platform not in Platform._value2member_map_:
-            known = ", ".join(p.value for p in Platform)
+        if platform not in ERASABLE_PLATFORMS:
+            known = ", ".join(ERASABLE_PLATFORMS)
             raise InvalidInput(f"unknown platform {platform!r}: use one of {known}.")
         author_id = (author_id or "").strip()
         if not author_id:
             raise InvalidInput("give the platform's id of the citizen whose data is erased.")
         now = self._clock()
         anonymous = f"erased:{secrets.token_hex(8)}"
+        # Open311: the filer is known by what the application sent (their account id, device,
+        # e-mail or phone), kept in the report's raw payload and its author key.
+        who = (
+            "(author_id = $who OR author_id LIKE '%:' || $who OR raw->>'phone' = $who"
+            " OR raw->>'email' = $who OR raw->>'account_id' = $who)"
+            if platform == "open311"
+            else "author_id = $who"
+        )
         with self._store.transaction() as cur:
             ids = [
                 row[0]
                 for row in cur.execute(
-                    "SELECT id FROM interactions WHERE platform = ? AND author_id = ?"
+                    f"SELECT id FROM interactions WHERE platform = $platform AND {who}"
                     " AND NOT from_city",
-                    [platform, author_id],
+                    {"platform": platform, "who": author_id},
                 ).fetchall()
             ]
             if not ids:

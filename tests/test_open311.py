@@ -365,3 +365,23 @@ def test_the_tracking_page_shows_status_department_ward_and_nothing_personal(
     assert missing.status_code == 404 and "No report has this reference" in missing.text
     script = requests.get(f"{endpoint}/track/<script>alert(1)</script>", timeout=10)
     assert "<script>" not in script.text
+
+
+def test_a_filer_erased_by_phone_number_leaves_no_words_or_place_in_public(
+    api, installed_hub, key, actors
+):
+    fields = report(key, description="Open manhole near my house at 5 Lake Lane")
+    (filed,) = post(api, **fields, phone="+919830099999").json()
+    reference = filed["service_request_id"]
+    erased = installed_hub.privacy.erase(actors["admin"], "open311", "+919830099999")
+    assert erased.summary
+    (public,) = requests.get(f"{api}/requests/{reference}.json", timeout=10).json()
+    assert public["description"] == "" and public["lat"] is None
+    assert public["status"] == "open", "the anonymous figures stay"
+    with installed_hub.store.cursor() as cur:
+        raw, text = cur.execute(
+            "SELECT i.raw, i.text FROM tickets t JOIN interactions i ON i.id = t.interaction_id"
+            " WHERE t.reference = ?",
+            [reference],
+        ).fetchone()
+    assert raw is None and "Lake Lane" not in text
