@@ -37,6 +37,9 @@ from hub.inbox.webhooks import SignedWebhookGuard, WebhookReceiver
 from hub.inbox.whatsapp import WHATSAPP_ACTOR, WHATSAPP_ROUTE, WhatsAppReceiver
 from hub.inbox.whatsapp_media import MediaFetcher
 from hub.metrics import MetricsService
+from hub.notices.notices import NoticeService
+from hub.notices.sending import NoticeSender
+from hub.notices.subscriptions import SubscriptionService
 from hub.open311.clients import Open311Clients
 from hub.open311.georeport import GeoReport
 from hub.platforms.base import Platform
@@ -107,6 +110,10 @@ class Hub:
     whatsapp_media: MediaFetcher
     whatsapp_desk: WhatsAppDesk
     desk_cycle: DeskCycle
+    # Notices: who follows which wards, what the departments announce, their messages.
+    subscriptions: SubscriptionService
+    notices: NoticeService
+    notice_sender: NoticeSender
     # Answering: reply templates, and the replies sent in the citizen's thread exactly once.
     templates: TemplateService
     replies: ReplyService
@@ -201,7 +208,14 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
     interactions = _interaction_store(settings, store)
     answering = _answering_services(settings, store, audit, platforms, holds, interactions, x_usage)
     whatsapp = _whatsapp_services(
-        settings, store, audit, platforms, holds, triage["tickets"], answering["replies"]
+        settings,
+        store,
+        audit,
+        platforms,
+        holds,
+        triage["tickets"],
+        answering["replies"],
+        departments,
     )
     return Hub(
         settings=settings,
@@ -370,8 +384,10 @@ def _whatsapp_services(
     holds: AccountHolds,
     tickets: TicketService,
     replies: ReplyService,
+    departments: DepartmentService,
 ) -> dict[str, Any]:
-    """The WhatsApp webhook, attachments as evidence, the desk and its quick cycle."""
+    """The WhatsApp webhook, attachments as evidence, the desk and its quick cycle, and the
+    notices told to subscribers by WhatsApp."""
     whatsapp = effective_whatsapp_settings(settings, sandbox_url(settings))
     evidence_root = settings.data_dir / "evidence"
     evidence = EvidenceStore(
@@ -391,7 +407,26 @@ def _whatsapp_services(
         max_bytes=whatsapp.media_max_bytes,
         max_attempts=whatsapp.media_download_attempts,
     )
-    desk = WhatsAppDesk(store, audit, platforms, settings, holds=holds)
+    subscriptions = SubscriptionService(store, audit, departments, settings)
+    desk = WhatsAppDesk(
+        store, audit, platforms, settings, holds=holds, command_answers=subscriptions.answers_owed
+    )
+
+    def department_names(code: str) -> tuple[str, str]:
+        department = departments.find(code)
+        return (department.name_en, department.name_bn) if department else (code, code)
+
+    notices = NoticeService(store, audit, settings, department_names)
+    notice_sender = NoticeSender(
+        store,
+        audit,
+        platforms,
+        settings,
+        notices,
+        subscriptions.stopping,
+        department_names,
+        holds=holds,
+    )
     receiver = WhatsAppReceiver(
         store,
         audit,
@@ -409,9 +444,11 @@ def _whatsapp_services(
         DeliveryJournal(settings.data_dir / "whatsapp-journal.duckdb"),
         burst=timedelta(minutes=whatsapp.burst_minutes),
     )
-    cycle = DeskCycle(receiver, media, tickets, replies, desk)
+    cycle = DeskCycle(receiver, media, tickets, replies, desk, subscriptions)
     # A delivery kept by the route wakes the desk: its next pass moves it in and answers.
     receiver.on_stored = cycle.wake
+    # A STOP counts from the moment it is received, before the desk's pass carries it out.
+    receiver.on_message = subscriptions.note_received
     return {
         "whatsapp_webhooks": receiver,
         "evidence": evidence,
@@ -419,6 +456,9 @@ def _whatsapp_services(
         "whatsapp_media": media,
         "whatsapp_desk": desk,
         "desk_cycle": cycle,
+        "subscriptions": subscriptions,
+        "notices": notices,
+        "notice_sender": notice_sender,
     }
 
 

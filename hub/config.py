@@ -138,6 +138,21 @@ class Open311Settings(BaseModel):
     max_rows: int = Field(default=1000, ge=1)
 
 
+class NoticeSettings(BaseModel):
+    """Notices to subscribers (`hub.notices`): the morning digest and the approved templates."""
+
+    # The morning digest of field work goes at this time, Kolkata (07:00 by default).
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    digest_minute: int = Field(default=0, ge=0, le=59)
+    # The approved templates: a notice at once ({{1}} wards, {{2}} the notice) and the digest
+    # ({{1}} the date, {{2}} the day's notices).
+    notice_template: str = "service_notice"
+    digest_template: str = "morning_digest"
+    # The number's messaging tier: unique people written to first in 24 hours (Meta starts a
+    # number at 1,000; 0: unlimited, the highest tier). Beyond it, notices wait.
+    recipients_per_day: int = Field(default=1000, ge=0)
+
+
 class WhatsAppSettings(BaseModel):
     """The city's WhatsApp Business Account (Cloud API). Empty URL with the sandbox on: the
     sandbox's number and credentials."""
@@ -247,6 +262,7 @@ class Settings(BaseSettings):
     x: XSettings = XSettings()
     whatsapp: WhatsAppSettings = WhatsAppSettings()
     open311: Open311Settings = Open311Settings()
+    notices: NoticeSettings = NoticeSettings()
 
     @field_validator("display_timezone")
     @classmethod

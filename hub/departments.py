@@ -277,6 +277,14 @@ class DepartmentService:
         self._audit.authorize(actor, Action.VIEW_DEPARTMENT_DETAIL, department_code=code)
         return self._get(code)
 
+    def find(self, code: str) -> Department | None:
+        """One department by code without a permission check (the system's own use: its
+        names in a notice), or None."""
+        try:
+            return self._get(code)
+        except NotFound:
+            return None
+
     def _get(self, code: str) -> Department:
         with self._store.cursor() as cur:
             row = cur.execute(f"{_SELECT} WHERE code = ?", [code]).fetchone()

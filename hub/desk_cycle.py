@@ -22,6 +22,7 @@ from hub.answering.replies import ReplyService
 from hub.answering.whatsapp_desk import WhatsAppDesk
 from hub.inbox.whatsapp import WhatsAppReceiver
 from hub.inbox.whatsapp_media import MediaFetcher
+from hub.notices.subscriptions import SubscriptionService
 from hub.tickets.service import TicketService
 
 FULL_PASS_EVERY = 15
@@ -59,7 +60,9 @@ class DeskCycle:
         tickets: TicketService,
         replies: ReplyService,
         desk: WhatsAppDesk,
+        subscriptions: SubscriptionService | None = None,
     ) -> None:
+        self._subscriptions = subscriptions
         self._intake = intake
         self._media = media
         self._tickets = tickets
@@ -107,6 +110,11 @@ class DeskCycle:
                 created += triage.tickets_created
             if looked_at:
                 parts.append(f"triage: {looked_at} looked at, {created} new ticket(s)")
+            if self._subscriptions is not None:
+                commands = self._subscriptions.apply_pending()
+                if commands.applied:
+                    parts.append(f"subscriptions: {commands.summary}")
+                    full = True  # their answers are owed now
                 targets = self._tickets.check_targets()
                 if targets.escalated or targets.reminded:
                     parts.append(f"targets: {targets.summary}")

@@ -14,6 +14,7 @@ these (``raise SomeHubError(...) from exc``). Secrets never appear in a message.
     ├── AuthenticationError         login refused (wrong password, unknown or disabled user)
     │   └── AccountLockedError      too many failures: wait `retry_after_seconds`
     ├── PermissionDenied            the actor's role or department does not allow the action
+    ├── Withdrawn                   an outgoing item is no longer wanted (a STOP): not sent
     └── PlatformError               a social platform refused or failed
         ├── RateLimited             wait `retry_after_seconds`
         ├── TokenExpired            token expired or revoked: reconnect the account
@@ -91,6 +92,10 @@ class AccountLockedError(AuthenticationError):
 
 class PermissionDenied(HubError):
     """The actor is not allowed to do this."""
+
+
+class Withdrawn(HubError):
+    """An outgoing item is no longer wanted (its recipient sent STOP): cancelled, not sent."""
 
 
 class PlatformError(HubError):

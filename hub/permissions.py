@@ -76,6 +76,7 @@ class Action(StrEnum):
     MANAGE_TEMPLATES = "manage_templates"
     VIEW_PHONE_NUMBER = "view_phone_number"
     MANAGE_OPEN311_CLIENTS = "manage_open311_clients"
+    MANAGE_SUBSCRIBERS = "manage_subscribers"
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ RULES: dict[Action, Rule] = {
     Action.VIEW_PHONE_NUMBER: Rule(frozenset({Role.IT})),
     # Keys for the applications that file reports through Open311.
     Action.MANAGE_OPEN311_CLIENTS: Rule(frozenset({Role.ADMIN})),
+    # Notices' subscribers: IT adds named recipients (with their consent) and sees the list.
+    Action.MANAGE_SUBSCRIBERS: Rule(frozenset({Role.IT, Role.ADMIN})),
 }
 
 

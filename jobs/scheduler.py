@@ -11,6 +11,7 @@ from hub.clock import utc_now
 from jobs import (
     backup,
     heartbeat,
+    notices,
     publish,
     pull,
     replies,
@@ -46,6 +47,7 @@ def start_scheduler(hub: Hub) -> BackgroundScheduler:
         (triage, settings.triage_interval_seconds),
         (whatsapp, settings.whatsapp.desk_interval_seconds),
         (whatsapp_media, settings.whatsapp.desk_interval_seconds),
+        (notices, settings.whatsapp.desk_interval_seconds),
     )
     for job, seconds in jobs:
         scheduler.add_job(

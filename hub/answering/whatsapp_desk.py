@@ -11,6 +11,8 @@ desk answers, once each (`whatsapp_messages.dedupe_key`), in the citizen's langu
 - **an attachment not kept**: what was not accepted and why (not a photo, too large, too
   long, not a PDF, a video); **one that never arrived** (its download failed): send it again;
 - **a message the hub cannot read** (a poll, an unknown type): the forms it does read;
+- **a subscription command** (SUBSCRIBE 65, LIST, STOP): the answer the notices' subscriptions
+  wrote when they carried it out;
 - **danger to life** in an urgent message (fire, collapse, live wire, gas): the emergency
   numbers (fire 101, police 100, ambulance 102); the ticket is already escalated to the
   duty officer by the target check.
@@ -99,7 +101,11 @@ class WhatsAppDesk:
         holds: AccountHolds | None = None,
         clock: Callable[[], datetime] = utc_now,
         worker_id: str | None = None,
+        command_answers: Callable[[duckdb.DuckDBPyConnection, datetime], list[tuple]] | None = None,
     ) -> None:
+        """`command_answers` lists the answers owed to subscription commands (message id,
+        number, city number, language, text): `SubscriptionService.answers_owed`."""
+        self._command_answers = command_answers
         self._store = store
         self._audit = audit
         self._settings = settings
@@ -135,6 +141,7 @@ class WhatsAppDesk:
                 *self._attachment_notes(cur, since),
                 *self._unreadable_notes(cur, since),
                 *self._emergency_numbers(cur, since),
+                *self._subscription_answers(cur, since),
             ]
         if not owed:
             return 0
@@ -173,6 +180,16 @@ class WhatsAppDesk:
                     + (f" for ticket #{item.ticket_id}" if item.ticket_id else ""),
                 )
         return queued
+
+    def _subscription_answers(self, cur: duckdb.DuckDBPyConnection, since: datetime) -> list[_Owed]:
+        if self._command_answers is None:
+            return []
+        return [
+            _Owed(
+                f"command:{message_id}", "command", channel, wa_id, message_id, None, language, text
+            )
+            for message_id, wa_id, channel, language, text in self._command_answers(cur, since)
+        ]
 
     def _status_answers(self, cur: duckdb.DuckDBPyConnection, since: datetime) -> list[_Owed]:
         rows = cur.execute(

@@ -70,6 +70,8 @@ class DeliveryReport:
     retry_wait: int = 0
     held: int = 0
     needs_attention: int = 0
+    # Withdrawn before the call (the recipient sent STOP).
+    cancelled: int = 0
     skipped_platforms: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -6,6 +6,7 @@
 - `RateLimited`: wait as long as the platform says (or 15 minutes), for the whole account.
 - `TemporaryFailure`: retry with a backoff growing from 30 seconds to an hour, until the
   attempts run out; then a person looks.
+- `Withdrawn`: nobody wants it any more (the recipient sent STOP): ``cancelled``.
 - Anything else the platform refused (content, permission, tier): a person looks.
 """
 
@@ -21,6 +22,7 @@ from hub.errors import (
     RateLimited,
     TemporaryFailure,
     TokenExpired,
+    Withdrawn,
 )
 
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
@@ -34,7 +36,8 @@ DUPLICATE_PREFIX = "duplicate: "
 class FailureDisposition:
     """Where a write goes after a failed call.
 
-    `status` is one of ``unconfirmed``, ``retry_wait``, ``needs_attention`` or ``held``
+    `status` is one of ``unconfirmed``, ``retry_wait``, ``needs_attention``, ``cancelled``
+    or ``held``
     (held: back to the queue until the account is reconnected).
     """
 
@@ -56,6 +59,8 @@ def classify_failure(
 ) -> FailureDisposition:
     """What to do after `exc`, the `attempts_made`-th failed call for one write."""
     message = str(exc)
+    if isinstance(exc, Withdrawn):
+        return FailureDisposition("cancelled", message)
     if isinstance(exc, OutcomeUnknown):
         return FailureDisposition("unconfirmed", message)
     if isinstance(exc, DuplicateContent):

@@ -60,8 +60,27 @@ WHATSAPP_WORDS = KindWords(
     stopped_reason="the WhatsApp desk stopped during the attempt",
 )
 
+NOTICE_OUTBOX = Outbox(
+    table="notice_messages",
+    attempts_table="notice_message_attempts",
+    item_column="message_id",
+    platform_id_column="platform_message_id",
+    delivered_at_column="sent_at",
+    delivered_status="sent",
+    in_flight_status="sending",
+    waiting_status="queued",
+)
+NOTICE_WORDS = KindWords(
+    noun="notice message",
+    where_to_check="with the subscriber",
+    not_found_where="among the delivery statuses received",
+    stopped_reason="the notice sender stopped during the attempt",
+)
+
 
 __all__ = [
+    "NOTICE_OUTBOX",
+    "NOTICE_WORDS",
     "POSTS_OUTBOX",
     "POST_WORDS",
     "REPLIES_OUTBOX",

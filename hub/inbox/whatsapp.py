@@ -99,6 +99,8 @@ class WhatsAppReceiver:
         self._burst = burst
         self._clock = clock
         self.on_stored = on_stored
+        # Told of each message once it is kept (number, text): a STOP counts from then.
+        self.on_message: Callable[[str, str], None] | None = None
         self._journal_file = journal
         # Group commit (`store`): deliveries waiting to be written, and the one writer.
         self._queue: list[_Waiting] = []
@@ -123,6 +125,9 @@ class WhatsAppReceiver:
             return WebhookResult(400, str(exc))
         if delivery.messages or delivery.statuses:
             self._journal(raw_body)
+            if self.on_message is not None:
+                for message in delivery.messages:
+                    self.on_message(message.interaction.author_id, message.interaction.text)
         return WebhookResult(200, ignored=delivery.ignored)
 
     def _journal(self, raw_body: bytes) -> None:

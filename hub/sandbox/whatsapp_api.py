@@ -41,6 +41,7 @@ from typing import Any
 
 import requests
 
+from hub.notices.texts import NOTICE_TEMPLATES
 from hub.sandbox.server import Request, Response, SandboxApp
 
 DEFAULT_VERSION = "v24.0"
@@ -77,6 +78,8 @@ DEFAULT_TEMPLATES: tuple[tuple[str, str, str], ...] = (
         "bn",
         "কলকাতা পৌরসংস্থা, আপনার অভিযোগ {{1}} সম্পর্কে: {{2}}",
     ),
+    # The notices' templates, with the bodies the hub renders for its previews.
+    *NOTICE_TEMPLATES,
 )
 
 

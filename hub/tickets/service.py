@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from hub.audit import AuditLog
 from hub.clock import utc_now
+from hub.commands import SubscriptionCommand, department_aliases, read_command
 from hub.config import Settings
 from hub.departments import Department, DepartmentService
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
@@ -124,8 +125,11 @@ _TRIAGE_SCHEMA = pa.schema(
         ("confidence", pa.float64()),
         ("asks_reference", pa.string()),
         ("ticket_id", pa.int64()),
+        ("command", pa.string()),
     ]
 )
+# Where a triage row keeps the reference a message asks about, and the command it is.
+_ASKS_REFERENCE, _COMMAND = 10, 12
 _NEW_TICKET_SCHEMA = pa.schema(
     [
         ("id", pa.int64()),
@@ -418,12 +422,18 @@ class MessageRules:
     number_departments: Mapping[str, str] = field(default_factory=dict)
     # The ward of a point (`hub.wards.WardMap.ward_at`), None outside every ward.
     ward_at: Callable[[float, float], int | None] | None = None
+    # Department names and codes a subscription command may name (`hub.commands`).
+    department_aliases: Mapping[str, str] = field(default_factory=dict)
 
     def decide(self, candidate: _Candidate, decision: RoutingDecision) -> _MessageDecision:
         """The routing decision as a message to the city reads it."""
         asks = find_reference(candidate.text, self.reference_prefix)
         text_ward = None
         notes = []
+        if candidate.is_whatsapp and not candidate.has_attachment and asks is None:
+            command = read_command(candidate.text, self.department_aliases)
+            if command is not None:
+                return _MessageDecision(decision, None, None, command)
         if candidate.platform == "open311":
             # The application's user chose the service: it decides the department, and what
             # they filed is a report to answer, whatever its words.
@@ -461,6 +471,7 @@ class _MessageDecision:
     decision: RoutingDecision
     asks_reference: str | None
     text_ward: int | None
+    command: SubscriptionCommand | None = None
 
 
 def needs_answer(decision: RoutingDecision) -> bool:
@@ -509,14 +520,22 @@ class TicketService:
 
     def triage_new_interactions(self, limit: int = 5000) -> TriageReport:
         """Route every interaction not triaged yet (up to `limit`), in one transaction."""
-        router = self._router_factory(self._departments.all_departments())
+        departments = self._departments.all_departments()
+        router = self._router_factory(departments)
+        # Subscription commands may name a department: today's names, read with the router's.
+        rules = replace(
+            self._message_rules,
+            department_aliases=department_aliases(
+                [(d.code, d.name_en, d.name_bn) for d in departments]
+            ),
+        )
         now = self._clock()
         with self._store.transaction() as cur:
             candidates = self._untriaged(cur, limit)
             if not candidates:
                 return TriageReport()
             known = self._known_tickets(cur, candidates)
-            plan = _TriagePlan(now, self._message_rules)
+            plan = _TriagePlan(now, rules)
             for candidate in candidates:
                 plan.decide(candidate, router, known)
             references = self._insert_new_tickets(cur, plan, now)
@@ -1319,7 +1338,12 @@ class _TriagePlan:
                 row = self._no_ticket(
                     candidate, decision, f"asks the status of {read.asks_reference}"
                 )
-                row[-2] = read.asks_reference
+                row[_ASKS_REFERENCE] = read.asks_reference
+                return
+            if read.command is not None:
+                # Carried out by the notices' subscriptions, answered by the WhatsApp desk.
+                row = self._no_ticket(candidate, decision, f"command {read.command.summary}")
+                row[_COMMAND] = read.command.summary
                 return
         key = (candidate.citizen_key, candidate.platform, candidate.thread_id)
         # Newest first: this batch's planned tickets are newer than the stored ones.
@@ -1415,6 +1439,7 @@ class _TriagePlan:
                 1.0,
                 None,
                 None,
+                None,
             ]
         else:
             explanation = decision.explanation + (f" ({why})" if why else "")
@@ -1431,6 +1456,7 @@ class _TriagePlan:
                 decision.confidence,
                 None,
                 ticket_id,
+                None,
             ]
         self.triage_rows.append(row)
         return row

@@ -1,0 +1,503 @@
+"""Who receives notices: citizens who asked by WhatsApp, and named recipients staff added.
+
+A command message (`hub.commands`, read by triage, which makes no ticket of it) is carried
+out once here (`subscription_commands`), in the order the messages were written: the
+subscriber, their wards and department, their language. Consent is the message itself: its
+time and id go into the subscription and the audit log. STOP removes everything at once and
+cancels what was queued for them, in the same transaction; a STOP is also noted the moment
+the webhook receives it (`note_received`), so the sender skips that number even before the
+desk's next pass has carried the STOP out. Staff may add a subscriber only with the consent
+they hold (a paper form's number). Phone numbers never enter a log or an audit row.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from hub.audit import AuditLog
+from hub.clock import utc_now
+from hub.commands import SubscriptionCommand, department_aliases, read_command
+from hub.config import SANDBOX_WHATSAPP, Settings
+from hub.departments import DepartmentService
+from hub.errors import InvalidInput
+from hub.notices.texts import answer, wards_words
+from hub.permissions import Action, Actor
+from hub.store import Store
+from hub.text import nfc_trimmed
+
+ACTOR = "subscriptions"
+ROLES = ("citizen", "councillor", "ward_committee")
+WARD_COUNT = 144
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A subscriber as staff may see them: never the whole number."""
+
+    id: int
+    number_ending: str
+    language: str
+    role: str
+    display_name: str | None
+    topics: tuple[str, ...]
+    stopped: bool
+
+
+@dataclass(frozen=True)
+class CommandsApplied:
+    """What one pass of `apply_pending` did."""
+
+    applied: int = 0
+    subscribed: int = 0
+    stopped: int = 0
+    cancelled_messages: int = 0
+
+    @property
+    def summary(self) -> str:
+        """One line for the desk's log."""
+        return (
+            f"{self.applied} command(s): {self.subscribed} subscribed, {self.stopped} stopped,"
+            f" {self.cancelled_messages} queued notice(s) cancelled"
+        )
+
+
+class SubscriptionService:
+    """Subscriptions by WhatsApp and by staff (module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        audit: AuditLog,
+        departments: DepartmentService,
+        settings: Settings,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._audit = audit
+        self._departments = departments
+        self._settings = settings
+        self._clock = clock
+        # STOPs received by the webhook and not yet carried out: number -> when received.
+        self._stopping: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    # -- receipt ---------------------------------------------------------------------------
+
+    def note_received(self, wa_id: str, text: str) -> None:
+        """Told by the WhatsApp webhook of every message kept: a STOP counts from now."""
+        if len(text) > 40:  # a STOP is a word or two; the webhook's path stays quick
+            return
+        command = read_command(text)
+        if command is not None and command.action == "stop" and not command.wards:
+            with self._lock:
+                self._stopping[wa_id] = self._clock()
+
+    def stopping(self) -> frozenset[str]:
+        """Numbers whose STOP was received and not yet carried out."""
+        with self._lock:
+            return frozenset(self._stopping)
+
+    # -- commands --------------------------------------------------------------------------
+
+    def apply_pending(self, limit: int = 500) -> CommandsApplied:
+        """Carry out the command messages triage found, each once, oldest first."""
+        aliases = self._aliases()
+        now = self._clock()
+        done = CommandsApplied()
+        carried_out: list[str] = []
+        with self._store.transaction() as cur:
+            rows = cur.execute(
+                "SELECT g.interaction_id, i.text, g.language, i.author_id, i.channel,"
+                " i.platform_id, i.created_at FROM interaction_triage g"
+                " JOIN interactions i ON i.id = g.interaction_id"
+                " WHERE g.command IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+                "  subscription_commands c WHERE c.interaction_id = g.interaction_id)"
+                " ORDER BY i.created_at, i.id LIMIT ?",
+                [limit],
+            ).fetchall()
+            for interaction_id, text, language, wa_id, channel, message_id, at in rows:
+                command = read_command(text, aliases) or SubscriptionCommand(
+                    "help", problem="the message changed"
+                )
+                reply_language = "en" if language == "en" else "bn"
+                outcome = self._apply(
+                    cur, command, wa_id, channel, reply_language, message_id, at, now
+                )
+                cur.execute(
+                    "INSERT INTO subscription_commands (interaction_id, subscriber_id, command,"
+                    " applied_at, answer, language) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        interaction_id,
+                        outcome.subscriber_id,
+                        command.summary,
+                        now,
+                        outcome.answer,
+                        outcome.language,
+                    ],
+                )
+                done = CommandsApplied(
+                    done.applied + 1,
+                    done.subscribed + (command.action == "subscribe"),
+                    done.stopped + (command.action == "stop"),
+                    done.cancelled_messages + outcome.cancelled,
+                )
+                if command.action == "stop":
+                    carried_out.append(wa_id)
+        with self._lock:
+            for wa_id in carried_out:
+                self._stopping.pop(wa_id, None)
+        return done
+
+    def _apply(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        command: SubscriptionCommand,
+        wa_id: str,
+        channel: str,
+        language: str,
+        message_id: str,
+        at: datetime,
+        now: datetime,
+    ) -> _Outcome:
+        subscriber = cur.execute(
+            "SELECT id, language, stopped_at FROM subscribers WHERE wa_id = ?", [wa_id]
+        ).fetchone()
+        if subscriber is not None:
+            language = subscriber[1]
+        if command.action == "help":
+            return _Outcome(
+                subscriber[0] if subscriber else None,
+                answer("help", language, problem=command.problem or ""),
+                language,
+            )
+        if command.action == "language":
+            language = command.language or language
+            if subscriber is not None:
+                cur.execute(
+                    "UPDATE subscribers SET language = ?, updated_at = ? WHERE id = ?",
+                    [language, now, subscriber[0]],
+                )
+            return _Outcome(
+                subscriber[0] if subscriber else None, answer("language", language), language
+            )
+        if command.action == "list":
+            topics = self._topics(cur, subscriber[0]) if subscriber else []
+            if not topics:
+                return _Outcome(
+                    subscriber[0] if subscriber else None, answer("list_empty", language), language
+                )
+            return _Outcome(
+                subscriber[0],
+                answer(
+                    "list",
+                    language,
+                    what=self._topic_words(topics, language),
+                    tongue="English" if language == "en" else "বাংলা",
+                ),
+                language,
+            )
+        if command.action == "subscribe":
+            subscriber_id = self._subscriber(cur, subscriber, wa_id, channel, language, now)
+            topics = _topics_of(command)
+            cur.execute(
+                "INSERT INTO subscriptions (subscriber_id, topic, ward, department_code,"
+                " consent_source, consent_at) SELECT $id, t.topic, t.ward, t.department,"
+                " $source, $at FROM (SELECT unnest($topics) AS topic, unnest($wards) AS ward,"
+                " unnest($departments) AS department) t ON CONFLICT DO NOTHING",
+                {
+                    "id": subscriber_id,
+                    "source": f"WhatsApp message {message_id}",
+                    "at": at,
+                    "topics": [t for t, _, _ in topics],
+                    "wards": [w for _, w, _ in topics],
+                    "departments": [d for _, _, d in topics],
+                },
+            )
+            self._audit.record(
+                cur,
+                actor=None,
+                actor_name=ACTOR,
+                action="subscription_consent",
+                target_type="subscriber",
+                target_id=str(subscriber_id),
+                after={"topics": [t for t, _, _ in topics], "message": message_id},
+                detail=f"consent by WhatsApp message at {at.isoformat()}",
+            )
+            what = self._topic_words([t for t, _, _ in topics], language)
+            return _Outcome(subscriber_id, answer("subscribed", language, what=what), language)
+        # stop
+        if subscriber is None:
+            return _Outcome(None, answer("stopped", language), language)
+        subscriber_id = subscriber[0]
+        if command.wards or command.department_code:
+            removed = [t for t, _, _ in _topics_of(command)]
+            cur.execute(
+                "DELETE FROM subscriptions WHERE subscriber_id = $id"
+                " AND list_contains($topics, topic)",
+                {"id": subscriber_id, "topics": removed},
+            )
+            cancelled = _cancel_unwanted(cur, subscriber_id, now)
+            rest = self._topics(cur, subscriber_id)
+            self._audit.record(
+                cur,
+                actor=None,
+                actor_name=ACTOR,
+                action="subscription_stopped",
+                target_type="subscriber",
+                target_id=str(subscriber_id),
+                before={"topics": removed},
+                detail=f"STOP by WhatsApp message {message_id}",
+            )
+            if not rest:
+                cur.execute(
+                    "UPDATE subscribers SET stopped_at = ?, updated_at = ? WHERE id = ?",
+                    [now, now, subscriber_id],
+                )
+                return _Outcome(subscriber_id, answer("stopped", language), language, cancelled)
+            return _Outcome(
+                subscriber_id,
+                answer(
+                    "stopped_some",
+                    language,
+                    what=self._topic_words(removed, language),
+                    rest=self._topic_words(rest, language),
+                ),
+                language,
+                cancelled,
+            )
+        cur.execute("DELETE FROM subscriptions WHERE subscriber_id = ?", [subscriber_id])
+        cur.execute(
+            "UPDATE subscribers SET stopped_at = ?, updated_at = ? WHERE id = ?",
+            [now, now, subscriber_id],
+        )
+        cancelled = _cancel_unwanted(cur, subscriber_id, now)
+        self._audit.record(
+            cur,
+            actor=None,
+            actor_name=ACTOR,
+            action="subscription_stopped",
+            target_type="subscriber",
+            target_id=str(subscriber_id),
+            detail=f"STOP (everything) by WhatsApp message {message_id}",
+        )
+        return _Outcome(subscriber_id, answer("stopped", language), language, cancelled)
+
+    def _subscriber(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        existing: tuple | None,
+        wa_id: str,
+        channel: str,
+        language: str,
+        now: datetime,
+    ) -> int:
+        if existing is not None:
+            cur.execute(
+                "UPDATE subscribers SET stopped_at = NULL, channel = ?, updated_at = ?"
+                " WHERE id = ?",
+                [channel, now, existing[0]],
+            )
+            return int(existing[0])
+        (subscriber_id,) = cur.execute(
+            "INSERT INTO subscribers (wa_id, channel, language, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            [wa_id, channel, language, now, now],
+        ).fetchone()
+        return int(subscriber_id)
+
+    # -- staff -----------------------------------------------------------------------------
+
+    def add_by_staff(
+        self,
+        actor: Actor,
+        *,
+        phone: str,
+        wards: list[int],
+        consent_source: str,
+        language: str = "bn",
+        department_code: str | None = None,
+        role: str = "citizen",
+        display_name: str = "",
+    ) -> int:
+        """Add a subscriber with the consent staff hold (IT, admins); returns their id."""
+        self._audit.authorize(actor, Action.MANAGE_SUBSCRIBERS)
+        source = nfc_trimmed(consent_source)
+        if not source:
+            raise InvalidInput(
+                "Say where the consent is recorded (e.g. 'paper form 2026/114'): a subscriber"
+                " is added only with their consent."
+            )
+        digits = re.sub(r"[\s\-+()]", "", phone or "")
+        if len(digits) == 10 and digits[0] in "6789":
+            digits = "91" + digits
+        if not re.fullmatch(r"\d{11,15}", digits):
+            raise InvalidInput("The WhatsApp number must be 10 digits, or with +91 before it.")
+        if role not in ROLES:
+            raise InvalidInput(f"Role must be one of {', '.join(ROLES)}.")
+        if language not in ("bn", "en"):
+            raise InvalidInput("Language must be bn or en.")
+        bad = [w for w in wards if not 1 <= w <= WARD_COUNT]
+        if bad:
+            raise InvalidInput(f"There is no ward {bad[0]} (Kolkata's wards are 1-144).")
+        if department_code is not None:
+            self._departments.get(actor, department_code)
+        if not wards and department_code is None:
+            raise InvalidInput("Choose the wards or the department they follow.")
+        channel = self._settings_channel()
+        now = self._clock()
+        command = SubscriptionCommand(
+            "subscribe", wards=tuple(dict.fromkeys(wards)), department_code=department_code
+        )
+        topics = _topics_of(command)
+        with self._store.transaction() as cur:
+            existing = cur.execute(
+                "SELECT id, language, stopped_at FROM subscribers WHERE wa_id = ?", [digits]
+            ).fetchone()
+            subscriber_id = self._subscriber(cur, existing, digits, channel, language, now)
+            cur.execute(
+                "UPDATE subscribers SET role = ?, display_name = ?, language = ? WHERE id = ?",
+                [role, nfc_trimmed(display_name) or None, language, subscriber_id],
+            )
+            cur.execute(
+                "INSERT INTO subscriptions (subscriber_id, topic, ward, department_code,"
+                " consent_source, consent_at) SELECT $id, t.topic, t.ward, t.department,"
+                " $source, $at FROM (SELECT unnest($topics) AS topic, unnest($wards) AS ward,"
+                " unnest($departments) AS department) t ON CONFLICT DO NOTHING",
+                {
+                    "id": subscriber_id,
+                    "source": f"staff ({actor.username}): {source}",
+                    "at": now,
+                    "topics": [t for t, _, _ in topics],
+                    "wards": [w for _, w, _ in topics],
+                    "departments": [d for _, _, d in topics],
+                },
+            )
+            self._audit.record(
+                cur,
+                actor=actor,
+                action=str(Action.MANAGE_SUBSCRIBERS),
+                target_type="subscriber",
+                target_id=str(subscriber_id),
+                after={"topics": [t for t, _, _ in topics], "role": role},
+                detail=f"consent: {source}",
+            )
+        return subscriber_id
+
+    def subscribers(self, actor: Actor, *, ward: int | None = None) -> list[Subscriber]:
+        """Subscribers (IT, admins), numbers shown by their last four digits only."""
+        self._audit.authorize(actor, Action.MANAGE_SUBSCRIBERS)
+        where, params = "TRUE", []
+        if ward is not None:
+            where = (
+                "EXISTS (SELECT 1 FROM subscriptions s WHERE s.subscriber_id = b.id AND s.ward = ?)"
+            )
+            params = [ward]
+        with self._store.cursor() as cur:
+            rows = cur.execute(
+                "SELECT b.id, right(b.wa_id, 4), b.language, b.role, b.display_name,"
+                " coalesce((SELECT list(s.topic ORDER BY s.topic) FROM subscriptions s"
+                "  WHERE s.subscriber_id = b.id), []), b.stopped_at IS NOT NULL"
+                f" FROM subscribers b WHERE {where} ORDER BY b.id DESC LIMIT 500",
+                params,
+            ).fetchall()
+        return [Subscriber(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows]
+
+    def ward_counts(self, actor: Actor) -> dict[int, int]:
+        """Active subscribers per ward: counts, never numbers (every staff role)."""
+        self._audit.authorize(actor, Action.VIEW_TICKETS, actor.department_code)
+        with self._store.cursor() as cur:
+            rows = cur.execute(
+                "SELECT s.ward, count(DISTINCT s.subscriber_id) FROM subscriptions s"
+                " JOIN subscribers b ON b.id = s.subscriber_id"
+                " WHERE s.ward IS NOT NULL AND b.stopped_at IS NULL GROUP BY s.ward"
+            ).fetchall()
+        return {int(ward): int(count) for ward, count in rows}
+
+    def answers_owed(self, cur: duckdb.DuckDBPyConnection, since: datetime) -> list[tuple]:
+        """Answers to command messages not yet queued for the desk: (message id, number,
+        city number, language, text)."""
+        return cur.execute(
+            "SELECT i.platform_id, i.author_id, i.channel, c.language, c.answer"
+            " FROM subscription_commands c JOIN interactions i ON i.id = c.interaction_id"
+            " WHERE c.applied_at >= ? AND c.answer IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+            "  whatsapp_messages m WHERE m.dedupe_key = 'command:' || i.platform_id)",
+            [since],
+        ).fetchall()
+
+    # -- the parts -------------------------------------------------------------------------
+
+    def _aliases(self) -> dict[str, str]:
+        return department_aliases(
+            [(d.code, d.name_en, d.name_bn) for d in self._departments.all_departments()]
+        )
+
+    def _settings_channel(self) -> str:
+        numbers = self._settings.whatsapp.numbers
+        if numbers:
+            return numbers[0].phone_number_id
+        return SANDBOX_WHATSAPP["phone_number_id"]  # the embedded default's number
+
+    @staticmethod
+    def _topics(cur: duckdb.DuckDBPyConnection, subscriber_id: int) -> list[str]:
+        return [
+            row[0]
+            for row in cur.execute(
+                "SELECT topic FROM subscriptions WHERE subscriber_id = ? ORDER BY ward, topic",
+                [subscriber_id],
+            ).fetchall()
+        ]
+
+    def _topic_words(self, topics: list[str], language: str) -> str:
+        wards = [int(t.split(":")[1]) for t in topics if t.startswith("ward:")]
+        names = {d.code: d for d in self._departments.all_departments()}
+        parts = [wards_words(wards, language)] if wards else []
+        for topic in topics:
+            if topic.startswith("department:"):
+                code = topic.split(":")[1]
+                department = names.get(code)
+                if department is None:
+                    parts.append(code)
+                else:
+                    parts.append(department.name_en if language == "en" else department.name_bn)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    subscriber_id: int | None
+    answer: str
+    language: str
+    cancelled: int = 0
+
+
+def _topics_of(command: SubscriptionCommand) -> list[tuple[str, int | None, str | None]]:
+    """(topic, ward, department) rows of a command."""
+    topics: list[tuple[str, int | None, str | None]] = [
+        (f"ward:{ward}", ward, None) for ward in command.wards
+    ]
+    if command.department_code:
+        topics.append((f"department:{command.department_code}", None, command.department_code))
+    return topics
+
+
+def _cancel_unwanted(cur: duckdb.DuckDBPyConnection, subscriber_id: int, now: datetime) -> int:
+    """Cancel a subscriber's queued notice messages none of whose notices they still follow."""
+    rows = cur.execute(
+        "UPDATE notice_messages SET status = 'cancelled', attention_reason = 'stopped by the"
+        " subscriber', updated_at = $now WHERE subscriber_id = $id"
+        " AND status IN ('queued', 'retry_wait') AND NOT EXISTS (SELECT 1 FROM notices n"
+        "  JOIN subscriptions s ON s.subscriber_id = $id AND (list_contains(n.wards, s.ward)"
+        "   OR s.department_code = n.department_code)"
+        "  WHERE list_contains(notice_messages.notice_ids, n.id)) RETURNING id",
+        {"now": now, "id": subscriber_id},
+    ).fetchall()
+    return len(rows)
+
+
+__all__ = ["ACTOR", "CommandsApplied", "Subscriber", "SubscriptionService"]
