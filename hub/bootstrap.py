@@ -242,7 +242,9 @@ def build_hub(settings: Settings, *, create: bool = True) -> Hub:
         **triage,
         **_open311_services(settings, store, audit, departments, triage["tickets"]),
         metrics=(metrics := MetricsService(store, audit)),
-        city_map=CityMapService(metrics, updates, WardMap.shipped()),
+        city_map=CityMapService(
+            metrics, updates, WardMap.shipped(), whatsapp["subscriptions"].ward_counts
+        ),
         weekly_report=WeeklyReportService(metrics, departments),
         backups=BackupService(store, audit, settings),
         privacy=PrivacyService(store, audit, settings, evidence=whatsapp["evidence"]),

@@ -9,6 +9,7 @@ department) and the work from `UpdateService.work_sites`; the shapes are the shi
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -96,7 +97,7 @@ def shade_colour(value: float | None, highest: float) -> tuple[int, int, int, in
 def shown_value(figure: str, value: float | None) -> str:
     """A ward's figure as the tooltip and the list show it."""
     if value is None:
-        return "no tickets"
+        return "none" if figure == "subscribers" else "no tickets"
     if figure == "past_target":
         return f"{value:.0f} %"
     return f"{value:,.1f}".removesuffix(".0")
@@ -105,10 +106,18 @@ def shown_value(figure: str, value: float | None) -> str:
 class CityMapService:
     """The map's figures by ward, pins and work sites, in the dashboard's scope."""
 
-    def __init__(self, metrics: MetricsService, updates: UpdateService, wards: WardMap) -> None:
+    def __init__(
+        self,
+        metrics: MetricsService,
+        updates: UpdateService,
+        wards: WardMap,
+        subscriber_counts: Callable[[Actor], dict[int, int]] | None = None,
+    ) -> None:
+        """`subscriber_counts`: active subscribers of notices per ward (counts only)."""
         self._metrics = metrics
         self._updates = updates
         self._wards = wards
+        self._subscriber_counts = subscriber_counts
 
     def view(
         self,
@@ -121,7 +130,10 @@ class CityMapService:
     ) -> CityMapView:
         """The wards shaded by `figure` (a key of `MAP_FIGURES`), with the layers asked for."""
         shades = {shade.ward: shade for shade in self._metrics.ward_shading(actor, filters)}
-        values = {ward: shade.figure(figure) for ward, shade in shades.items()}
+        if figure == "subscribers" and self._subscriber_counts is not None:
+            values = {ward: float(n) for ward, n in self._subscriber_counts(actor).items()}
+        else:
+            values = {ward: shade.figure(figure) for ward, shade in shades.items()}
         highest = max((v for v in values.values() if v is not None), default=0.0)
         areas = [
             WardArea(

@@ -443,6 +443,7 @@ PUBLISHING_COLUMNS = (
     "Rejected",
     "Rejection rate (%)",
     "Rejections by reason",
+    "Notices to subscribers",
 )
 
 
@@ -476,6 +477,7 @@ def publishing_table(rows: Sequence[PublishingRow], title: str = "Publishing") -
                 r.rejected,
                 percent_cell(r.rejection_rate),
                 rejections_text(r.rejections_by_reason),
+                r.notices,
             )
             for r in rows
         ],

@@ -79,6 +79,7 @@ MAP_FIGURES: dict[str, str] = {
     "open": "Open tickets",
     "past_target": "Open tickets past target (%)",
     "per_week": "Tickets per week",
+    "subscribers": "Subscribers to notices",
 }
 # The most pins the map draws (the newest); the count of all is shown beside them.
 MAP_PIN_LIMIT = 5000
@@ -247,6 +248,8 @@ class WardShade:
             return None if share is None else share * 100
         if key == "per_week":
             return self.per_week
+        if key == "subscribers":
+            return None  # not a ticket figure: the map reads it from the subscriptions
         raise InvalidInput(f"unknown map figure {key!r}; known: {', '.join(MAP_FIGURES)}")
 
 
@@ -282,6 +285,8 @@ class PublishingRow:
     rejected: int
     rejection_rate: float | None
     rejections_by_reason: tuple[tuple[str, int], ...]
+    # Notices to subscribers approved in the period.
+    notices: int = 0
 
 
 _OPEN_SQL = "t.status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
@@ -432,7 +437,10 @@ _PUBLISHING_SQL = (
     " count(p.id) FILTER (p.status = 'rejected') AS rejected,"
     " count(p.id) FILTER (p.status = 'rejected')"
     "   / nullif(count(p.id) FILTER (p.status = 'rejected' OR p.approved_at IS NOT NULL), 0),"
-    " any_value(r.by_reason)"
+    " any_value(r.by_reason),"
+    " (SELECT count(*) FROM notices n WHERE n.department_code = s.code"
+    "  AND n.approved_at >= coalesce($start, n.approved_at)"
+    "  AND n.approved_at < coalesce($end, n.approved_at + INTERVAL 1 SECOND))"
     " FROM scope s LEFT JOIN picked p ON p.department_code = s.code"
     " LEFT JOIN reasons r ON r.department_code = s.code"
     " GROUP BY s.code, s.name ORDER BY s.name"
@@ -565,6 +573,7 @@ class MetricsService:
             PublishingRow(
                 *row[:12],
                 tuple((item["reason"], int(item["count"])) for item in row[12] or ()),
+                int(row[13]),
             )
             for row in rows
         ]

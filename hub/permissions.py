@@ -186,6 +186,15 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/calendar_month:",
         Action.MANAGE_SCHEDULE,
     ),
+    # Notices to subscribers: officers write, IT reviews, everyone follows them going out.
+    PageSpec("notices", "Notices", "pages/notices.py", ":material/campaign:", Action.VIEW_UPDATES),
+    PageSpec(
+        "subscribers",
+        "Subscribers",
+        "pages/subscribers.py",
+        ":material/group_add:",
+        Action.MANAGE_SUBSCRIBERS,
+    ),
     # Triage: the board, one ticket, and the commissioner's escalations.
     PageSpec(
         "board", "Triage board", "pages/board.py", ":material/view_kanban:", Action.VIEW_TICKETS

@@ -463,6 +463,7 @@ with publishing_tab:
                         "Rejected": p.rejected,
                         "Rejection rate": percent(p.rejection_rate),
                         "Reasons": exports.rejections_text(p.rejections_by_reason),
+                        "Notices": p.notices,
                     }
                     for p in publishing
                 ]

@@ -340,7 +340,8 @@ def test_tables_from_metrics_all_kinds():
     assert tables[2].rows == []
     assert tables[3].rows[0][0] is None
     # Reasons by their labels where known, by code otherwise.
-    assert tables[4].rows[0][-1] == "Photos unsuitable: 2; off_topic: 1"
+    assert tables[4].rows[0][-2] == "Photos unsuitable: 2; off_topic: 1"
+    assert tables[4].rows[0][-1] == 0, "notices to subscribers"
     tickets = dict(zip(tables[5].columns, tables[5].rows[0], strict=True))
     assert tickets["Opened (IST)"] == datetime(2026, 11, 16, 0, 30)
     assert tickets["Minutes left to target"] == -30

@@ -85,6 +85,7 @@ ACTION_CALLS: dict[Action, Callable[[Hub, Actor], object]] = {
         actor, add_ticket(hub, platform=Platform.WHATSAPP, department_code="WATER")
     ),
     Action.MANAGE_OPEN311_CLIENTS: lambda hub, actor: hub.open311_clients.issue(actor, "App"),
+    Action.MANAGE_SUBSCRIBERS: lambda hub, actor: hub.subscriptions.subscribers(actor),
 }
 
 EXPECTED_ROLES: dict[Action, set[Role]] = {
@@ -113,6 +114,7 @@ EXPECTED_ROLES: dict[Action, set[Role]] = {
     Action.MANAGE_TEMPLATES: {Role.IT, Role.ADMIN},
     Action.VIEW_PHONE_NUMBER: {Role.IT},
     Action.MANAGE_OPEN311_CLIENTS: {Role.ADMIN},
+    Action.MANAGE_SUBSCRIBERS: {Role.IT, Role.ADMIN},
 }
 
 
@@ -147,6 +149,8 @@ def test_menus_follow_the_rule_table():
     keys = {role: [p.key for p in pages_for(role)] for role in Role}
     assert keys[Role.ADMIN] == [
         "home",
+        "notices",
+        "subscribers",
         "departments",
         "users",
         "audit",
@@ -160,6 +164,8 @@ def test_menus_follow_the_rule_table():
         "home",
         "review",
         "calendar",
+        "notices",
+        "subscribers",
         "board",
         "ticket",
         "escalations",
@@ -174,6 +180,7 @@ def test_menus_follow_the_rule_table():
         "home",
         "compose",
         "my_updates",
+        "notices",
         "board",
         "ticket",
         "dashboard",
@@ -183,6 +190,7 @@ def test_menus_follow_the_rule_table():
     ]
     assert keys[Role.COMMISSIONER] == [
         "home",
+        "notices",
         "board",
         "ticket",
         "escalations",

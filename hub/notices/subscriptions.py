@@ -410,7 +410,7 @@ class SubscriptionService:
 
     def ward_counts(self, actor: Actor) -> dict[int, int]:
         """Active subscribers per ward: counts, never numbers (every staff role)."""
-        self._audit.authorize(actor, Action.VIEW_TICKETS, actor.department_code)
+        self._audit.authorize(actor, Action.VIEW_HOME)
         with self._store.cursor() as cur:
             rows = cur.execute(
                 "SELECT s.ward, count(DISTINCT s.subscriber_id) FROM subscriptions s"

@@ -128,8 +128,8 @@ _TRIAGE_SCHEMA = pa.schema(
         ("command", pa.string()),
     ]
 )
-# Where a triage row keeps the reference a message asks about, and the command it is.
-_ASKS_REFERENCE, _COMMAND = 10, 12
+# Where a triage row keeps the reference a message asks about, its ticket, the command it is.
+_ASKS_REFERENCE, _TICKET_ID, _COMMAND = 10, 11, 12
 _NEW_TICKET_SCHEMA = pa.schema(
     [
         ("id", pa.int64()),
@@ -1274,7 +1274,7 @@ class _PlannedTicket:
         """Fill in the id (in its triage row too) and the finished row for insertion."""
         d, c = self.decision, self.candidate
         if self.triage_row is not None:
-            self.triage_row[-1] = ticket_id
+            self.triage_row[_TICKET_ID] = ticket_id
         self.id, self.reference = ticket_id, reference
         self.row = (
             ticket_id,
@@ -1477,7 +1477,7 @@ class _TriagePlan:
                 )
             )
             for row, excerpt in planned.follow_ups:
-                row[-1] = planned.id
+                row[_TICKET_ID] = planned.id
                 self.events.append(
                     (planned.id, self.now, TRIAGE_ACTOR, "follow_up", excerpt, None, None)
                 )
