@@ -60,13 +60,15 @@ def test_sigkill_never_sends_a_notice_twice_misses_none_or_reaches_a_stopped_num
     rng = random.Random(20261207)
     app, _graph, _x, whatsapp = build_sandbox_app(tmp_path / "sandbox.duckdb")
     whatsapp.throughput_per_second = 100_000
+    whatsapp.messaging_tier = "TIER_100K"
     server = SandboxServer(app).start()
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copyfile(template_database, data_dir / "hub.duckdb")
     env = whatsapp_environment(data_dir, server.url)
     env.update(
-        HUB_WHATSAPP__MESSAGES_PER_SECOND="100000",
+        # Paced, so that sending lasts through the rounds and the kills land while it works.
+        HUB_WHATSAPP__MESSAGES_PER_SECOND="250",
         HUB_NOTICES__RECIPIENTS_PER_DAY="0",
     )
     settings = load_settings(
@@ -112,7 +114,7 @@ def test_sigkill_never_sends_a_notice_twice_misses_none_or_reaches_a_stopped_num
                 endpoint, kind = rng.choice(FAULTS)
                 times = 3 if kind == "slow" else 1
                 app.inject(Fault(endpoint=endpoint, kind=kind, delay=0.4, times=times))
-            if kill_worker_after("jobs.notices", env, rng.uniform(0.4, 1.5)):
+            if kill_worker_after("jobs.notices", env, rng.uniform(1.0, 2.2)):
                 kills_while_busy += 1
             app.clear_faults()
             # Some subscribers send STOP; it reaches the hub (and is carried out) before the
