@@ -35,6 +35,8 @@ def run_worker(
     except HubError as exc:
         print(f"hub: {exc}", file=sys.stderr)
         return 2
+    # On stdout, for whoever started the worker: the hub is open and the work begins.
+    print("ready", flush=True)
     try:
         while True:
             run(hub)

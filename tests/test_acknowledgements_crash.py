@@ -106,7 +106,7 @@ def test_sigkill_never_acknowledges_twice_or_loses_an_acknowledgement(tmp_path, 
                 endpoint, kind = rng.choice(FAULTS)
                 times = 3 if kind == "slow" else 1
                 app.inject(Fault(endpoint=endpoint, kind=kind, delay=0.4, times=times))
-            if kill_worker_after("jobs.replies", env, rng.uniform(0.6, 1.8)):
+            if kill_worker_after("jobs.replies", env, rng.uniform(0.1, 1.2)):
                 kills_while_busy += 1
 
         app.clear_faults()

@@ -114,7 +114,7 @@ def test_sigkill_never_sends_a_notice_twice_misses_none_or_reaches_a_stopped_num
                 endpoint, kind = rng.choice(FAULTS)
                 times = 3 if kind == "slow" else 1
                 app.inject(Fault(endpoint=endpoint, kind=kind, delay=0.4, times=times))
-            if kill_worker_after("jobs.notices", env, rng.uniform(1.0, 2.2)):
+            if kill_worker_after("jobs.notices", env, rng.uniform(0.3, 1.5)):
                 kills_while_busy += 1
             app.clear_faults()
             # Some subscribers send STOP; it reaches the hub (and is carried out) before the

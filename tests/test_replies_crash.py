@@ -86,7 +86,7 @@ def test_sigkill_at_random_points_never_replies_twice_or_loses_a_reply(tmp_path,
                 # Slow answers more than once a round, so that kills land inside calls.
                 times = 3 if kind == "slow" else 1
                 app.inject(Fault(endpoint=endpoint, kind=kind, delay=0.4, times=times))
-            if kill_worker_after("jobs.replies", env, rng.uniform(0.8, 2.2)):
+            if kill_worker_after("jobs.replies", env, rng.uniform(0.2, 1.6)):
                 kills_while_busy += 1
 
         app.clear_faults()

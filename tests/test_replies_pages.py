@@ -75,7 +75,8 @@ def test_an_officer_answers_from_the_panel_with_a_rendered_template(installed_hu
     clean(at)
     assert any(c.value.startswith("Posted") for c in at.caption)
     [reply] = installed_hub.replies.replies_for(officer, ticket_id)
-    assert reply.status == "sent" and reply.text == text_area.value
+    link = f"{installed_hub.settings.public_url}/track/{reference}"
+    assert reply.status == "sent" and reply.text == f"{text_area.value} {link}"
 
 
 def test_the_panel_shows_but_does_not_offer_answering_to_other_departments(installed_hub, actors):
