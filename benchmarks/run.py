@@ -30,6 +30,7 @@ BENCHMARKS = (
     "publish",
     "photos",
     "whatsapp",
+    "notices",
     "ingest",
     "board",
     "metrics",

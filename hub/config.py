@@ -183,6 +183,9 @@ class WhatsAppSettings(BaseModel):
     # Each number's throughput (Meta's default 80 messages a second; higher when granted): the
     # hub sends no faster, from up to `senders` threads at once.
     messages_per_second: float = Field(default=80.0, gt=0)
+    # The share of it the hub uses: the rest is headroom for the clocks of two machines (a
+    # refusal for going over holds the number for 2 s).
+    pace_share: float = Field(default=0.95, gt=0, le=1)
     senders: int = Field(default=8, ge=1, le=64)
     # The desk's quick pass (attachments, acknowledgements, answers): how often it runs.
     desk_interval_seconds: int = Field(default=2, ge=1)

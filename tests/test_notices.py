@@ -244,8 +244,7 @@ def test_a_missing_template_holds_its_language_and_sends_nothing(desk, actors):
         wa.citizen_sends(number, "", text="যোগ ৬৫")
     wa.citizen_sends(AMIT, "", text="SUBSCRIBE 65")  # English: its template is there
     desk.settle()
-    with wa.app.cursor() as cur:
-        cur.execute("DELETE FROM wa_templates WHERE name = 'service_notice' AND language = 'bn'")
+    wa.remove_template("service_notice", "bn")
     approved(hub, actors, field_work(kind="disruption", starts_at=utc_now()))
     hub.notice_sender.fan_out_due()
     hub.notice_sender.run_cycle()

@@ -72,6 +72,7 @@ def test_healthz_reports_database_and_scheduler(started):
         "heartbeat",
         "nightly_backup",
         "nightly_retention",
+        "notices",
         "publish_due_posts",
         "pull_interactions",
         "send_replies",

@@ -226,12 +226,7 @@ def age_the_conversation(desk, citizen: str, hours: float) -> None:
             " last_at = last_at - to_minutes(?::INTEGER) WHERE wa_id = ?",
             [int(hours * 60), int(hours * 60), citizen],
         )
-    with desk.whatsapp.app.cursor() as cur:
-        cur.execute(
-            "UPDATE wa_messages SET created_at = created_at - to_minutes(?::INTEGER)"
-            " WHERE wa_id = ? AND direction = 'in'",
-            [int(hours * 60), citizen],
-        )
+    desk.whatsapp.age_conversation(citizen, int(hours * 60))
 
 
 def test_an_answer_after_24_hours_goes_as_the_approved_template(desk, actors):
@@ -259,8 +254,8 @@ def test_a_template_missing_in_the_language_sends_nothing_and_says_so(desk, acto
     desk.settle()
     (ticket,) = desk.tickets()
     age_the_conversation(desk, CITIZEN, 30)
-    with wa.app.cursor() as cur:
-        cur.execute("DELETE FROM wa_templates WHERE language = 'bn'")
+    wa.remove_template("complaint_status_update", "bn")
+    wa.remove_template("complaint_registered", "bn")
     before = len(wa.sent_messages())
     desk.hub.replies.answer(actors["it.team"], ticket[0], "রাস্তা মেরামত হয়েছে।")
     desk.settle()

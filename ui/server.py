@@ -143,6 +143,10 @@ def main() -> int:
             "server.headless": True,
             # Repeated from .streamlit/config.toml so they hold wherever `hub serve` starts.
             "server.maxUploadSize": 20,
+            # A deployed hub's files do not change under it: Streamlit's polling watcher
+            # would hash the pages every second, a core's share under load for nothing.
+            "server.fileWatcherType": "none",
+            "server.runOnSave": False,
             "browser.gatherUsageStats": False,
             "client.showErrorDetails": "type",
             "client.toolbarMode": "minimal",

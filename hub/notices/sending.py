@@ -152,6 +152,7 @@ class NoticeSender:
             clock,
             stopping=stopping,
             recipients_per_day=settings.notices.recipients_per_day,
+            status_grace=timedelta(seconds=settings.whatsapp.status_grace_seconds),
         )
         self._engine = DeliveryEngine(
             self.kind,
@@ -163,6 +164,8 @@ class NoticeSender:
             worker_id=worker_id,
             clock=clock,
             parallel=settings.whatsapp.senders,
+            # A digest is tens of thousands of messages: claimed and recorded 128 at a time.
+            group_size=settings.whatsapp.senders * 16,
         )
         self.worker_id = self._engine.worker_id
 

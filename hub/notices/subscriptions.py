@@ -487,17 +487,42 @@ def _topics_of(command: SubscriptionCommand) -> list[tuple[str, int | None, str 
 
 
 def _cancel_unwanted(cur: duckdb.DuckDBPyConnection, subscriber_id: int, now: datetime) -> int:
-    """Cancel a subscriber's queued notice messages none of whose notices they still follow."""
-    rows = cur.execute(
-        "UPDATE notice_messages SET status = 'cancelled', attention_reason = 'stopped by the"
-        " subscriber', updated_at = $now WHERE subscriber_id = $id"
-        " AND status IN ('queued', 'retry_wait') AND NOT EXISTS (SELECT 1 FROM notices n"
-        "  JOIN subscriptions s ON s.subscriber_id = $id AND (list_contains(n.wards, s.ward)"
-        "   OR s.department_code = n.department_code)"
-        "  WHERE list_contains(notice_messages.notice_ids, n.id)) RETURNING id",
-        {"now": now, "id": subscriber_id},
+    """Cancel a subscriber's queued notice messages none of whose notices they still follow.
+
+    Worked out in Python for the few rows of one subscriber: a correlated query over every
+    queued message would hold the write lock while a large notice is going out."""
+    queued = cur.execute(
+        "SELECT id, notice_ids FROM notice_messages WHERE subscriber_id = ?"
+        " AND status IN ('queued', 'retry_wait')",
+        [subscriber_id],
     ).fetchall()
-    return len(rows)
+    if not queued:
+        return 0
+    wards, departments = set(), set()
+    for ward, department in cur.execute(
+        "SELECT ward, department_code FROM subscriptions WHERE subscriber_id = ?",
+        [subscriber_id],
+    ).fetchall():
+        wards.add(ward)
+        departments.add(department)
+    notice_ids = sorted({n for _, ids in queued for n in ids})
+    wanted = {
+        notice_id
+        for notice_id, notice_wards, department in cur.execute(
+            "SELECT id, wards, department_code FROM notices WHERE list_contains($ids, id)",
+            {"ids": notice_ids},
+        ).fetchall()
+        if department in departments or wards.intersection(notice_wards)
+    }
+    unwanted = [message_id for message_id, ids in queued if not wanted.intersection(ids)]
+    if unwanted:
+        cur.execute(
+            "UPDATE notice_messages SET status = 'cancelled', attention_reason = 'stopped by"
+            " the subscriber', updated_at = $now WHERE list_contains($ids, id)"
+            " AND status IN ('queued', 'retry_wait')",
+            {"now": now, "ids": unwanted},
+        )
+    return len(unwanted)
 
 
 __all__ = ["ACTOR", "CommandsApplied", "Subscriber", "SubscriptionService"]

@@ -91,6 +91,7 @@ class WhatsAppAdapter:
         timeout: float = 20.0,
         session: requests.Session | None = None,
         messages_per_second: float = 80.0,
+        pace_share: float = 0.95,
     ) -> None:
         """`numbers` maps each phone number id to its display number; `messages_per_second`
         is each number's throughput, which the adapter keeps to (Meta's default: 80)."""
@@ -118,7 +119,7 @@ class WhatsAppAdapter:
         self._session.mount("https://", adapter)
         # A tenth under the number's throughput: headroom for the jitter between our clock
         # and Meta's count, so that keeping pace never meets 130429.
-        self._pacers = {number: Pacer(messages_per_second * 0.9) for number in self.numbers}
+        self._pacers = {number: Pacer(messages_per_second * pace_share) for number in self.numbers}
 
     @classmethod
     def from_settings(cls, settings: WhatsAppSettings) -> WhatsAppAdapter:
@@ -131,6 +132,7 @@ class WhatsAppAdapter:
             {n.phone_number_id: n.display_phone_number for n in settings.numbers},
             timeout=settings.timeout_seconds,
             messages_per_second=settings.messages_per_second,
+            pace_share=settings.pace_share,
         )
 
     def __repr__(self) -> str:

@@ -119,6 +119,7 @@ class SandboxApp:
         self.stopping = threading.Event()
         self._in_flight = 0
         self._idle = threading.Condition()
+        self._before_close: list[Callable[[], object]] = []
 
     # -- routing -------------------------------------------------------------------
 
@@ -135,8 +136,14 @@ class SandboxApp:
         """A cursor on the sandbox's own state database."""
         return self.db.cursor()
 
+    def before_close(self, write_back: Callable[[], object]) -> None:
+        """Have `write_back` called before the state database closes (state kept in memory)."""
+        self._before_close.append(write_back)
+
     def close(self) -> None:
         """Close the state database (after the server has stopped)."""
+        for write_back in self._before_close:
+            write_back()
         self.db.close()
 
     # -- faults ----------------------------------------------------------------------

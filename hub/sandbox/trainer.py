@@ -186,6 +186,7 @@ class SandboxTrainer:
     def whatsapp_conversations(self, actor: Actor, limit: int = 10) -> list[SandboxConversation]:
         """The latest conversations with the city's WhatsApp number, newest first."""
         whatsapp = self._running(actor).whatsapp
+        whatsapp.flush_outgoing()
         with whatsapp.app.cursor() as cur:
             numbers = [
                 row[0]

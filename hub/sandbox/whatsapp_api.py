@@ -156,6 +156,20 @@ class WhatsAppSandbox:
         self.status_shuffle = True
         self.status_read_rate = 0.5
         self.send_statuses = True
+        # Up to this many statuses in one webhook (Meta batches them when a number is busy);
+        # 1: each its own. Batched statuses wait in memory until the batch fills or the
+        # webhooks are next delivered.
+        self.status_batch = 1
+        self._status_buffer: list[dict[str, Any]] = []
+        # Each citizen's last message to the number (the 24-hour window), once read.
+        self._last_inbound: dict[str, datetime] | None = None
+        # Sent messages not yet written to the file (`flush_outgoing`; and at close).
+        self._outgoing: list[list[Any]] = []
+        self._outgoing_since = 0.0
+        self._flush_lock = threading.Lock()
+        app.before_close(self.flush_outgoing)
+        # The approved templates, read once (`remove_template` changes them).
+        self._templates: dict[tuple[str, str], str] | None = None
         # Numbers that cannot receive messages (not on WhatsApp): their sends fail by status.
         self.undeliverable: set[str] = set()
         self._random = random.Random(seed)
@@ -306,21 +320,18 @@ class WhatsAppSandbox:
         context = body.get("context") if isinstance(body.get("context"), dict) else {}
         message_id = self._new_message_id()
         callback = body.get("biz_opaque_callback_data")
-        with self.app.cursor() as cur:
-            cur.execute(
-                "INSERT INTO wa_messages VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    message_id,
-                    self.phone_number_id,
-                    to,
-                    kind,
-                    text,
-                    json.dumps(body, ensure_ascii=False),
-                    context.get("message_id"),
-                    str(callback) if callback else None,
-                    now,
-                ],
-            )
+        self._record_outgoing(
+            [
+                message_id,
+                to,
+                kind,
+                text,
+                json.dumps(body, ensure_ascii=False),
+                context.get("message_id"),
+                str(callback) if callback else None,
+                now,
+            ]
+        )
         if self.send_statuses:
             self._queue_statuses(message_id, to, str(callback) if callback else None, now)
         answer: dict[str, Any] = {
@@ -366,13 +377,78 @@ class WhatsAppSandbox:
         self._sent_times.append(clock)
 
     def _window_open(self, wa_id: str, now: datetime) -> bool:
-        with self.app.cursor() as cur:
-            last = cur.execute(
-                "SELECT max(created_at) FROM wa_messages WHERE direction = 'in' AND wa_id = ?"
-                " AND phone_number_id = ?",
-                [wa_id, self.phone_number_id],
-            ).fetchone()[0]
+        # Kept in memory (read once from the file): at a thousand messages a second, a scan
+        # of every message for each one would make the sandbox, not the hub, the slow side.
+        with self._lock:
+            if self._last_inbound is None:
+                with self.app.cursor() as cur:
+                    self._last_inbound = dict(
+                        cur.execute(
+                            "SELECT wa_id, max(created_at) FROM wa_messages"
+                            " WHERE direction = 'in' AND phone_number_id = ? GROUP BY wa_id",
+                            [self.phone_number_id],
+                        ).fetchall()
+                    )
+            last = self._last_inbound.get(wa_id)
         return last is not None and now - last <= WINDOW
+
+    def _record_outgoing(self, row: list[Any]) -> None:
+        """Keep a sent message; written to the file a batch at a time (one insert of many
+        rows costs about what one of one does), and before anything reads them."""
+        with self._lock:
+            if not self._outgoing:
+                self._outgoing_since = time.monotonic()
+            self._outgoing.append(row)
+            due = len(self._outgoing) >= 200 or time.monotonic() - self._outgoing_since > 0.05
+        if due:
+            self.flush_outgoing()
+
+    def flush_outgoing(self) -> int:
+        """Write the sent messages kept in memory; returns how many."""
+        with self._flush_lock:
+            with self._lock:
+                rows, self._outgoing = self._outgoing, []
+            if not rows:
+                return 0
+            columns = list(zip(*rows, strict=True))
+            with self.app.cursor() as cur:
+                cur.execute(
+                    "INSERT INTO wa_messages SELECT unnest($ids), 'out', $number, unnest($to),"
+                    " unnest($kinds), unnest($texts), unnest($payloads), unnest($contexts),"
+                    " unnest($callbacks), unnest($ats)",
+                    {
+                        "ids": list(columns[0]),
+                        "number": self.phone_number_id,
+                        "to": list(columns[1]),
+                        "kinds": list(columns[2]),
+                        "texts": list(columns[3]),
+                        "payloads": list(columns[4]),
+                        "contexts": list(columns[5]),
+                        "callbacks": list(columns[6]),
+                        "ats": list(columns[7]),
+                    },
+                )
+            return len(rows)
+
+    def remove_template(self, name: str, language: str) -> None:
+        """Withdraw an approved template in one language (its sends then answer 132001)."""
+        with self.app.cursor() as cur:
+            cur.execute(
+                "DELETE FROM wa_templates WHERE name = ? AND language = ?", [name, language]
+            )
+        with self._lock:
+            self._templates = None
+
+    def age_conversation(self, wa_id: str, minutes: int) -> None:
+        """Move a citizen's messages `minutes` into the past (tests of the 24-hour window)."""
+        with self.app.cursor() as cur:
+            cur.execute(
+                "UPDATE wa_messages SET created_at = created_at - to_minutes(?::INTEGER)"
+                " WHERE wa_id = ? AND direction = 'in'",
+                [minutes, wa_id],
+            )
+        with self._lock:
+            self._last_inbound = None
 
     def _check_tier(self, to: str, now: datetime) -> None:
         # Business-initiated conversations: unique people written to in 24 hours, outside
@@ -382,6 +458,7 @@ class WhatsAppSandbox:
         limit = MESSAGING_TIERS.get(self.messaging_tier)
         if limit is None:
             return
+        self.flush_outgoing()
         with self.app.cursor() as cur:
             reached = cur.execute(
                 "SELECT count(DISTINCT wa_id), count(*) FILTER (WHERE wa_id = ?)"
@@ -401,11 +478,17 @@ class WhatsAppSandbox:
             raise CloudApiError(100, "(#100) The parameter template['name'] is required.")
         language = template.get("language") if isinstance(template.get("language"), dict) else {}
         code = str(language.get("code") or "")
-        with self.app.cursor() as cur:
-            row = cur.execute(
-                "SELECT body FROM wa_templates WHERE name = ? AND language = ?",
-                [str(template["name"]), code],
-            ).fetchone()
+        with self._lock:
+            if self._templates is None:
+                with self.app.cursor() as cur:
+                    self._templates = {
+                        (name, lang): body
+                        for name, lang, body in cur.execute(
+                            "SELECT name, language, body FROM wa_templates"
+                        ).fetchall()
+                    }
+            body = self._templates.get((str(template["name"]), code))
+        row = None if body is None else (body,)
         if row is None:
             raise CloudApiError(
                 132001,
@@ -614,6 +697,11 @@ class WhatsAppSandbox:
         else:
             message["text"] = {"body": text or ""}
         message["type"] = kind if kind != message_type else "unsupported"
+        with self._lock:
+            if self._last_inbound is not None:
+                previous = self._last_inbound.get(wa_id)
+                if previous is None or previous < now:
+                    self._last_inbound[wa_id] = now
         with self.app.cursor() as cur:
             cur.execute(
                 "INSERT INTO wa_messages VALUES (?, 'in', ?, ?, ?, ?, ?, ?, NULL, ?)",
@@ -652,6 +740,7 @@ class WhatsAppSandbox:
 
     def conversation(self, wa_id: str) -> list[dict[str, Any]]:
         """Every message between the city's number and one person, oldest first."""
+        self.flush_outgoing()
         with self.app.cursor() as cur:
             rows = cur.execute(
                 "SELECT id, direction, type, text, context_id, created_at, callback"
@@ -663,6 +752,7 @@ class WhatsAppSandbox:
 
     def sent_messages(self) -> list[dict[str, Any]]:
         """Every message the city sent, oldest first."""
+        self.flush_outgoing()
         with self.app.cursor() as cur:
             rows = cur.execute(
                 "SELECT id, wa_id, type, text, context_id, created_at, callback"
@@ -687,7 +777,28 @@ class WhatsAppSandbox:
             values.append(values[self._random.randrange(len(values))])
         if self.status_shuffle:
             self._random.shuffle(values)
-        self.queue_webhooks([self._envelope(value) for value in values])
+        if self.status_batch <= 1:
+            self.queue_webhooks([self._envelope(value) for value in values])
+            return
+        with self._lock:
+            self._status_buffer.extend(values)
+            full = len(self._status_buffer) >= self.status_batch
+        if full:
+            self.flush_statuses()
+
+    def flush_statuses(self) -> int:
+        """Queue the batched statuses as webhooks of up to `status_batch` each; how many."""
+        with self._lock:
+            waiting, self._status_buffer = self._status_buffer, []
+        payloads = []
+        for start in range(0, len(waiting), max(1, self.status_batch)):
+            chunk = waiting[start : start + max(1, self.status_batch)]
+            value = dict(chunk[0])
+            value["statuses"] = [item for v in chunk for item in v["statuses"]]
+            payloads.append(self._envelope(value))
+        if payloads:
+            self.queue_webhooks(payloads)
+        return len(waiting)
 
     def _status_value(
         self, message_id: str, to: str, callback: str | None, status: str, at: datetime
@@ -760,6 +871,7 @@ class WhatsAppSandbox:
         url = self.webhook_url
         if not url:
             return 0
+        self.flush_statuses()
         with self.app.cursor() as cur:
             rows = cur.execute(
                 "SELECT id, body, attempts, due_at FROM wa_webhooks WHERE delivered_at IS NULL"
