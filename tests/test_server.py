@@ -237,6 +237,7 @@ def test_the_scheduler_names_its_jobs_and_a_quiet_run_logs_nothing_at_info(
         "heartbeat",
         "nightly_backup",
         "nightly_retention",
+        "notices",
         "publish_due_posts",
         "pull_interactions",
         "send_replies",
