@@ -113,6 +113,11 @@ class WhatsAppAdapter:
         self._timeout = timeout
         self._session = session or requests.Session()
         self._session.headers["Authorization"] = f"Bearer {access_token}"
+        # The environment's proxy settings are read once, not on every call: a large notice
+        # is tens of thousands of calls, and requests would look for a .netrc and read the
+        # proxy variables on each (the bearer token is the only credential).
+        self._session.proxies.update(requests.utils.get_environ_proxies(self.api_url))
+        self._session.trust_env = False
         # Senders on several threads share the connections (requests' pool is thread-safe).
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
         self._session.mount("http://", adapter)
