@@ -60,5 +60,6 @@ else:
             session.log_out(actor)
             st.rerun()
         session.deliver_session_cookie()
-    page = st.navigation({"Menu": menu})
+    # Expanded: an IT member has 14 pages, and a folded "View 4 more" hides half the work.
+    page = st.navigation({"Menu": menu}, expanded=True)
 page.run()

@@ -124,13 +124,15 @@ class WhatsAppReceiver:
             log.warning("signed WhatsApp webhook from %s not readable: %s", remote, exc)
             return WebhookResult(400, str(exc))
         if delivery.messages or delivery.statuses:
-            self._journal(raw_body)
+            # Only a citizen's message wakes the desk at once; statuses (thousands a minute
+            # while a notice goes out) wait for its next pass.
+            self._journal(raw_body, wake=bool(delivery.messages))
             if self.on_message is not None:
                 for message in delivery.messages:
                     self.on_message(message.interaction.author_id, message.interaction.text)
         return WebhookResult(200, ignored=delivery.ignored)
 
-    def _journal(self, raw_body: bytes) -> None:
+    def _journal(self, raw_body: bytes, *, wake: bool = True) -> None:
         """Keep the delivery as received before returning (group commit).
 
         Deliveries arriving together are written together: the first waiting caller writes
@@ -138,7 +140,7 @@ class WhatsAppReceiver:
         transaction's commit is most of what a small write costs, so under load many
         deliveries share one, and each caller still returns only once its own is kept.
         """
-        waiting = _Waiting(raw_body.decode("utf-8"))
+        waiting = _Waiting(raw_body.decode("utf-8"), wake)
         with self._queue_lock:
             self._queue.append(waiting)
         with self._writer_lock:
@@ -154,7 +156,7 @@ class WhatsAppReceiver:
                     raise
                 for other in batch:
                     other.done.set()
-                if self.on_stored is not None:
+                if self.on_stored is not None and any(w.wake for w in batch):
                     self.on_stored(None)
         waiting.done.wait()
         if waiting.error is not None:
@@ -414,6 +416,8 @@ class _Waiting:
     """A delivery waiting for the group commit that keeps it."""
 
     body: str
+    # Whether it carries a citizen's message (statuses alone wake nobody).
+    wake: bool = True
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 

@@ -80,6 +80,22 @@ def on_screen(page: Page, longitude: float, latitude: float) -> tuple[float, flo
     )
 
 
+def click_until(page: Page, x: float, y: float, shown) -> None:
+    """Click the map at (x, y) until `shown` appears: deck.gl takes clicks only once it has
+    drawn, which a busy machine may take a few seconds to do after a rerun."""
+    for _ in range(5):
+        page.mouse.move(x, y)
+        page.wait_for_timeout(400)
+        page.mouse.click(x, y)
+        try:
+            expect(shown.first).to_be_visible(timeout=4000)
+            return
+        except AssertionError:
+            settle(page)
+            page.wait_for_timeout(1500)
+    expect(shown.first).to_be_visible()
+
+
 def settle(page: Page) -> None:
     page.wait_for_timeout(300)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
@@ -121,10 +137,7 @@ def test_commissioner_clicks_a_ward_sees_its_tickets_and_opens_one(demo, browser
         settle(page)
         page.wait_for_timeout(1500)
         x, y = ward_on_screen(page, ward)
-        page.mouse.move(x, y)
-        page.wait_for_timeout(300)
-        page.mouse.click(x, y)
-        expect(page.get_by_role("heading", name=f"Ward {ward}", exact=True)).to_be_visible()
+        click_until(page, x, y, page.get_by_role("heading", name=f"Ward {ward}", exact=True))
         expect(page.get_by_text(f"{tickets:,} ticket(s)")).to_be_visible()
         expect(page.get_by_role("button", name="Open ticket")).to_be_visible()
         shot(page, "map-2-ward-picked")
@@ -133,9 +146,7 @@ def test_commissioner_clicks_a_ward_sees_its_tickets_and_opens_one(demo, browser
         settle(page)
         page.wait_for_timeout(1500)
         x, y = on_screen(page, pin[1], pin[2])
-        page.mouse.move(x, y)
-        page.wait_for_timeout(300)
-        page.mouse.click(x, y)
+        click_until(page, x, y, page.get_by_text(f"{pin[0]} ·"))
         expect(page.get_by_role("heading", name=f"Ward {ward}", exact=True)).to_have_count(0)
         expect(page.get_by_text(pin[0], exact=False).last).to_be_visible()
         expect(page.get_by_role("button", name="Open ticket")).to_be_visible()

@@ -73,7 +73,7 @@ def test_subscribe_write_review_and_send_a_notice(hub_url, browser):
         expect(page.get_by_text("Pipe burst: no water supply today.").first).to_be_visible()
         shot(page, "notices-3-review")
         page.get_by_role("button", name="Approve").first.click()
-        expect(page.get_by_text("approved")).to_be_visible()
+        expect(page.get_by_text("Notice #1 approved.")).to_be_visible()
         page.get_by_role("tab", name="Notices").click()
         for _ in range(30):
             if page.get_by_text("1 sent").count():
