@@ -139,7 +139,7 @@ with shown["Notices"]:
             )
             st.text(notice.text_en)
             if notice.review_note or notice.reject_reason:
-                st.warning(notice.reject_reason or notice.review_note)
+                st.warning(session.as_literal_markdown(notice.reject_reason or notice.review_note))
             if notice.status == "approved":
                 funnel = hub.notice_sender.funnel(actor, notice.id)
                 if funnel.total:

@@ -24,7 +24,10 @@ if issued:
     except HubError as exc:
         session.show_error(exc)
     else:
-        st.success(f"Key for {new.client.name}: copy it now, it is not shown again.")
+        st.success(
+            f"Key for {session.as_literal_markdown(new.client.name)}: copy it now, it is not"
+            " shown again."
+        )
         st.code(new.key, language=None)
 
 try:

@@ -205,20 +205,7 @@ class SubscriptionService:
         if command.action == "subscribe":
             subscriber_id = self._subscriber(cur, subscriber, wa_id, channel, language, now)
             topics = _topics_of(command)
-            cur.execute(
-                "INSERT INTO subscriptions (subscriber_id, topic, ward, department_code,"
-                " consent_source, consent_at) SELECT $id, t.topic, t.ward, t.department,"
-                " $source, $at FROM (SELECT unnest($topics) AS topic, unnest($wards) AS ward,"
-                " unnest($departments) AS department) t ON CONFLICT DO NOTHING",
-                {
-                    "id": subscriber_id,
-                    "source": f"WhatsApp message {message_id}",
-                    "at": at,
-                    "topics": [t for t, _, _ in topics],
-                    "wards": [w for _, w, _ in topics],
-                    "departments": [d for _, _, d in topics],
-                },
-            )
+            _add_topics(cur, subscriber_id, topics, f"WhatsApp message {message_id}", at)
             self._audit.record(
                 cur,
                 actor=None,
@@ -364,20 +351,7 @@ class SubscriptionService:
                 "UPDATE subscribers SET role = ?, display_name = ?, language = ? WHERE id = ?",
                 [role, nfc_trimmed(display_name) or None, language, subscriber_id],
             )
-            cur.execute(
-                "INSERT INTO subscriptions (subscriber_id, topic, ward, department_code,"
-                " consent_source, consent_at) SELECT $id, t.topic, t.ward, t.department,"
-                " $source, $at FROM (SELECT unnest($topics) AS topic, unnest($wards) AS ward,"
-                " unnest($departments) AS department) t ON CONFLICT DO NOTHING",
-                {
-                    "id": subscriber_id,
-                    "source": f"staff ({actor.username}): {source}",
-                    "at": now,
-                    "topics": [t for t, _, _ in topics],
-                    "wards": [w for _, w, _ in topics],
-                    "departments": [d for _, _, d in topics],
-                },
-            )
+            _add_topics(cur, subscriber_id, topics, f"staff ({actor.username}): {source}", now)
             self._audit.record(
                 cur,
                 actor=actor,
@@ -484,6 +458,31 @@ def _topics_of(command: SubscriptionCommand) -> list[tuple[str, int | None, str 
     if command.department_code:
         topics.append((f"department:{command.department_code}", None, command.department_code))
     return topics
+
+
+def _add_topics(
+    cur: duckdb.DuckDBPyConnection,
+    subscriber_id: int,
+    topics: list[tuple[str, int | None, str | None]],
+    consent_source: str,
+    consent_at: datetime,
+) -> None:
+    """Follow these topics, each with the consent it came from (a topic followed already
+    keeps its first consent)."""
+    cur.execute(
+        "INSERT INTO subscriptions (subscriber_id, topic, ward, department_code,"
+        " consent_source, consent_at) SELECT $id, t.topic, t.ward, t.department,"
+        " $source, $at FROM (SELECT unnest($topics) AS topic, unnest($wards) AS ward,"
+        " unnest($departments) AS department) t ON CONFLICT DO NOTHING",
+        {
+            "id": subscriber_id,
+            "source": consent_source,
+            "at": consent_at,
+            "topics": [t for t, _, _ in topics],
+            "wards": [w for _, w, _ in topics],
+            "departments": [d for _, _, d in topics],
+        },
+    )
 
 
 def _cancel_unwanted(cur: duckdb.DuckDBPyConnection, subscriber_id: int, now: datetime) -> int:
