@@ -146,7 +146,9 @@ def test_commissioner_clicks_a_ward_sees_its_tickets_and_opens_one(demo, browser
         settle(page)
         page.wait_for_timeout(1500)
         x, y = on_screen(page, pin[1], pin[2])
-        click_until(page, x, y, page.get_by_text(f"{pin[0]} ·"))
+        # In the page's own text: the hover tooltip says the same words before any click.
+        picked = page.get_by_test_id("stMarkdownContainer").get_by_text(f"{pin[0]} ·")
+        click_until(page, x, y, picked)
         expect(page.get_by_role("heading", name=f"Ward {ward}", exact=True)).to_have_count(0)
         expect(page.get_by_text(pin[0], exact=False).last).to_be_visible()
         expect(page.get_by_role("button", name="Open ticket")).to_be_visible()
