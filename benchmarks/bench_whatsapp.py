@@ -67,7 +67,7 @@ def run(context: BenchContext) -> list[Figure]:
     try:
         bodies = _deliveries(whatsapp, deliveries, with_media)
         hub, url = _start_hub(folder, sandbox.url)
-        answered, statuses, elapsed = _post_all(f"{url}/webhooks/whatsapp", bodies, whatsapp)
+        answered, statuses, elapsed, waits = _post_all(f"{url}/webhooks/whatsapp", bodies, whatsapp)
         _wait_until_quiet(whatsapp, hub, timeout=900)
     finally:
         if hub is not None:
@@ -89,7 +89,9 @@ def run(context: BenchContext) -> list[Figure]:
             f"≥ {INTAKE_TARGET:,.0f}",
             rate >= INTAKE_TARGET,
             f"{deliveries:,} deliveries ({stored['media']:,} with a photo or voice note) by"
-            f" {CLIENT_THREADS} client threads to a real `hub serve` in {elapsed:.1f} s;"
+            f" {CLIENT_THREADS} client threads to a real `hub serve` in {elapsed:.1f} s (each"
+            f" answered in {1000 * _percentile(waits, 0.5):.0f} ms at the median,"
+            f" {1000 * _percentile(waits, 0.99):.0f} ms at the 99th percentile);"
             f" statuses {statuses}; {stored['messages']:,} messages stored once of"
             f" {deliveries:,}, {stored['kept']:,} attachments kept, {stored['tickets']:,} tickets",
         ),
@@ -158,11 +160,14 @@ def _start_hub(folder: Path, sandbox_url: str) -> tuple[subprocess.Popen, str]:
     return serve_hub(folder, env)
 
 
-def _post_all(url: str, bodies, whatsapp) -> tuple[dict[str, float], dict[int, int], float]:
-    """POST every delivery; returns when each message was answered, the status counts, and
-    the wall time."""
+def _post_all(
+    url: str, bodies, whatsapp
+) -> tuple[dict[str, float], dict[int, int], float, list[float]]:
+    """POST every delivery; returns when each message was answered, the status counts, the
+    wall time and each request's wait for its answer."""
     answered: dict[str, float] = {}
     statuses: dict[int, int] = {}
+    waits: list[float] = []
     lock = threading.Lock()
     local = threading.local()
     signed = [(message_id, body, whatsapp.sign(body)) for _, message_id, body in bodies]
@@ -172,20 +177,23 @@ def _post_all(url: str, bodies, whatsapp) -> tuple[dict[str, float], dict[int, i
         if session is None:
             session = local.session = requests.Session()
         message_id, body, signature = item
+        sent = time.perf_counter()
         response = session.post(
             url,
             data=body,
             headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
             timeout=60,
         )
+        waited = time.perf_counter() - sent
         with lock:
+            waits.append(waited)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             answered[message_id] = time.time()
 
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENT_THREADS) as pool:
         list(pool.map(post, signed))
-    return answered, statuses, time.perf_counter() - started
+    return answered, statuses, time.perf_counter() - started, waits
 
 
 def _wait_until_quiet(whatsapp, hub: subprocess.Popen, timeout: float) -> None:

@@ -443,7 +443,7 @@ def _whatsapp_services(
             refusals_per_minute=settings.webhook_refusals_per_minute,
         ),
         {number.phone_number_id for number in whatsapp.numbers},
-        DeliveryJournal(settings.data_dir / "whatsapp-journal.duckdb"),
+        DeliveryJournal(settings.data_dir / "whatsapp-journal.sqlite"),
         burst=timedelta(minutes=whatsapp.burst_minutes),
     )
     cycle = DeskCycle(receiver, media, tickets, replies, desk, subscriptions)

@@ -184,8 +184,9 @@ def signed_webhook_routes(path: str, get_receiver: Callable[[], Any]) -> list[Ro
 
     Every public webhook route is screened the same way before its body is read: a source
     over its refusal limit, a missing signature or a declared length over the cap cost no
-    reading. The signature covers the raw bytes, so the body is passed on unparsed; the
-    receiver touches DuckDB, so it runs off the event loop.
+    reading. The screen is in memory and runs on the event loop (a thread hop per delivery
+    cost more than it); the signature covers the raw bytes, so the body is passed on
+    unparsed; the receiver touches the disk, so it runs off the event loop.
     """
 
     async def verify(request: Request) -> PlainTextResponse:
@@ -202,8 +203,10 @@ def signed_webhook_routes(path: str, get_receiver: Callable[[], Any]) -> list[Ro
         remote = request.client.host if request.client else None
         signature = request.headers.get("x-hub-signature-256")
         declared = _declared_length(request)
-        result = await run_in_threadpool(receiver.screen, signature, declared, remote)
-        if result is None:
+        result = receiver.screen(signature, declared, remote)
+        if result is not None:
+            result = await run_in_threadpool(receiver.record_refusal, result, remote, declared or 0)
+        else:
             raw_body, complete = await read_body_capped(request, receiver.max_body_bytes)
             if not complete:
                 result = await run_in_threadpool(receiver.refuse_too_large, remote, len(raw_body))

@@ -521,6 +521,7 @@ class ReplyService:
         queued: list[tuple[ReplyTarget, str]] = []
         # One lookup per department and language, not per ticket: a busy minute has many.
         picked: dict[tuple[str | None, str], Any] = {}
+        names = self._templates.department_names() if rows else {}
         for row in rows:
             target = ReplyTarget(
                 row[0], row[1], row[2], row[3], row[4], Platform(row[5]), row[6], row[7], row[8]
@@ -535,7 +536,9 @@ class ReplyService:
                 template = picked[key]
                 if isinstance(template, HubError):
                     raise template
-                body = self._templates.render(template.body, target, language=template.language)
+                body = self._templates.render(
+                    template.body, target, language=template.language, names=names
+                )
             except HubError as exc:
                 if target.platform is not Platform.WHATSAPP:
                     log.warning("no acknowledgement for ticket %s: %s", target.reference, exc)

@@ -234,12 +234,20 @@ class TemplateService:
         """Hide a template from the answer panel and the acknowledgement (kept for history)."""
         return self.update(actor, template_id, active=False)
 
-    def render(self, template_body: str, ticket: TicketFacts, *, language: str = "en") -> str:
+    def render(
+        self,
+        template_body: str,
+        ticket: TicketFacts,
+        *,
+        language: str = "en",
+        names: dict[str, tuple[str, str]] | None = None,
+    ) -> str:
         """The template filled in for `ticket`, in `language` (the template's language).
 
         ``{department}`` is the department's name in that language, ``{ward}`` the ward
         number (Bengali digits for ``bn``, "—" when unknown), ``{reference}`` the reference
-        number as issued. Unknown placeholders raise `InvalidInput`.
+        number as issued. Unknown placeholders raise `InvalidInput`. `names`
+        (`department_names`) saves a lookup per ticket when many are rendered at once.
         """
         template_placeholders(template_body)
         if language not in LANGUAGES:
@@ -249,19 +257,34 @@ class TemplateService:
             ward = ward.translate(BENGALI_DIGITS)
         values = {
             "reference": ticket.reference,
-            "department": self.department_name(ticket.department_code, language),
+            "department": self.department_name(ticket.department_code, language, names),
             "ward": ward,
         }
         return nfc(template_body.format(**values))
 
-    def department_name(self, department_code: str | None, language: str) -> str:
-        """A department's name in English or Bengali; the city's name for no department."""
+    def department_names(self) -> dict[str, tuple[str, str]]:
+        """Every department's (English, Bengali) name by code, for rendering many at once."""
+        with self._store.cursor() as cur:
+            rows = cur.execute("SELECT code, name_en, name_bn FROM departments").fetchall()
+        return {code: (name_en, name_bn) for code, name_en, name_bn in rows}
+
+    def department_name(
+        self,
+        department_code: str | None,
+        language: str,
+        names: dict[str, tuple[str, str]] | None = None,
+    ) -> str:
+        """A department's name in English or Bengali; the city's name for no department.
+        `names`: `department_names`, read once for many."""
         if department_code is None:
             return CITY_NAME[language]
-        with self._store.cursor() as cur:
-            row = cur.execute(
-                "SELECT name_en, name_bn FROM departments WHERE code = ?", [department_code]
-            ).fetchone()
+        if names is not None:
+            row = names.get(department_code)
+        else:
+            with self._store.cursor() as cur:
+                row = cur.execute(
+                    "SELECT name_en, name_bn FROM departments WHERE code = ?", [department_code]
+                ).fetchone()
         if row is None:
             return department_code
         return row[1] if language == "bn" else row[0]

@@ -150,26 +150,37 @@ class SignedWebhookGuard:
     ) -> WebhookResult | None:
         """The answer for a delivery refused before its body is read, or None to read it.
 
-        A source over its refusal limit gets 429 and nothing is recorded; a missing or
-        malformed signature header, or a declared length over the cap, is refused and
-        counted without reading the body.
+        In memory only (the route asks on its event loop, with no thread hop for the
+        deliveries it accepts): a source over its refusal limit gets 429, a missing or
+        malformed signature header 403, a declared length over the cap 413; the route then
+        counts the last two with `record_refusal`.
         """
         source = remote or "unknown"
         if self._limiter.over_limit(source, self._clock()):
             return WebhookResult(429, "too many refused deliveries from this source: wait a minute")
         if declared_bytes is not None and declared_bytes > self.max_body_bytes:
-            return self.refuse_too_large(remote, declared_bytes)
+            return WebhookResult(413, self._too_large)
         problem = _signature_header_problem(signature_header)
         if problem is not None:
-            self._record_refusal(problem, remote, declared_bytes or 0)
             return WebhookResult(403, problem)
         return None
 
+    def record_refusal(
+        self, refused: WebhookResult, remote: str | None, body_bytes: int
+    ) -> WebhookResult:
+        """Count a refusal `screen` gave (a 429 is not counted again); returns it."""
+        if refused.status != 429:
+            self._record_refusal(refused.reason, remote, body_bytes)
+        return refused
+
     def refuse_too_large(self, remote: str | None, body_bytes: int) -> WebhookResult:
         """Refuse (413) and count a delivery whose body is over `max_body_bytes`."""
-        reason = f"body over {self.max_body_bytes} bytes"
-        self._record_refusal(reason, remote, body_bytes)
-        return WebhookResult(413, reason)
+        self._record_refusal(self._too_large, remote, body_bytes)
+        return WebhookResult(413, self._too_large)
+
+    @property
+    def _too_large(self) -> str:
+        return f"body over {self.max_body_bytes} bytes"
 
     def check(
         self, raw_body: bytes, signature_header: str | None, remote: str | None
@@ -265,6 +276,7 @@ class WebhookReceiver:
         self.max_body_bytes = max_body_bytes
         self.verify_subscription = self.guard.verify_subscription
         self.screen = self.guard.screen
+        self.record_refusal = self.guard.record_refusal
         self.refuse_too_large = self.guard.refuse_too_large
 
     def receive(
