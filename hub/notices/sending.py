@@ -277,14 +277,22 @@ class NoticeSender:
                 if ids
                 else []
             )
-            items = {n[0]: n for n in notices}
+            # Each notice's line in each language, made once: subscribers' digests combine
+            # the same few hundred lines in tens of thousands of ways.
+            lines = {
+                (n[0], language): self._notice_line(n, language)
+                for n in notices
+                for language in ("bn", "en")
+            }
             order = {notice_id: at for at, notice_id in enumerate(ids)}
             composed: dict[tuple[str, tuple[int, ...]], tuple[str, list[str], str]] = {}
             rows: dict[str, list] = {k: [] for k in _DIGEST_COLUMNS}
             for subscriber_id, wa_id, channel, language, notice_ids in pairs:
                 key = (language, tuple(sorted(notice_ids, key=order.__getitem__)))
                 if key not in composed:
-                    composed[key] = self._digest_message(day, language, [items[i] for i in key[1]])
+                    composed[key] = self._digest_message(
+                        day, language, [lines[i, language] for i in key[1]]
+                    )
                 template, parameters, text = composed[key]
                 rows["dedupe_key"].append(f"digest:{day.isoformat()}:{subscriber_id}")
                 rows["subscriber_id"].append(subscriber_id)
@@ -330,17 +338,20 @@ class NoticeSender:
             )
         return FanOut(len(ids), made, 1)
 
+    def _notice_line(self, notice: tuple, language: str) -> str:
+        """One notice as a digest's line: department, wards, when, what."""
+        _, code, text_bn, text_en, wards, starts, ends = notice
+        name_en, name_bn = self._names(code)
+        name = name_en if language == "en" else name_bn
+        when = window_words(starts, ends, self._zone, language)
+        text = text_en if language == "en" else text_bn
+        return one_line(f"{name}, {wards_words(wards, language)}, {when}: {text}")
+
     def _digest_message(
-        self, day: date, language: str, notices: list[tuple]
+        self, day: date, language: str, lines: list[str]
     ) -> tuple[str, list[str], str]:
-        """(template, parameters, text) of one digest: the notices joined, as many as fit."""
-        lines = []
-        for _, code, text_bn, text_en, wards, starts, ends in notices:
-            name_en, name_bn = self._names(code)
-            name = name_en if language == "en" else name_bn
-            when = window_words(starts, ends, self._zone, language)
-            text = text_en if language == "en" else text_bn
-            lines.append(one_line(f"{name}, {wards_words(wards, language)}, {when}: {text}"))
+        """(template, parameters, text) of one digest: its notices' lines joined, as many as
+        fit."""
         joined = ""
         for shown, line in enumerate(lines):
             more = len(lines) - shown

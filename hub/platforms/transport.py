@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    SSLError,
+)
 
 
-def never_sent(exc: requests.RequestException) -> bool:
+def never_sent(exc: requests.RequestException | HTTPError) -> bool:
     """Whether the request certainly never reached the server (safe to retry even a write).
 
     A refused or timed-out connection, or a TLS failure, means nothing was sent; a connection
-    that broke or timed out after the request went out may have been carried out.
+    that broke or timed out after the request went out may have been carried out. Takes
+    requests' exceptions (the SDKs') and urllib3's own (the WhatsApp adapter's).
     """
+    if isinstance(exc, NewConnectionError | ConnectTimeoutError | SSLError):
+        return True
     if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
         return True
     if isinstance(exc, requests.ConnectionError) and exc.args:
