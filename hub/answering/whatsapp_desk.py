@@ -145,41 +145,46 @@ class WhatsAppDesk:
             ]
         if not owed:
             return 0
-        queued = 0
+        columns = {
+            field: [getattr(item, field) for item in owed]
+            for field in ("purpose", "dedupe_key", "channel", "wa_id", "context_id")
+        }
         with self._store.transaction() as cur:
-            for item in owed:
-                row = cur.execute(
-                    "INSERT INTO whatsapp_messages (purpose, dedupe_key, channel, wa_id,"
-                    " context_id, ticket_id, language, text, status, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)"
-                    " ON CONFLICT DO NOTHING RETURNING id",
-                    [
-                        item.purpose,
-                        item.dedupe_key,
-                        item.channel,
-                        item.wa_id,
-                        item.context_id,
-                        item.ticket_id,
-                        item.language,
-                        item.text,
-                        now,
-                        now,
-                    ],
-                ).fetchone()
-                if row is None:
-                    continue
-                queued += 1
-                self._audit.record(
-                    cur,
-                    actor=None,
-                    actor_name=DESK,
-                    action="queue_whatsapp_message",
-                    target_type="whatsapp_message",
-                    target_id=str(row[0]),
-                    detail=f"{item.purpose}"
-                    + (f" for ticket #{item.ticket_id}" if item.ticket_id else ""),
-                )
-        return queued
+            # One statement for all of them (a STOP storm owes hundreds of answers at once,
+            # and the write lock is shared with a notice going out).
+            rows = cur.execute(
+                "INSERT INTO whatsapp_messages (purpose, dedupe_key, channel, wa_id,"
+                " context_id, ticket_id, language, text, status, created_at, updated_at)"
+                " SELECT unnest($purpose), unnest($dedupe_key), unnest($channel),"
+                " unnest($wa_id), unnest($context_id::VARCHAR[]), unnest($ticket_id::BIGINT[]),"
+                " unnest($language), unnest($text), 'queued', $now, $now"
+                " ON CONFLICT DO NOTHING RETURNING id, dedupe_key",
+                {
+                    **columns,
+                    "ticket_id": [item.ticket_id for item in owed],
+                    "language": [item.language for item in owed],
+                    "text": [item.text for item in owed],
+                    "now": now,
+                },
+            ).fetchall()
+            by_key = {item.dedupe_key: item for item in owed}
+            self._audit.record_many(
+                cur,
+                [
+                    {
+                        "actor_name": DESK,
+                        "action": "queue_whatsapp_message",
+                        "target_type": "whatsapp_message",
+                        "target_id": str(message_id),
+                        "detail": f"{by_key[key].purpose}"
+                        + (
+                            f" for ticket #{by_key[key].ticket_id}" if by_key[key].ticket_id else ""
+                        ),
+                    }
+                    for message_id, key in sorted(rows)
+                ],
+            )
+        return len(rows)
 
     def _subscription_answers(self, cur: duckdb.DuckDBPyConnection, since: datetime) -> list[_Owed]:
         if self._command_answers is None:
