@@ -5,6 +5,7 @@ ends everything at once; bad input is refused with nothing sent."""
 
 from __future__ import annotations
 
+import time as time_module
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ import pytest
 from hub.clock import utc_now
 from hub.errors import InvalidInput, PermissionDenied
 from hub.notices.notices import NoticeDraft, parse_wards
+from hub.sandbox.server import Fault
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 RINA, AMIT, SOMA = "919830012345", "919830099999", "919831100000"
@@ -292,3 +294,41 @@ def _commissioner(desk):
     from hub.permissions import Actor, Role
 
     return Actor(username="commissioner", role=Role.COMMISSIONER)
+
+
+def test_a_group_claimed_before_the_number_was_held_goes_back_unsent(desk, actors):
+    # The engine claims the next group while the current one's calls go out; when a call
+    # meets the number's throughput limit, the group claimed meanwhile must not call WhatsApp:
+    # it waits again, its attempt not counted, and goes out once (and only once) later.
+    wa, hub = desk.whatsapp, desk.hub
+    group = hub.settings.whatsapp.senders * 16
+    numbers = [f"9198310{n:05d}" for n in range(group * 2 + 10)]
+    for number in numbers:
+        wa.citizen_sends(number, "", text="যোগ ৬৫")
+    desk.settle()
+    approved(hub, actors, field_work(kind="disruption", starts_at=utc_now()))
+    hub.notice_sender.fan_out_due()
+    throttled = {"error": {"code": 130429, "message": "(#130429) Rate limit hit"}}
+    wa.app.inject(Fault(r"^POST /v24\.0/\d+/messages$", "status", 400, throttled))
+    hub.notice_sender.run_cycle()
+
+    with hub.store.cursor() as cur:
+        by_status = dict(
+            cur.execute("SELECT status, count(*) FROM notice_messages GROUP BY 1").fetchall()
+        )
+        released = cur.execute(
+            "SELECT count(*) FROM notice_messages m WHERE m.status = 'queued' AND m.attempts = 0"
+            " AND EXISTS (SELECT 1 FROM notice_message_attempts a WHERE a.message_id = m.id"
+            "  AND a.error LIKE '%held before its turn%')"
+        ).fetchone()[0]
+    # The first group went (one of its calls throttled), the second was claimed and given
+    # back unsent, the rest never claimed.
+    assert by_status.get("sent", 0) == group - 1
+    assert released == group
+    assert by_status["queued"] + by_status["retry_wait"] == len(numbers) - (group - 1)
+    assert len([m for m in wa.sent_messages() if m["type"] == "template"]) == group - 1
+
+    time_module.sleep(2.5)  # the number's wait after 130429 (and the throttled one's retry)
+    send_everything(desk)
+    sent = [m["wa_id"] for m in wa.sent_messages() if m["type"] == "template"]
+    assert sorted(sent) == sorted(numbers), "every subscriber once, none twice"

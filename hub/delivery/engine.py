@@ -520,30 +520,68 @@ class DeliveryEngine:
         """The same as the loop in `_send_due`, a group of items at a time: each group is
         claimed (with its attempts) in one committed transaction before any of its calls,
         its calls go out `parallel` at once, and what they created is recorded set-based in
-        one transaction while the next group goes out; a refusal is recorded at once, and
-        once one may have held an account no later item calls it. A crash after a call and
-        before its record leaves the item in flight, reconciled before anything else
-        happens to it, as for one at a time."""
+        one transaction; a refusal is recorded at once, and once one may have held an
+        account no later item calls it. A crash after a call and before its record leaves
+        the item in flight, reconciled before anything else happens to it, as for one at a
+        time.
+
+        The database's work is done beside the calls, on one thread of its own: while a
+        group's calls go out, the group before it is recorded and the group after it is
+        claimed. (Done between the groups, the two took as long as the calls: a notice
+        went out at half the number's throughput.) A claimed group whose account was held
+        meanwhile is released unsent, its attempt not counted."""
         held = dict(holds)
         size = self._group_size
         delivered_field = self._box.delivered_status
+        groups = [due[start : start + size] for start in range(0, len(due), size)]
+        if not groups:
+            return
+
+        def claim(group: list[DueItem], held_then: dict[Platform, str]) -> list[DueItem]:
+            # On the recorder's thread: what it leaves out is counted by the loop.
+            ready = [
+                item
+                for item in group
+                if item.platform not in held_then and self._platforms.adapter(item.platform)
+            ]
+            claimed = self._claim_many(ready)
+            return [item for item in ready if item.id in claimed]
+
+        def count_left_out(group: list[DueItem], claimed: list[DueItem]) -> None:
+            taken = {item.id for item in claimed}
+            for item in group:
+                if item.id in taken:
+                    continue
+                if self._platforms.adapter(item.platform) is None:
+                    report.held += 1
+                    report.skipped_platforms[item.platform.value] = "no account configured"
+                elif item.platform in held:
+                    report.held += 1
+
+        def add_recorded(recording: Future[int]) -> None:
+            setattr(report, delivered_field, getattr(report, delivered_field) + recording.result())
+
         recording: Future[int] | None = None
         with (
             ThreadPoolExecutor(self._parallel, thread_name_prefix="delivery") as pool,
             ThreadPoolExecutor(1, thread_name_prefix="delivery-record") as recorder,
         ):
-            for start in range(0, len(due), size):
-                ready = []
-                for item in due[start : start + size]:
+            claiming = recorder.submit(claim, groups[0], dict(held))
+            for index in range(len(groups)):
+                claimed = claiming.result()
+                count_left_out(groups[index], claimed)
+                if index + 1 < len(groups):
+                    claiming = recorder.submit(claim, groups[index + 1], dict(held))
+                ready, released = [], []
+                for item in claimed:
                     adapter = self._platforms.adapter(item.platform)
                     if item.platform in held or adapter is None:
-                        report.held += 1
-                        if adapter is None:
-                            report.skipped_platforms[item.platform.value] = "no account configured"
-                        continue
-                    ready.append((item, adapter))
-                claimed = self._claim_many([item for item, _ in ready])
-                ready = [(item, adapter) for item, adapter in ready if item.id in claimed]
+                        released.append(item.id)
+                    else:
+                        ready.append((item, adapter))
+                if released:
+                    self._release_claimed(released)
+                    report.held += len(released)
                 results = list(pool.map(lambda pair: self._call(*pair), ready))
                 created = [
                     (item.id, post)
@@ -551,11 +589,7 @@ class DeliveryEngine:
                     if post is not None
                 ]
                 if recording is not None:
-                    setattr(
-                        report,
-                        delivered_field,
-                        getattr(report, delivered_field) + recording.result(),
-                    )
+                    add_recorded(recording)
                 recording = recorder.submit(self._finish_delivered_many, created)
                 for (item, _), (post, failure) in zip(ready, results, strict=True):
                     if post is not None:
@@ -565,9 +599,30 @@ class DeliveryEngine:
                     if outcome in ("held", "retry_wait"):
                         held.update(self._holds.current(self._clock()))
             if recording is not None:
-                setattr(
-                    report, delivered_field, getattr(report, delivered_field) + recording.result()
-                )
+                add_recorded(recording)
+
+    def _release_claimed(self, item_ids: list[int]) -> None:
+        """Put claimed items back to wait, unsent (their account was held after the claim):
+        the claim's attempt is closed as refused and not counted."""
+        box, now = self._box, self._clock()
+        with self._store.transaction() as cur:
+            cur.execute(
+                f"UPDATE {box.table} SET status = $waiting, attempts = attempts - 1,"
+                " updated_at = $now WHERE id IN (SELECT unnest($ids)) AND status = $in_flight",
+                {
+                    "waiting": box.waiting_status,
+                    "in_flight": box.in_flight_status,
+                    "now": now,
+                    "ids": item_ids,
+                },
+            )
+            cur.execute(
+                f"UPDATE {box.attempts_table} SET outcome = 'refused', finished_at = $now,"
+                " error = 'not sent: the account was held before its turn'"
+                f" WHERE {box.item_column} IN (SELECT unnest($ids)) AND outcome = 'started'"
+                " AND worker = $worker",
+                {"now": now, "ids": item_ids, "worker": self.worker_id},
+            )
 
     def _claim_many(self, items: list[DueItem]) -> set[int]:
         """Claim items and write their attempts in one committed transaction; the ids won."""
