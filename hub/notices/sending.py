@@ -587,8 +587,14 @@ class NoticeDelivery(KindBase):
     def send(self, item: DueItem, adapter: Channel) -> PublishedPost:
         """The approved template of the subscriber's language, with its parameters."""
         message: _NoticeToSend = item.payload
-        if message.wa_id in self.stopping():
-            raise Withdrawn("the subscriber sent STOP: not sent")
+
+        def withdrawn() -> str | None:
+            stopped = message.wa_id in self.stopping()
+            return "the subscriber sent STOP: not sent" if stopped else None
+
+        reason = withdrawn()
+        if reason:
+            raise Withdrawn(reason)
         if not isinstance(adapter, SendsMessages):
             raise NotSupported("this account cannot send WhatsApp messages")
         template = (message.template, message.language)
@@ -604,6 +610,8 @@ class NoticeDelivery(KindBase):
                     from_number=message.channel,
                     key=f"notice-{item.id}",
                     template=TemplateMessage(*template, message.parameters),
+                    # Again at the last moment: a STOP while it waited for the number's pace.
+                    withdrawn=withdrawn,
                 )
             )
         except TemplateMissing:

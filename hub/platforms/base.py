@@ -7,7 +7,7 @@ family from `hub.errors`, with a message an IT person can act on and no token in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -245,7 +245,9 @@ class OutgoingMessage:
     """One message to one person on a messaging channel; exactly one of `text`, `template`.
 
     `key` is the hub's own idempotency key: the platform echoes it on the message's delivery
-    statuses, which is how an answer lost on the way is recognised later.
+    statuses, which is how an answer lost on the way is recognised later. `withdrawn`, when
+    given, is asked at the last moment (after the wait for the number's pace, just before the
+    call): a reason means the message is no longer wanted, and it is not sent (`Withdrawn`).
     """
 
     to: str
@@ -254,6 +256,7 @@ class OutgoingMessage:
     text: str | None = None
     template: TemplateMessage | None = None
     context_id: str | None = None
+    withdrawn: Callable[[], str | None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

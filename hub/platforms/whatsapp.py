@@ -63,6 +63,7 @@ from hub.errors import (
     TokenExpired,
     Undeliverable,
     WindowClosed,
+    Withdrawn,
 )
 from hub.platforms.base import (
     Capabilities,
@@ -232,6 +233,10 @@ class WhatsAppAdapter:
         if message.context_id:
             body["context"] = {"message_id": message.context_id}
         self._pacers[message.from_number].wait()
+        # Asked after the wait for the pace (a STOP may have come meanwhile), not before it.
+        reason = message.withdrawn() if message.withdrawn is not None else None
+        if reason:
+            raise Withdrawn(reason)
         answer = self._request(
             "POST", f"/{message.from_number}/messages", "send a WhatsApp message", json=body
         )

@@ -7,6 +7,7 @@ No mocks: faults are the sandbox's own (`Fault`, an expired token, a rate-limit 
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from hub.errors import (
     TokenExpired,
     Undeliverable,
     WindowClosed,
+    Withdrawn,
 )
 from hub.platforms.base import Channel, OutgoingMessage, Platform, SendsMessages, TemplateMessage
 from hub.platforms.whatsapp import WhatsAppAdapter
@@ -243,3 +245,35 @@ def test_no_token_or_no_number_is_a_configuration_error():
         WhatsAppAdapter("", "v24.0", "", "", {NUMBER: ""})
     with pytest.raises(ConfigurationError, match="NUMBERS"):
         WhatsAppAdapter("", "v24.0", "", "token", {})
+
+
+def test_a_message_withdrawn_while_it_waited_for_the_pace_is_not_sent(sandbox):
+    # Two a second: the second message waits half a second for its turn, and the citizen's
+    # STOP comes meanwhile; it is asked at the last moment, so nothing reaches WhatsApp.
+    paced = WhatsAppAdapter(
+        sandbox.server.url,
+        "v24.0",
+        SANDBOX_WHATSAPP["waba_id"],
+        SANDBOX_WHATSAPP["access_token"],
+        {NUMBER: ""},
+        timeout=5,
+        messages_per_second=2,
+        pace_share=1.0,
+    )
+    sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
+    stopped: list[str] = []
+    paced.send_message(text_to(CITIZEN, "first", key="w-1"))
+    second = OutgoingMessage(
+        to=CITIZEN,
+        from_number=NUMBER,
+        key="w-2",
+        text="second",
+        withdrawn=lambda: "the subscriber sent STOP" if stopped else None,
+    )
+    # The STOP comes 0.2 s into the half second the second message waits for its turn.
+    timer = threading.Timer(0.2, stopped.append, [CITIZEN])
+    timer.start()
+    with pytest.raises(Withdrawn, match="STOP"):
+        paced.send_message(second)
+    timer.join()
+    assert [m["callback"] for m in sandbox.whatsapp.sent_messages()] == ["w-1"]
