@@ -12,6 +12,7 @@ import requests
 from whatsapp_fixtures import media
 
 from hub.errors import InvalidInput
+from hub.inbox import whatsapp as whatsapp_inbox
 
 CITIZEN = "919830012345"
 OTHER = "919830099999"
@@ -99,6 +100,36 @@ def test_redelivered_messages_and_statuses_are_stored_once(desk):
     assert counts[0] == 1
     assert counts[1] == counts[2] >= 2
     assert len(desk.tickets()) == 1
+
+
+def test_a_large_drain_is_stored_in_several_commits_each_once(desk, monkeypatch):
+    # Small commits (the lock is shared with a notice going out), and a delivery that comes
+    # again in a later commit is still stored once.
+    monkeypatch.setattr(whatsapp_inbox, "ITEMS_PER_COMMIT", 4)
+    receiver = desk.hub.whatsapp_webhooks
+    numbers = [f"91983005{n:04d}" for n in range(11)]
+    for number in numbers:
+        desk.whatsapp.citizen_sends(number, "", text=f"Drain blocked, complaint from {number}")
+    desk.deliver()
+    with desk.whatsapp.app.cursor() as cur:
+        body = cur.execute("SELECT body FROM wa_webhooks ORDER BY id LIMIT 1").fetchone()[0]
+    again = requests.post(
+        desk.url,
+        data=body.encode(),
+        headers={"X-Hub-Signature-256": desk.whatsapp.sign(body.encode())},
+        timeout=5,
+    )
+    assert again.status_code == 200
+    assert receiver.waiting() == 12
+    moved = receiver.drain()
+    assert (moved.taken, len(moved.new_messages), moved.duplicates) == (12, 11, 1)
+    assert receiver.waiting() == 0
+    with desk.hub.store.cursor() as cur:
+        stored = cur.execute(
+            "SELECT count(*), count(DISTINCT platform_id) FROM interactions"
+            " WHERE platform = 'whatsapp'"
+        ).fetchone()
+    assert stored == (11, 11)
 
 
 def test_status_by_message_only_to_the_reporters_number(desk):

@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 WHATSAPP_ROUTE = "/webhooks/whatsapp"
 WHATSAPP_ACTOR = "whatsapp-webhook"
+# Messages and statuses stored in one commit of the drain (see `WhatsAppReceiver.drain`).
+ITEMS_PER_COMMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -173,23 +175,31 @@ class WhatsAppReceiver:
 
     def drain(self, limit: int = 5000) -> StoredDelivery:
         """Move the oldest kept deliveries (at most `limit`) into the store: messages,
-        attachments to download and statuses, each once, in one transaction with the
-        deliveries' removal (a crash in between leaves them to be moved again, and what was
-        moved once is not stored twice)."""
+        attachments to download and statuses, each once.
+
+        In commits of about `ITEMS_PER_COMMIT` messages and statuses, each with the removal
+        of its deliveries from the journal after it (a crash in between moves them again,
+        and what was moved once is not stored twice). The write lock is shared with a notice
+        going out: statuses come a hundred to a delivery then, and 30,000 in one commit held
+        the lock for half a second while the next group of messages waited for its claim.
+        """
         rows = self._journal_file.oldest(limit)
         if not rows:
             return StoredDelivery()
-        with self._store.transaction() as cur:
-            deliveries = []
-            for _, body in rows:
-                try:
-                    payload = parse_webhook_body(body.encode("utf-8"))
-                    deliveries.append(read_delivery(payload, self._numbers))
-                except InvalidWebhook as exc:  # checked on receipt; a changed config
-                    log.warning("a kept WhatsApp delivery is no longer readable: %s", exc)
-            results = self._store_batch(cur, deliveries)
-        # After the commit: a crash before this line moves them again, stored once anyway.
-        self._journal_file.forget_through(rows[-1][0])
+        parsed: list[tuple[int, WhatsAppDelivery | None]] = []
+        for row_id, body in rows:
+            try:
+                payload = parse_webhook_body(body.encode("utf-8"))
+                parsed.append((row_id, read_delivery(payload, self._numbers)))
+            except InvalidWebhook as exc:  # checked on receipt; a changed config
+                log.warning("a kept WhatsApp delivery is no longer readable: %s", exc)
+                parsed.append((row_id, None))
+        results: list[StoredDelivery] = []
+        for chunk in _by_items(parsed, ITEMS_PER_COMMIT):
+            with self._store.transaction() as cur:
+                results += self._store_batch(cur, [d for _, d in chunk if d is not None])
+            # After the commit: a crash before this line moves them again, stored once anyway.
+            self._journal_file.forget_through(chunk[-1][0])
         return StoredDelivery(
             tuple(sorted(i for r in results for i in r.new_messages)),
             sum(r.duplicates for r in results),
@@ -411,6 +421,23 @@ class WhatsAppReceiver:
             {"now": now},
         )
         return [firsts[(message_id, status)][0] for message_id, status in rows]
+
+
+def _by_items(
+    parsed: list[tuple[int, WhatsAppDelivery | None]], per_chunk: int
+) -> list[list[tuple[int, WhatsAppDelivery | None]]]:
+    """Consecutive deliveries in chunks of about `per_chunk` messages and statuses (a
+    delivery is never split: its statuses are stored together)."""
+    chunks: list[list[tuple[int, WhatsAppDelivery | None]]] = [[]]
+    items = 0
+    for row_id, delivery in parsed:
+        size = 1 if delivery is None else max(1, len(delivery.messages) + len(delivery.statuses))
+        if chunks[-1] and items + size > per_chunk:
+            chunks.append([])
+            items = 0
+        chunks[-1].append((row_id, delivery))
+        items += size
+    return chunks
 
 
 def _run_staged(
