@@ -74,22 +74,27 @@ def test_a_burst_with_photo_and_voice_note_is_one_ticket_acknowledged_once(desk)
     assert acknowledged == (True,)
 
 
+def deliver_first_again(desk) -> int:
+    """POST the sandbox's first webhook to the hub once more, signed; the answer's status."""
+    with desk.whatsapp.app.cursor() as cur:
+        body = cur.execute("SELECT body FROM wa_webhooks ORDER BY id LIMIT 1").fetchone()[0]
+    answer = requests.post(
+        desk.url,
+        data=body.encode(),
+        headers={"X-Hub-Signature-256": desk.whatsapp.sign(body.encode())},
+        timeout=5,
+    )
+    return answer.status_code
+
+
 def test_redelivered_messages_and_statuses_are_stored_once(desk):
     desk.whatsapp.status_duplicate_rate = 1.0
     desk.whatsapp.status_shuffle = True
     desk.whatsapp.citizen_sends(CITIZEN, "Rina", text="Garbage not collected in ward 12")
     desk.deliver()
     # Meta delivers the same message again (it does, at least once): the sandbox's queue.
-    with desk.whatsapp.app.cursor() as cur:
-        body = cur.execute("SELECT body FROM wa_webhooks ORDER BY id LIMIT 1").fetchone()[0]
     for _ in range(3):
-        answer = requests.post(
-            desk.url,
-            data=body.encode(),
-            headers={"X-Hub-Signature-256": desk.whatsapp.sign(body.encode())},
-            timeout=5,
-        )
-        assert answer.status_code == 200
+        assert deliver_first_again(desk) == 200
     desk.settle()
     with desk.hub.store.cursor() as cur:
         counts = cur.execute(
@@ -111,15 +116,7 @@ def test_a_large_drain_is_stored_in_several_commits_each_once(desk, monkeypatch)
     for number in numbers:
         desk.whatsapp.citizen_sends(number, "", text=f"Drain blocked, complaint from {number}")
     desk.deliver()
-    with desk.whatsapp.app.cursor() as cur:
-        body = cur.execute("SELECT body FROM wa_webhooks ORDER BY id LIMIT 1").fetchone()[0]
-    again = requests.post(
-        desk.url,
-        data=body.encode(),
-        headers={"X-Hub-Signature-256": desk.whatsapp.sign(body.encode())},
-        timeout=5,
-    )
-    assert again.status_code == 200
+    assert deliver_first_again(desk) == 200
     assert receiver.waiting() == 12
     moved = receiver.drain()
     assert (moved.taken, len(moved.new_messages), moved.duplicates) == (12, 11, 1)

@@ -446,8 +446,7 @@ def _run_staged(
     """Run `sql` with `table` readable as ``staged`` (a batch in one statement); its rows."""
     cur.register("staged", table)
     try:
-        result = cur.execute(sql, params or {})
-        return result.fetchall() if result.description else []
+        return cur.execute(sql, params or {}).fetchall()
     finally:
         cur.unregister("staged")
 

@@ -163,18 +163,25 @@ def test_the_throughput_limit_is_the_sandbox_own(sandbox, adapter):
         hasty.send_message(text_to(CITIZEN, "three"))
 
 
-def test_the_hub_keeps_to_its_numbers_pace(sandbox):
-    import time
-
-    sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
-    paced = WhatsAppAdapter(
+def paced_adapter(sandbox, per_second: float, *, pace_share: float) -> WhatsAppAdapter:
+    """The sandbox's number at `per_second` messages a second, of which `pace_share` used."""
+    return WhatsAppAdapter(
         sandbox.server.url,
         "v24.0",
         SANDBOX_WHATSAPP["waba_id"],
         SANDBOX_WHATSAPP["access_token"],
         {NUMBER: ""},
-        messages_per_second=20,
+        timeout=5,
+        messages_per_second=per_second,
+        pace_share=pace_share,
     )
+
+
+def test_the_hub_keeps_to_its_numbers_pace(sandbox):
+    import time
+
+    sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
+    paced = paced_adapter(sandbox, 20, pace_share=0.95)
     started = time.monotonic()
     for n in range(10):
         paced.send_message(text_to(CITIZEN, f"message {n}"))
@@ -250,16 +257,7 @@ def test_no_token_or_no_number_is_a_configuration_error():
 def test_a_message_withdrawn_while_it_waited_for_the_pace_is_not_sent(sandbox):
     # Two a second: the second message waits half a second for its turn, and the citizen's
     # STOP comes meanwhile; it is asked at the last moment, so nothing reaches WhatsApp.
-    paced = WhatsAppAdapter(
-        sandbox.server.url,
-        "v24.0",
-        SANDBOX_WHATSAPP["waba_id"],
-        SANDBOX_WHATSAPP["access_token"],
-        {NUMBER: ""},
-        timeout=5,
-        messages_per_second=2,
-        pace_share=1.0,
-    )
+    paced = paced_adapter(sandbox, 2, pace_share=1.0)
     sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
     stopped: list[str] = []
     paced.send_message(text_to(CITIZEN, "first", key="w-1"))
