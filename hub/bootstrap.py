@@ -451,6 +451,8 @@ def _whatsapp_services(
     receiver.on_stored = cycle.wake
     # A STOP counts from the moment it is received, before the desk's pass carries it out.
     receiver.on_message = subscriptions.note_received
+    # And a STOP received before a restart (kept, not yet carried out) counts again at once.
+    subscriptions.recall_stops(receiver.kept_messages())
     return {
         "whatsapp_webhooks": receiver,
         "evidence": evidence,

@@ -5,16 +5,20 @@ ends everything at once; bad input is refused with nothing sent."""
 
 from __future__ import annotations
 
+import json
 import time as time_module
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from hub import bootstrap
 from hub.clock import utc_now
+from hub.config import SANDBOX_WHATSAPP
 from hub.errors import InvalidInput, PermissionDenied
 from hub.notices.notices import NoticeDraft, parse_wards
-from hub.sandbox.server import Fault
+from hub.sandbox.server import Fault, SandboxApp
+from hub.sandbox.whatsapp_api import install_whatsapp_api
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 RINA, AMIT, SOMA = "919830012345", "919830099999", "919831100000"
@@ -166,6 +170,41 @@ def test_a_disruption_goes_at_once_and_stop_cancels_what_was_queued(desk, actors
     statuses = {row[0]: row[1] for row in notice_rows(hub)}
     assert statuses == {RINA: "sent", AMIT: "cancelled"}
     assert hub.subscriptions.stopping() == frozenset(), "carried out"
+
+
+def test_a_stop_received_before_a_restart_still_counts_before_the_desk_carries_it_out(
+    hub, settings
+):
+    # A STOP the route kept (answered 200) and the process ended before the desk carried it
+    # out: one still in the webhook journal, one moved into the store but not yet read as a
+    # command. Until the desk's first pass after the restart, neither number may be sent to.
+    sandbox = install_whatsapp_api(
+        SandboxApp(settings.data_dir / "platform.duckdb"), **SANDBOX_WHATSAPP
+    )
+
+    def received(number: str, text: str) -> None:
+        _, payload = sandbox.citizen_message(number, "", text=text)
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        assert hub_now.whatsapp_webhooks.receive(body, sandbox.sign(body), None).status == 200
+
+    hub_now = hub
+    received(SOMA, "STOP")
+    hub_now.whatsapp_webhooks.drain()
+    received(AMIT, "STOP")
+    received(RINA, "SUBSCRIBE 65")
+    hub_now.close()
+    hub_now = bootstrap.build_hub(settings, create=False)
+    try:
+        assert hub_now.subscriptions.stopping() == frozenset({SOMA, AMIT})
+        hub_now.whatsapp_webhooks.drain()
+        hub_now.tickets.triage_new_interactions()
+        hub_now.subscriptions.apply_pending()
+        assert hub_now.subscriptions.stopping() == frozenset(), "carried out"
+        hub_now.close()
+        hub_now = bootstrap.build_hub(settings, create=False)
+        assert hub_now.subscriptions.stopping() == frozenset(), "once carried out, forgotten"
+    finally:
+        hub_now.close()
 
 
 def test_stop_in_the_store_cancels_a_queued_message_before_any_send(desk, actors):

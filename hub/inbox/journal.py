@@ -35,6 +35,7 @@ class DeliveryJournal:
         """`path` None: in memory (tests that do not restart). A DuckDB journal beside
         `path` (same name, ``.duckdb``), left by an earlier version, is moved in first."""
         target = ":memory:" if path is None else str(path)
+        self._closed = False
         try:
             # One connection, used under `_lock` from any thread.
             self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
@@ -74,6 +75,14 @@ class DeliveryJournal:
                 "SELECT id, body FROM deliveries ORDER BY id LIMIT ?", [limit]
             ).fetchall()
 
+    def bodies_containing(self, fragment: str) -> list[str]:
+        """The kept deliveries whose body contains `fragment`, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT body FROM deliveries WHERE instr(body, ?) > 0 ORDER BY id", [fragment]
+            ).fetchall()
+        return [row[0] for row in rows]
+
     def forget_through(self, last_id: int) -> None:
         """Drop the deliveries up to `last_id`, which are in the hub's database now.
 
@@ -89,8 +98,12 @@ class DeliveryJournal:
             return self._db.execute("SELECT count(*) FROM deliveries").fetchone()[0]
 
     def close(self) -> None:
-        """Fold the write-ahead log into the file and close it."""
+        """Fold the write-ahead log into the file and close it (once: a hub closed twice
+        closes it once)."""
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             try:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:

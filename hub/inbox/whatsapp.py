@@ -165,6 +165,18 @@ class WhatsAppReceiver:
         if waiting.error is not None:
             raise waiting.error
 
+    def kept_messages(self) -> list[tuple[str, str]]:
+        """(number, text) of every citizen's message kept and not yet moved into the store,
+        oldest first: what `on_message` was told before a restart, told again after it."""
+        kept: list[tuple[str, str]] = []
+        for body in self._journal_file.bodies_containing('"messages"'):
+            try:
+                delivery = read_delivery(parse_webhook_body(body.encode("utf-8")), self._numbers)
+            except InvalidWebhook:
+                continue  # the drain says so when it meets it
+            kept += [(m.interaction.author_id, m.interaction.text) for m in delivery.messages]
+        return kept
+
     def waiting(self) -> int:
         """Deliveries kept but not yet moved into the store."""
         return self._journal_file.waiting()

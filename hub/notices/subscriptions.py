@@ -98,6 +98,26 @@ class SubscriptionService:
             with self._lock:
                 self._stopping[wa_id] = self._clock()
 
+    def recall_stops(self, kept_messages: list[tuple[str, str]]) -> int:
+        """At start: every STOP received before the process ended and not yet carried out
+        counts again, so nothing is sent to its number in the moments before the desk's
+        first pass. `kept_messages` are the webhook journal's (number, text), not yet in the
+        store; the store's messages not yet carried out are read here. Returns how many
+        numbers are held back."""
+        with self._store.cursor() as cur:
+            stored = cur.execute(
+                "SELECT i.author_id, i.text FROM interactions i"
+                " LEFT JOIN interaction_triage g ON g.interaction_id = i.id"
+                " WHERE i.platform = 'whatsapp' AND NOT i.from_city AND length(i.text) <= 40"
+                " AND (g.interaction_id IS NULL OR g.command IS NOT NULL)"
+                " AND NOT EXISTS (SELECT 1 FROM subscription_commands c"
+                "  WHERE c.interaction_id = i.id)"
+                " ORDER BY i.created_at, i.id"
+            ).fetchall()
+        for wa_id, text in [*stored, *kept_messages]:
+            self.note_received(wa_id, text)
+        return len(self.stopping())
+
     def stopping(self) -> frozenset[str]:
         """Numbers whose STOP was received and not yet carried out."""
         with self._lock:

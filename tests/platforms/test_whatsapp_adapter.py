@@ -28,7 +28,7 @@ from hub.errors import (
     Withdrawn,
 )
 from hub.platforms.base import Channel, OutgoingMessage, Platform, SendsMessages, TemplateMessage
-from hub.platforms.whatsapp import WhatsAppAdapter
+from hub.platforms.whatsapp import Pacer, WhatsAppAdapter
 from hub.sandbox.server import Fault, SandboxApp, SandboxServer
 from hub.sandbox.whatsapp_api import WhatsAppSandbox, install_whatsapp_api
 
@@ -275,3 +275,35 @@ def test_a_message_withdrawn_while_it_waited_for_the_pace_is_not_sent(sandbox):
         paced.send_message(second)
     timer.join()
     assert [m["callback"] for m in sandbox.whatsapp.sent_messages()] == ["w-1"]
+
+
+def test_the_pace_makes_up_missed_slots_but_never_runs_ahead():
+    import time
+
+    # 200 a second, up to 10 missed slots made up: after a quiet spell the first 11 calls go
+    # at once, then the pace holds again; in any stretch there are at most 200 a second
+    # plus the 11.
+    pacer = Pacer(200, catch_up=10)
+    pacer.wait()
+    time.sleep(0.2)
+    calls = []
+    for _ in range(60):
+        pacer.wait()
+        calls.append(time.monotonic())
+    assert calls[10] - calls[0] < 0.02
+    assert calls[-1] - calls[0] >= (60 - 11) / 200
+    for i, start in enumerate(calls):
+        within = [t for t in calls[i:] if t - start <= 0.1]
+        assert len(within) <= 0.1 * 200 + 11 + 1
+
+
+def test_without_catch_up_a_missed_slot_is_lost():
+    import time
+
+    pacer = Pacer(100)
+    pacer.wait()
+    time.sleep(0.05)
+    started = time.monotonic()
+    pacer.wait()
+    pacer.wait()
+    assert time.monotonic() - started >= 0.009
