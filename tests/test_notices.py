@@ -207,6 +207,57 @@ def test_a_stop_received_before_a_restart_still_counts_before_the_desk_carries_i
         hub_now.close()
 
 
+def test_a_stop_storm_is_carried_out_together_and_in_order_with_other_commands(desk, actors):
+    wa, hub = desk.whatsapp, desk.hub
+    stranger = "919800000001"
+    for number in (RINA, AMIT, SOMA):
+        wa.citizen_sends(number, "", text="SUBSCRIBE 65")
+    desk.settle()
+    wa.citizen_sends(SOMA, "", text="ENGLISH")
+    desk.settle()
+    approved(hub, actors, field_work(kind="disruption", starts_at=utc_now()))
+    assert hub.notice_sender.fan_out_due().messages == 3
+    # One pass: two plain STOPs, one from a number that never subscribed, and Rina's STOP
+    # followed by a new SUBSCRIBE (her commands go one by one, in order).
+    for number, text in [
+        (AMIT, "STOP"),
+        (SOMA, "stop"),
+        (stranger, "বন্ধ"),
+        (RINA, "STOP"),
+        (RINA, "SUBSCRIBE 66"),
+    ]:
+        wa.citizen_sends(number, "", text=text)
+    desk.deliver()
+    hub.whatsapp_webhooks.drain()
+    hub.tickets.triage_new_interactions()
+    done = hub.subscriptions.apply_pending()
+    assert (done.applied, done.stopped, done.subscribed, done.cancelled_messages) == (5, 4, 1, 3)
+    with hub.store.cursor() as cur:
+        followed = dict(
+            cur.execute(
+                "SELECT b.wa_id, list(s.topic ORDER BY s.topic) FROM subscribers b"
+                " LEFT JOIN subscriptions s ON s.subscriber_id = b.id"
+                " WHERE b.stopped_at IS NULL GROUP BY b.wa_id"
+            ).fetchall()
+        )
+        answers = cur.execute(
+            "SELECT i.author_id, c.command, c.language, c.answer FROM subscription_commands c"
+            " JOIN interactions i ON i.id = c.interaction_id"
+            " WHERE i.created_at >= (SELECT max(created_at) FROM interactions) - INTERVAL 1 HOUR"
+            " AND c.command LIKE 'stop%'"
+        ).fetchall()
+        stopped_audit = cur.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'subscription_stopped'"
+        ).fetchone()[0]
+    assert followed == {RINA: ["ward:66"]}, "only Rina follows anything, and only her new ward"
+    assert {row[1] for row in notice_rows(hub)} == {"cancelled"}
+    by_number = {number: (language, text) for number, _, language, text in answers}
+    assert by_number[SOMA][0] == "en" and by_number[SOMA][1].startswith("You will get no more")
+    assert by_number[stranger][1].startswith("পৌরসংস্থার কোনো বিজ্ঞপ্তি আর পাঠানো হবে না")
+    assert stopped_audit == 3, "one audit row per subscriber stopped (not the stranger)"
+    assert hub.subscriptions.stopping() == frozenset()
+
+
 def test_stop_in_the_store_cancels_a_queued_message_before_any_send(desk, actors):
     wa, hub = desk.whatsapp, desk.hub
     wa.citizen_sends(RINA, "", text="SUBSCRIBE 65")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -126,11 +127,14 @@ class SubscriptionService:
     # -- commands --------------------------------------------------------------------------
 
     def apply_pending(self, limit: int = 500) -> CommandsApplied:
-        """Carry out the command messages triage found, each once, oldest first."""
+        """Carry out the command messages triage found, each once, oldest first.
+
+        A STOP of everything from a number with no other command in this pass is carried
+        out with the others like it, set-based: a STOP storm while a large notice goes out
+        (hundreds in a pass) took one statement per row of every table it touches, and held
+        the write lock the notice's sender waits for. The rest go one by one, in order."""
         aliases = self._aliases()
         now = self._clock()
-        done = CommandsApplied()
-        carried_out: list[str] = []
         with self._store.transaction() as cur:
             rows = cur.execute(
                 "SELECT g.interaction_id, i.text, g.language, i.author_id, i.channel,"
@@ -141,25 +145,42 @@ class SubscriptionService:
                 " ORDER BY i.created_at, i.id LIMIT ?",
                 [limit],
             ).fetchall()
-            for interaction_id, text, language, wa_id, channel, message_id, at in rows:
-                command = read_command(text, aliases) or SubscriptionCommand(
-                    "help", problem="the message changed"
+            commands = [
+                (
+                    row,
+                    read_command(row[1], aliases)
+                    or SubscriptionCommand("help", problem="the message changed"),
                 )
+                for row in rows
+            ]
+            per_number = Counter(row[3] for row in rows)
+            whole_stops = [
+                (row, command)
+                for row, command in commands
+                if _stops_everything(command) and per_number[row[3]] == 1
+            ]
+            outcomes = self._stop_everything_many(cur, [row for row, _ in whole_stops], now)
+            for row, command in commands:
+                if row[0] in outcomes:
+                    continue
+                interaction_id, _, language, wa_id, channel, message_id, at = row
                 reply_language = "en" if language == "en" else "bn"
-                outcome = self._apply(
+                outcomes[interaction_id] = self._apply(
                     cur, command, wa_id, channel, reply_language, message_id, at, now
                 )
-                cur.execute(
-                    "INSERT INTO subscription_commands (interaction_id, subscriber_id, command,"
-                    " applied_at, answer, language) VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        interaction_id,
+            done = CommandsApplied()
+            applied: list[tuple[int, int | None, str, str, str]] = []
+            carried_out: list[str] = []
+            for row, command in commands:
+                outcome = outcomes[row[0]]
+                applied.append(
+                    (
+                        row[0],
                         outcome.subscriber_id,
                         command.summary,
-                        now,
                         outcome.answer,
                         outcome.language,
-                    ],
+                    )
                 )
                 done = CommandsApplied(
                     done.applied + 1,
@@ -168,11 +189,93 @@ class SubscriptionService:
                     done.cancelled_messages + outcome.cancelled,
                 )
                 if command.action == "stop":
-                    carried_out.append(wa_id)
+                    carried_out.append(row[3])
+            if applied:
+                ids, subscribers, summaries, answers, languages = (
+                    list(column) for column in zip(*applied, strict=True)
+                )
+                cur.execute(
+                    "INSERT INTO subscription_commands (interaction_id, subscriber_id, command,"
+                    " applied_at, answer, language) SELECT unnest($ids),"
+                    " unnest($subscribers::BIGINT[]), unnest($summaries), $now, unnest($answers),"
+                    " unnest($languages)",
+                    {
+                        "ids": ids,
+                        "subscribers": subscribers,
+                        "summaries": summaries,
+                        "answers": answers,
+                        "languages": languages,
+                        "now": now,
+                    },
+                )
         with self._lock:
             for wa_id in carried_out:
                 self._stopping.pop(wa_id, None)
         return done
+
+    def _stop_everything_many(
+        self, cur: duckdb.DuckDBPyConnection, rows: list[tuple], now: datetime
+    ) -> dict[int, _Outcome]:
+        """Carry out STOPs of everything, set-based: each number's topics removed, its queued
+        notice messages cancelled, the subscriber stopped, one audit row each."""
+        if not rows:
+            return {}
+        numbers = [row[3] for row in rows]
+        known = {
+            wa_id: (subscriber_id, language)
+            for subscriber_id, wa_id, language in cur.execute(
+                "SELECT id, wa_id, language FROM subscribers"
+                " WHERE wa_id IN (SELECT unnest($numbers))",
+                {"numbers": numbers},
+            ).fetchall()
+        }
+        ids = [subscriber_id for subscriber_id, _ in known.values()]
+        cancelled: Counter[int] = Counter()
+        if ids:
+            cur.execute(
+                "DELETE FROM subscriptions WHERE subscriber_id IN (SELECT unnest($ids))",
+                {"ids": ids},
+            )
+            cur.execute(
+                "UPDATE subscribers SET stopped_at = $now, updated_at = $now"
+                " WHERE id IN (SELECT unnest($ids))",
+                {"ids": ids, "now": now},
+            )
+            # Nothing is followed any more: every queued message of theirs is unwanted.
+            cancelled.update(
+                row[0]
+                for row in cur.execute(
+                    "UPDATE notice_messages SET status = 'cancelled', attention_reason ="
+                    " 'stopped by the subscriber', updated_at = $now"
+                    " WHERE subscriber_id IN (SELECT unnest($ids))"
+                    " AND status IN ('queued', 'retry_wait') RETURNING subscriber_id",
+                    {"ids": ids, "now": now},
+                ).fetchall()
+            )
+        outcomes: dict[int, _Outcome] = {}
+        audit_rows = []
+        for interaction_id, _, language, wa_id, _, message_id, _ in rows:
+            if wa_id not in known:
+                reply_language = "en" if language == "en" else "bn"
+                outcomes[interaction_id] = _Outcome(
+                    None, answer("stopped", reply_language), reply_language
+                )
+                continue
+            subscriber_id, language = known[wa_id]
+            outcomes[interaction_id] = _Outcome(
+                subscriber_id, answer("stopped", language), language, cancelled[subscriber_id]
+            )
+            audit_rows.append(
+                {
+                    "actor_name": ACTOR,
+                    "action": "subscription_stopped",
+                    "target_type": "subscriber",
+                    "target_id": str(subscriber_id),
+                    "detail": f"STOP (everything) by WhatsApp message {message_id}",
+                }
+            )
+        self._audit.record_many(cur, audit_rows)
+        return outcomes
 
     def _apply(
         self,
@@ -468,6 +571,10 @@ class _Outcome:
     answer: str
     language: str
     cancelled: int = 0
+
+
+def _stops_everything(command: SubscriptionCommand) -> bool:
+    return command.action == "stop" and not command.wards and not command.department_code
 
 
 def _topics_of(command: SubscriptionCommand) -> list[tuple[str, int | None, str | None]]:
