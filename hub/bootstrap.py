@@ -425,7 +425,7 @@ def _whatsapp_services(
         platforms,
         settings,
         notices,
-        subscriptions.stopping,
+        subscriptions.holds_back,
         department_names,
         holds=holds,
     )

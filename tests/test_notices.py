@@ -15,8 +15,9 @@ import pytest
 from hub import bootstrap
 from hub.clock import utc_now
 from hub.config import SANDBOX_WHATSAPP
-from hub.errors import InvalidInput, PermissionDenied
+from hub.errors import InvalidInput, PermissionDenied, Withdrawn
 from hub.notices.notices import NoticeDraft, parse_wards
+from hub.platforms.base import Platform
 from hub.sandbox.server import Fault, SandboxApp
 from hub.sandbox.whatsapp_api import install_whatsapp_api
 
@@ -188,6 +189,11 @@ def test_a_stop_received_before_a_restart_still_counts_before_the_desk_carries_i
         assert hub_now.whatsapp_webhooks.receive(body, sandbox.sign(body), None).status == 200
 
     hub_now = hub
+    received(SOMA, "SUBSCRIBE 65")
+    received(AMIT, "SUBSCRIBE 65")
+    hub_now.whatsapp_webhooks.drain()
+    hub_now.tickets.triage_new_interactions()
+    hub_now.subscriptions.apply_pending()
     received(SOMA, "STOP")
     hub_now.whatsapp_webhooks.drain()
     received(AMIT, "STOP")
@@ -202,7 +208,9 @@ def test_a_stop_received_before_a_restart_still_counts_before_the_desk_carries_i
         assert hub_now.subscriptions.stopping() == frozenset(), "carried out"
         hub_now.close()
         hub_now = bootstrap.build_hub(settings, create=False)
-        assert hub_now.subscriptions.stopping() == frozenset(), "once carried out, forgotten"
+        assert hub_now.subscriptions.stopping() == frozenset(), "once carried out, not waiting"
+        assert hub_now.subscriptions.holds_back(SOMA) and hub_now.subscriptions.holds_back(AMIT)
+        assert not hub_now.subscriptions.holds_back(RINA)
     finally:
         hub_now.close()
 
@@ -256,6 +264,31 @@ def test_a_stop_storm_is_carried_out_together_and_in_order_with_other_commands(d
     assert by_number[stranger][1].startswith("পৌরসংস্থার কোনো বিজ্ঞপ্তি আর পাঠানো হবে না")
     assert stopped_audit == 3, "one audit row per subscriber stopped (not the stranger)"
     assert hub.subscriptions.stopping() == frozenset()
+
+
+def test_a_message_claimed_before_the_stop_was_carried_out_does_not_go(desk, actors):
+    # The sender claims a group of messages before it calls WhatsApp for them; the STOP is
+    # received and carried out in between (the desk's pass cancels only what is queued).
+    wa, hub = desk.whatsapp, desk.hub
+    for number in (RINA, AMIT):
+        wa.citizen_sends(number, "", text="SUBSCRIBE 65")
+    desk.settle()
+    approved(hub, actors, field_work(kind="disruption", starts_at=utc_now()))
+    hub.notice_sender.fan_out_due()
+    with hub.store.cursor() as cur:
+        claimed = {item.payload.wa_id: item for item in hub.notice_sender.kind.due(cur, utc_now())}
+    wa.citizen_sends(AMIT, "", text="STOP")
+    desk.settle()
+    assert hub.subscriptions.stopping() == frozenset(), "carried out"
+    adapter = hub.platforms.adapter(Platform.WHATSAPP)
+    with pytest.raises(Withdrawn):
+        hub.notice_sender.kind.send(claimed[AMIT], adapter)
+    hub.notice_sender.kind.send(claimed[RINA], adapter)
+    assert [m["wa_id"] for m in wa.sent_messages() if m["type"] == "template"] == [RINA]
+    # Amit subscribes again: he is no longer held back.
+    wa.citizen_sends(AMIT, "", text="SUBSCRIBE 65")
+    desk.settle()
+    assert not hub.subscriptions.holds_back(AMIT)
 
 
 def test_stop_in_the_store_cancels_a_queued_message_before_any_send(desk, actors):

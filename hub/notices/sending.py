@@ -13,8 +13,9 @@ the call, several at once within the number's pace, found by its key among the d
 statuses when the answer was lost, flagged rather than sent blind. The kind keeps to the
 number's messaging tier (unique people written to in 24 hours; beyond it messages wait), to
 one message per person at a time, and never calls WhatsApp for a number whose STOP has been
-received, even a moment before its turn (`SubscriptionService.stopping`, checked right
-before the call; STOP cancels the queued messages in the store too).
+received, even a moment before its turn or after the message was claimed
+(`SubscriptionService.holds_back`, checked right before the call; STOP cancels the queued
+messages in the store too, but not one already claimed for sending).
 
 Each message is the approved template of the subscriber's language with its parameters; what
 the subscriber reads is kept beside it (`text`). A template missing in a language (132001)
@@ -132,7 +133,7 @@ class NoticeSender:
         platforms: PlatformAccounts,
         settings: Settings,
         notices: NoticeService,
-        stopping: Callable[[], frozenset[str]],
+        held_back: Callable[[str], bool],
         department_names: Callable[[str], tuple[str, str]],
         *,
         holds: AccountHolds | None = None,
@@ -150,7 +151,7 @@ class NoticeSender:
             store,
             audit,
             clock,
-            stopping=stopping,
+            held_back=held_back,
             recipients_per_day=settings.notices.recipients_per_day,
             status_grace=timedelta(seconds=settings.whatsapp.status_grace_seconds),
         )
@@ -516,7 +517,7 @@ class _NoticeToSend:
 class NoticeDelivery(KindBase):
     """Notices' messages, sent by the engine (`notice_messages`)."""
 
-    stopping: Callable[[], frozenset[str]] = field(default=frozenset)
+    held_back: Callable[[str], bool] = field(default=lambda _number: False)
     recipients_per_day: int = 0
     status_grace: timedelta = STATUS_GRACE
     last_waiting_for_tier: int = 0
@@ -544,11 +545,10 @@ class NoticeDelivery(KindBase):
                 ).fetchall()
             }
             allowance = self.recipients_per_day - len(reached)
-        stopped = self.stopping()
         due, taken, waiting = [], set(), 0
         for r in rows:
             wa_id = r[2]
-            if wa_id in taken or wa_id in stopped:
+            if wa_id in taken or self.held_back(wa_id):
                 continue
             if allowance is not None and wa_id not in reached:
                 if allowance <= 0:
@@ -589,7 +589,7 @@ class NoticeDelivery(KindBase):
         message: _NoticeToSend = item.payload
 
         def withdrawn() -> str | None:
-            stopped = message.wa_id in self.stopping()
+            stopped = self.held_back(message.wa_id)
             return "the subscriber sent STOP: not sent" if stopped else None
 
         reason = withdrawn()

@@ -86,6 +86,10 @@ class SubscriptionService:
         self._clock = clock
         # STOPs received by the webhook and not yet carried out: number -> when received.
         self._stopping: dict[str, datetime] = {}
+        # Numbers whose STOP was carried out (read at start, kept current after each commit):
+        # a message claimed for sending before the STOP was carried out is not cancelled by
+        # it, and must still not go.
+        self._stopped: set[str] = set()
         self._lock = threading.Lock()
 
     # -- receipt ---------------------------------------------------------------------------
@@ -100,12 +104,18 @@ class SubscriptionService:
                 self._stopping[wa_id] = self._clock()
 
     def recall_stops(self, kept_messages: list[tuple[str, str]]) -> int:
-        """At start: every STOP received before the process ended and not yet carried out
-        counts again, so nothing is sent to its number in the moments before the desk's
-        first pass. `kept_messages` are the webhook journal's (number, text), not yet in the
-        store; the store's messages not yet carried out are read here. Returns how many
-        numbers are held back."""
+        """At start: the numbers stopped, and every STOP received before the process ended
+        and not yet carried out, so nothing is sent to its number in the moments before the
+        desk's first pass. `kept_messages` are the webhook journal's (number, text), not yet
+        in the store; the store's messages not yet carried out are read here. Returns how
+        many STOPs wait to be carried out."""
         with self._store.cursor() as cur:
+            stopped = {
+                row[0]
+                for row in cur.execute(
+                    "SELECT wa_id FROM subscribers WHERE stopped_at IS NOT NULL"
+                ).fetchall()
+            }
             stored = cur.execute(
                 "SELECT i.author_id, i.text FROM interactions i"
                 " LEFT JOIN interaction_triage g ON g.interaction_id = i.id"
@@ -115,9 +125,17 @@ class SubscriptionService:
                 "  WHERE c.interaction_id = i.id)"
                 " ORDER BY i.created_at, i.id"
             ).fetchall()
+        with self._lock:
+            self._stopped = stopped
         for wa_id, text in [*stored, *kept_messages]:
             self.note_received(wa_id, text)
         return len(self.stopping())
+
+    def holds_back(self, wa_id: str) -> bool:
+        """Whether nothing may be sent to this number: its STOP was received (carried out
+        or not yet)."""
+        with self._lock:
+            return wa_id in self._stopping or wa_id in self._stopped
 
     def stopping(self) -> frozenset[str]:
         """Numbers whose STOP was received and not yet carried out."""
@@ -170,7 +188,8 @@ class SubscriptionService:
                 )
             done = CommandsApplied()
             applied: list[tuple[int, int | None, str, str, str]] = []
-            carried_out: list[str] = []
+            # (number, stopped now or not, a STOP carried out), in order, for after the commit.
+            changes: list[tuple[str, bool | None, bool]] = []
             for row, command in commands:
                 outcome = outcomes[row[0]]
                 applied.append(
@@ -188,8 +207,7 @@ class SubscriptionService:
                     done.stopped + (command.action == "stop"),
                     done.cancelled_messages + outcome.cancelled,
                 )
-                if command.action == "stop":
-                    carried_out.append(row[3])
+                changes.append((row[3], outcome.stopped, command.action == "stop"))
             if applied:
                 ids, subscribers, summaries, answers, languages = (
                     list(column) for column in zip(*applied, strict=True)
@@ -209,8 +227,13 @@ class SubscriptionService:
                     },
                 )
         with self._lock:
-            for wa_id in carried_out:
-                self._stopping.pop(wa_id, None)
+            for wa_id, stopped, was_stop in changes:
+                if stopped is True:
+                    self._stopped.add(wa_id)
+                elif stopped is False:
+                    self._stopped.discard(wa_id)
+                if was_stop:
+                    self._stopping.pop(wa_id, None)
         return done
 
     def _stop_everything_many(
@@ -263,7 +286,11 @@ class SubscriptionService:
                 continue
             subscriber_id, language = known[wa_id]
             outcomes[interaction_id] = _Outcome(
-                subscriber_id, answer("stopped", language), language, cancelled[subscriber_id]
+                subscriber_id,
+                answer("stopped", language),
+                language,
+                cancelled[subscriber_id],
+                stopped=True,
             )
             audit_rows.append(
                 {
@@ -340,7 +367,12 @@ class SubscriptionService:
                 detail=f"consent by WhatsApp message at {at.isoformat()}",
             )
             what = self._topic_words([t for t, _, _ in topics], language)
-            return _Outcome(subscriber_id, answer("subscribed", language, what=what), language)
+            return _Outcome(
+                subscriber_id,
+                answer("subscribed", language, what=what),
+                language,
+                stopped=False,
+            )
         # stop
         if subscriber is None:
             return _Outcome(None, answer("stopped", language), language)
@@ -369,7 +401,9 @@ class SubscriptionService:
                     "UPDATE subscribers SET stopped_at = ?, updated_at = ? WHERE id = ?",
                     [now, now, subscriber_id],
                 )
-                return _Outcome(subscriber_id, answer("stopped", language), language, cancelled)
+                return _Outcome(
+                    subscriber_id, answer("stopped", language), language, cancelled, stopped=True
+                )
             return _Outcome(
                 subscriber_id,
                 answer(
@@ -396,7 +430,9 @@ class SubscriptionService:
             target_id=str(subscriber_id),
             detail=f"STOP (everything) by WhatsApp message {message_id}",
         )
-        return _Outcome(subscriber_id, answer("stopped", language), language, cancelled)
+        return _Outcome(
+            subscriber_id, answer("stopped", language), language, cancelled, stopped=True
+        )
 
     def _subscriber(
         self,
@@ -484,6 +520,8 @@ class SubscriptionService:
                 after={"topics": [t for t, _, _ in topics], "role": role},
                 detail=f"consent: {source}",
             )
+        with self._lock:
+            self._stopped.discard(digits)
         return subscriber_id
 
     def subscribers(self, actor: Actor, *, ward: int | None = None) -> list[Subscriber]:
@@ -571,6 +609,8 @@ class _Outcome:
     answer: str
     language: str
     cancelled: int = 0
+    # The subscriber stopped (True), subscribed again (False), or neither (None).
+    stopped: bool | None = None
 
 
 def _stops_everything(command: SubscriptionCommand) -> bool:
