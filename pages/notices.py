@@ -53,11 +53,18 @@ if can_write:
         hours = right.slider("From – to (IST)", 0, 24, (10, 14), key="notice_hours")
         text_bn = st.text_area("Notice in Bengali", key="notice_bn", max_chars=1000)
         text_en = st.text_area("Notice in English", key="notice_en", max_chars=1000)
+        also_post = st.checkbox(
+            "Also post it on the city's Facebook Page and X",
+            key="notice_also_post",
+            help="Posted when subscribers get it (at once, or with the morning digest).",
+        )
         starts = datetime.combine(day, time(min(hours[0], 23)), zone)
         ends = datetime.combine(day, time(0), zone) + timedelta(hours=hours[1])
         draft = None
         try:
-            draft = NoticeDraft(kind, text_bn, text_en, parse_wards(wards_text), starts, ends)
+            draft = NoticeDraft(
+                kind, text_bn, text_en, parse_wards(wards_text), starts, ends, also_post
+            )
         except HubError as exc:
             session.show_error(exc)
         if draft is not None and draft.wards and (text_bn or text_en):
@@ -103,6 +110,11 @@ if can_review:
                 preview = hub.notices.preview(notice.department_code, draft)
                 st.text(preview["bn"])
                 st.text(preview["en"])
+                if notice.also_post:
+                    st.caption(
+                        "Also to be posted on Facebook and X when subscribers get it (approving"
+                        " schedules the posts)."
+                    )
                 note = st.text_input("Note or reason", key=f"notice_note_{notice.id}")
                 approve, back, reject = st.columns(3)
                 try:

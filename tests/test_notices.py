@@ -304,6 +304,57 @@ def test_stop_in_the_store_cancels_a_queued_message_before_any_send(desk, actors
     assert not [m for m in wa.sent_messages() if m["type"] == "template"]
 
 
+def test_a_notice_also_posted_goes_to_facebook_and_x_when_its_subscribers_get_it(desk, actors):
+    hub = desk.hub
+    disruption = approved(
+        hub,
+        actors,
+        field_work(kind="disruption", starts_at=utc_now(), ends_at=tomorrow_at(14), also_post=True),
+    )
+    field = approved(hub, actors, field_work(also_post=True))
+    quiet = approved(hub, actors, field_work())
+    with hub.store.cursor() as cur:
+        posts = cur.execute(
+            "SELECT n.id, p.platform, p.scheduled_at, p.text, u.author, u.reviewed_by, u.status"
+            " FROM notices n JOIN updates u ON u.id = n.update_id JOIN posts p"
+            " ON p.update_id = u.id ORDER BY n.id, p.platform"
+        ).fetchall()
+    assert quiet.id not in {row[0] for row in posts}, "only when the officer asked"
+    by_notice = {}
+    for notice_id, platform, at, text, author, reviewer, status in posts:
+        by_notice.setdefault(notice_id, {})[platform] = (at, text)
+        assert (author, reviewer, status) == ("officer.water", "it.team", "approved")
+    assert set(by_notice) == {disruption.id, field.id}
+    now_posts = by_notice[disruption.id]
+    assert abs((now_posts["facebook"][0] - utc_now()).total_seconds()) < 60, "at once"
+    assert "৬০-৬৫" in now_posts["facebook"][1] and "wards 60-65" in now_posts["facebook"][1]
+    morning = by_notice[field.id]["x"][0].astimezone(KOLKATA)
+    assert (morning.date(), morning.hour) == (field.digest_date, 7), "with the digest"
+    # The publisher sends them like any approved update's posts (the disruption's now).
+    hub.publisher.run_cycle()
+    with hub.store.cursor() as cur:
+        published = cur.execute(
+            "SELECT p.platform FROM posts p JOIN notices n ON n.update_id = p.update_id"
+            " WHERE p.status = 'published' AND p.platform_post_id IS NOT NULL AND n.id = ?",
+            [disruption.id],
+        ).fetchall()
+    assert sorted(row[0] for row in published) == ["facebook", "x"]
+
+
+def test_a_notice_too_long_for_x_even_in_english_is_not_approved(hub, actors):
+    officer = actors["officer.water"]
+    long_text = "Water supply will stay off for the repair of the main pipeline. " * 3
+    notice = hub.notices.create(
+        officer, "WATER", field_work(text_en=long_text.strip(), also_post=True)
+    )
+    hub.notices.submit(officer, notice.id)
+    with pytest.raises(InvalidInput, match="also to be posted on X"):
+        hub.notices.approve(actors["it.team"], notice.id)
+    assert hub.notices.get(officer, notice.id).status == "submitted", "nothing approved"
+    with hub.store.cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM posts").fetchone()[0] == 0
+
+
 def test_review_follows_the_rules_of_posts(hub, actors):
     officer, it = actors["officer.water"], actors["it.team"]
     notice = hub.notices.create(officer, "WATER", field_work())

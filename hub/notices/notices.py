@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -36,6 +36,7 @@ from hub.notices.texts import (
     window_words,
 )
 from hub.permissions import Action, Actor, Role
+from hub.publishing.review import record_notice_post
 from hub.store import Store
 from hub.text import nfc_trimmed
 
@@ -44,6 +45,8 @@ KINDS = {
     "disruption": "Service disruption (at once)",
     "advisory": "Advisory (morning digest)",
 }
+# The Bengali half of a notice's post title (the English half is the kind's name).
+POST_TITLES = {"field_work": "মাঠের কাজ", "disruption": "পরিষেবা বিঘ্ন", "advisory": "পরামর্শ"}
 STATUSES = ("draft", "submitted", "changes_requested", "approved", "rejected", "cancelled")
 WARD_COUNT = 144
 MAX_WARDS = 144
@@ -275,7 +278,52 @@ class NoticeService:
                 detail="approved"
                 + (f", in the digest of {digest_date}" if digest_date else ", to go at once"),
             )
+            if notice.also_post:
+                self._post_too(cur, actor, notice, digest_date, now)
         return self.get(actor, notice_id)
+
+    def _post_too(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        actor: Actor,
+        notice: Notice,
+        digest_date: date | None,
+        now: datetime,
+    ) -> None:
+        """The notice as a Facebook and X post too, when its subscribers get it: at once, or
+        at its morning's digest time."""
+        options = self._settings.notices
+        at = (
+            now
+            if digest_date is None
+            else datetime.combine(
+                digest_date, time(options.digest_hour, options.digest_minute), self._zone
+            )
+        )
+        draft = NoticeDraft(
+            notice.kind,
+            notice.text_bn,
+            notice.text_en,
+            notice.wards,
+            notice.starts_at,
+            notice.ends_at,
+        )
+        words = self.preview(notice.department_code, draft)
+        update_id = record_notice_post(
+            cur,
+            self._audit,
+            notice_id=notice.id,
+            department_code=notice.department_code,
+            author=notice.author,
+            reviewer=actor,
+            title=f"{POST_TITLES[notice.kind]} · {KINDS[notice.kind].split(' (')[0]}",
+            text_bn=words["bn"],
+            text_en=words["en"],
+            at=at,
+            now=now,
+            zone=self._zone,
+        )
+        cur.execute("UPDATE notices SET update_id = ? WHERE id = ?", [update_id, notice.id])
 
     def request_changes(self, actor: Actor, notice_id: int, note: str) -> Notice:
         """Send a submitted notice back to its officer with what to change."""

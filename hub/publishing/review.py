@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -35,7 +36,13 @@ from hub.config import Settings
 from hub.errors import InvalidInput, PermissionDenied
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
-from hub.publishing.compose import DraftFields, PlatformPreview, compose_post_text, preview
+from hub.publishing.compose import (
+    DraftFields,
+    PlatformPreview,
+    compose_post_text,
+    preview,
+    x_overshoot_message,
+)
 from hub.publishing.models import REJECT_REASONS, Update, UpdateKind, UpdateStatus
 from hub.publishing.updates import (
     LATE_REFUSED_EVENT,
@@ -520,4 +527,85 @@ def _require_submitted(update: Update, what: str) -> None:
         )
 
 
-__all__ = ["OverrideOutcome", "QueueItem", "ReviewService"]
+def record_notice_post(
+    cur: duckdb.DuckDBPyConnection,
+    audit: AuditLog,
+    *,
+    notice_id: int,
+    department_code: str,
+    author: str,
+    reviewer: Actor,
+    title: str,
+    text_bn: str,
+    text_en: str,
+    at: datetime,
+    now: datetime,
+    zone: ZoneInfo,
+) -> int:
+    """A reviewed notice's Facebook and X posts, through the publishing path, in the
+    notice's approval transaction: an approved update by the notice's officer (no photo: a
+    notice is its words), one post per platform at `at`, sent by the publisher like any
+    other. The X post is the English text alone when both do not fit; returns the update's
+    id. Raises `InvalidInput` when even that is over X's limit."""
+    fields = DraftFields(title=title, text_bn=text_bn, text_en=text_en).normalised()
+    x_text = None
+    if x_overshoot_message(compose_post_text(fields, Platform.X), separate=False):
+        x_text = f"{fields.title}\n\n{fields.text_en}"
+        too_long = x_overshoot_message(x_text, separate=True)
+        if too_long:
+            raise InvalidInput(
+                f"Notice #{notice_id} is also to be posted on X, and even in English alone it"
+                f" does not fit ({too_long}) Request changes for a shorter text."
+            )
+    fields = replace(fields, x_text=x_text)
+    platforms = [Platform.FACEBOOK, Platform.X]
+    (update_id,) = cur.execute(
+        "INSERT INTO updates (department_code, author, kind, title, text_bn, text_en, x_text,"
+        " platforms, status, submissions, first_submitted_at, submitted_at, reviewed_by,"
+        " reviewed_at, approved_at, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'approved', 1, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [
+            department_code,
+            author,
+            str(UpdateKind.WORK_UPDATE),
+            fields.title,
+            fields.text_bn,
+            fields.text_en,
+            x_text,
+            [str(p) for p in platforms],
+            now,
+            now,
+            reviewer.username,
+            now,
+            now,
+            now,
+            now,
+        ],
+    ).fetchone()
+    for platform in platforms:
+        cur.execute(
+            "INSERT INTO posts (update_id, platform, text, scheduled_at, status, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, 'scheduled', ?, ?)",
+            [update_id, str(platform), compose_post_text(fields, platform), at, now, now],
+        )
+    record_update_event(
+        cur,
+        update_id,
+        actor=reviewer.username,
+        event="approved",
+        at=now,
+        note=f"notice #{notice_id}, also posted; {format_local(at, zone)}",
+    )
+    audit.record(
+        cur,
+        actor=reviewer,
+        action="approve_update",
+        target_type="update",
+        target_id=str(update_id),
+        department_code=department_code,
+        after={"status": "approved", "from_notice": notice_id, "at": at.isoformat()},
+    )
+    return int(update_id)
+
+
+__all__ = ["OverrideOutcome", "QueueItem", "ReviewService", "record_notice_post"]
