@@ -99,15 +99,7 @@ if can_review:
                     f"**#{notice.id} · {notice.department_code} · {KINDS[notice.kind]}** by"
                     f" {notice.author}"
                 )
-                draft = NoticeDraft(
-                    notice.kind,
-                    notice.text_bn,
-                    notice.text_en,
-                    notice.wards,
-                    notice.starts_at,
-                    notice.ends_at,
-                )
-                preview = hub.notices.preview(notice.department_code, draft)
+                preview = hub.notices.preview_of(notice)
                 st.text(preview["bn"])
                 st.text(preview["en"])
                 if notice.also_post:

@@ -300,15 +300,7 @@ class NoticeService:
                 digest_date, time(options.digest_hour, options.digest_minute), self._zone
             )
         )
-        draft = NoticeDraft(
-            notice.kind,
-            notice.text_bn,
-            notice.text_en,
-            notice.wards,
-            notice.starts_at,
-            notice.ends_at,
-        )
-        words = self.preview(notice.department_code, draft)
+        words = self.preview_of(notice)
         update_id = record_notice_post(
             cur,
             self._audit,
@@ -392,6 +384,10 @@ class NoticeService:
             language: render(template_body(name, language), parameters)
             for language, (name, parameters) in self.messages_of(department_code, draft).items()
         }
+
+    def preview_of(self, notice: Notice) -> dict[str, str]:
+        """`preview` of a notice already written."""
+        return self.preview(notice.department_code, _draft_of(notice))
 
     def messages_of(
         self, department_code: str, draft: NoticeDraft
