@@ -1,6 +1,7 @@
 """A citizen subscribes to ward 65 by WhatsApp (typed on the Sandbox page); the water officer
 writes a disruption notice in Bengali and English and sees what subscribers will read; IT
-approves it; the notice goes out and its funnel shows it sent; the citizen's phone has it —
+approves it (also to be posted: it reaches the calendar as a Facebook and an X post); the
+notice goes out and its funnel shows it sent; the citizen's phone has it —
 in headless Chromium against a real `hub serve`. Bad input (an unknown ward) gets a clear
 message and nothing is submitted.
 
@@ -61,6 +62,7 @@ def test_subscribe_write_review_and_send_a_notice(hub_url, browser):
         page.get_by_label("Notice in Bengali").fill("পাইপ ফেটেছে: আজ জল সরবরাহ বন্ধ থাকবে।")
         page.get_by_label("Notice in English").fill("Pipe burst: no water supply today.")
         page.get_by_label("Notice in English").press("Control+Enter")
+        page.get_by_text("Also post it on the city's Facebook Page and X").click()
         expect(page.get_by_text("What subscribers will read")).to_be_visible()
         expect(page.get_by_text("কলকাতা পৌরসংস্থার বিজ্ঞপ্তি, ওয়ার্ড ৬৪-৬৬")).to_be_visible()
         shot(page, "notices-2-preview")
@@ -71,6 +73,7 @@ def test_subscribe_write_review_and_send_a_notice(hub_url, browser):
         log_in(page, hub_url, "it.team")
         open_page(page, "Notices")
         expect(page.get_by_text("Pipe burst: no water supply today.").first).to_be_visible()
+        expect(page.get_by_text("Also to be posted on Facebook and X")).to_be_visible()
         shot(page, "notices-3-review")
         page.get_by_role("button", name="Approve").first.click()
         expect(page.get_by_text("Notice #1 approved.")).to_be_visible()
@@ -83,6 +86,10 @@ def test_subscribe_write_review_and_send_a_notice(hub_url, browser):
             page.get_by_role("tab", name="Notices").click()
         expect(page.get_by_text("1 sent").first).to_be_visible()
         shot(page, "notices-4-funnel")
+        # Also posted: the department's update with its two posts is on IT's calendar.
+        open_page(page, "Calendar")
+        expect(page.get_by_text("Service disruption").first).to_be_visible()
+        shot(page, "notices-6-also-posted")
         open_page(page, "Subscribers")
         expect(page.get_by_text("Wards with subscribers")).to_be_visible()
         shot(page, "notices-5-subscribers")
