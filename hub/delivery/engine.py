@@ -417,22 +417,41 @@ class DeliveryEngine:
             taken = self._known_platform_ids(platform)
             try:
                 for listing in self.kind.look_for(adapter, platform, waiting):
-                    for item in listing.items:
-                        self._settle(item, listing, taken, report)
+                    self._settle_listing(listing, taken, report)
             except PlatformError as exc:
                 report.skipped_platforms[platform.value] = f"reconcile: {exc}"
                 if isinstance(exc, TokenExpired):
                     self._holds.mark_needs_reconnect(platform, str(exc), by=self.kind.actor_name)
 
+    def _settle_listing(self, listing: Listing, taken: set[str], report: DeliveryReport) -> None:
+        """Settle every item of one listing in one transaction (after a crash a WhatsApp
+        kind has hundreds, and one transaction each held the write lock for seconds while
+        the restarted sender waited)."""
+        found: list[Delivered] = []
+        with self._store.transaction() as cur:
+            for item in listing.items:
+                done = self._settle(cur, item, listing, taken, report)
+                if done is not None:
+                    found.append(done)
+        for done in found:
+            self.kind.after_delivered(done)
+
     def _settle(
-        self, item: UnconfirmedItem, listing: Listing, taken: set[str], report: DeliveryReport
-    ) -> None:
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        item: UnconfirmedItem,
+        listing: Listing,
+        taken: set[str],
+        report: DeliveryReport,
+    ) -> Delivered | None:
         match = find_match(item.text, item.first_started, listing.candidates, taken)
+        now = self._clock()
         if match is not None:
             taken.add(match.platform_post_id)
-            if self._finish_delivered(item.id, match, found=True):
+            done = self._record_delivered(cur, item.id, match, True, now)
+            if done is not None:
                 report.reconciled_found += 1
-            return
+            return done
         words = self.kind.words
         duplicate = bool(item.last_error and item.last_error.startswith(DUPLICATE_PREFIX))
         if duplicate or not listing.complete or item.unknown_outcomes >= MAX_UNKNOWN_OUTCOMES:
@@ -445,23 +464,23 @@ class DeliveryEngine:
                 f"{words.noun} is not {words.not_found_where}"
             )
             self._flag_unconfirmed(
-                item.id, f"{reason}: check {words.where_to_check}, then retry or cancel"
+                cur, item.id, f"{reason}: check {words.where_to_check}, then retry or cancel"
             )
             report.needs_attention += 1
-            return
-        box, now = self._box, self._clock()
-        with self._store.transaction() as cur:
-            cur.execute(
-                f"UPDATE {box.table} SET status = 'retry_wait', next_attempt_at = ?,"
-                " updated_at = ? WHERE id = ? AND status = 'unconfirmed'",
-                [now, now, item.id],
-            )
-            cur.execute(
-                f"INSERT INTO {box.attempts_table} ({box.item_column}, worker, started_at,"
-                " finished_at, outcome) VALUES (?, ?, ?, ?, 'not_found')",
-                [item.id, self.worker_id, now, now],
-            )
+            return None
+        box = self._box
+        cur.execute(
+            f"UPDATE {box.table} SET status = 'retry_wait', next_attempt_at = ?,"
+            " updated_at = ? WHERE id = ? AND status = 'unconfirmed'",
+            [now, now, item.id],
+        )
+        cur.execute(
+            f"INSERT INTO {box.attempts_table} ({box.item_column}, worker, started_at,"
+            " finished_at, outcome) VALUES (?, ?, ?, ?, 'not_found')",
+            [item.id, self.worker_id, now, now],
+        )
         report.reconciled_missing += 1
+        return None
 
     def _known_platform_ids(self, platform: Platform) -> set[str]:
         column = self._box.platform_id_column
@@ -473,15 +492,14 @@ class DeliveryEngine:
             ).fetchall()
         return {r[0] for r in rows}
 
-    def _flag_unconfirmed(self, item_id: int, reason: str) -> None:
-        with self._store.transaction() as cur:
-            row = cur.execute(
-                f"UPDATE {self._box.table} SET status = 'needs_attention', attention_reason = ?,"
-                " updated_at = ? WHERE id = ? AND status = 'unconfirmed' RETURNING id",
-                [reason, self._clock(), item_id],
-            ).fetchone()
-            if row is not None:
-                self.kind.record_needs_attention(cur, item_id, reason)
+    def _flag_unconfirmed(self, cur: duckdb.DuckDBPyConnection, item_id: int, reason: str) -> None:
+        row = cur.execute(
+            f"UPDATE {self._box.table} SET status = 'needs_attention', attention_reason = ?,"
+            " updated_at = ? WHERE id = ? AND status = 'unconfirmed' RETURNING id",
+            [reason, self._clock(), item_id],
+        ).fetchone()
+        if row is not None:
+            self.kind.record_needs_attention(cur, item_id, reason)
 
     # -- sending --------------------------------------------------------------------------
 
