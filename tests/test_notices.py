@@ -328,6 +328,7 @@ def test_a_notice_also_posted_goes_to_facebook_and_x_when_its_subscribers_get_it
     now_posts = by_notice[disruption.id]
     assert abs((now_posts["facebook"][0] - utc_now()).total_seconds()) < 60, "at once"
     assert "৬০-৬৫" in now_posts["facebook"][1] and "wards 60-65" in now_posts["facebook"][1]
+    assert "STOP" not in now_posts["facebook"][1], "no WhatsApp footer under a public post"
     morning = by_notice[field.id]["x"][0].astimezone(KOLKATA)
     assert (morning.date(), morning.hour) == (field.digest_date, 7), "with the digest"
     # The publisher sends them like any approved update's posts (the disruption's now).
@@ -343,7 +344,7 @@ def test_a_notice_also_posted_goes_to_facebook_and_x_when_its_subscribers_get_it
 
 def test_a_notice_too_long_for_x_even_in_english_is_not_approved(hub, actors):
     officer = actors["officer.water"]
-    long_text = "Water supply will stay off for the repair of the main pipeline. " * 3
+    long_text = "Water supply will stay off for the repair of the main pipeline. " * 5
     notice = hub.notices.create(
         officer, "WATER", field_work(text_en=long_text.strip(), also_post=True)
     )

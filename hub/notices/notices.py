@@ -300,7 +300,14 @@ class NoticeService:
                 digest_date, time(options.digest_hour, options.digest_minute), self._zone
             )
         )
-        words = self.preview_of(notice)
+        # The template's words without its WhatsApp footer ("Reply STOP ..." means nothing
+        # under a public post): where, then when and what.
+        words = {
+            language: ": ".join(parameters)
+            for language, (_, parameters) in self.messages_of(
+                notice.department_code, _draft_of(notice)
+            ).items()
+        }
         update_id = record_notice_post(
             cur,
             self._audit,
