@@ -123,7 +123,9 @@ class XUsageMeter:
             counts.get(POST_CREATED, 0),
             counts.get(POST_WITH_LINK, 0),
             round(spent, 4),
-            round(spent / share, 2),
+            # Not rounded to cents: against a small budget a projection of $0.004 rounded to
+            # $0.00 was never "ahead", and the slowed poll depended on the day of the month.
+            spent / share,
             x.monthly_budget,
         )
 
