@@ -36,6 +36,9 @@ BENCHMARKS = (
     "metrics",
     "map",
     "memory",
+    "backup",
+    "office",
+    "crash",
 )
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

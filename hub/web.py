@@ -36,7 +36,9 @@ def http_routes(get_hub: Callable[[], Hub]) -> list[Route]:
     """The routes, each reading the process's hub through `get_hub` at request time."""
 
     async def healthz(_request: Request) -> JSONResponse:
-        report = get_hub().health()
+        # In a worker thread: its queries wait behind the pages' in the database, and on the
+        # event loop that wait would hold up every person's page.
+        report = await run_in_threadpool(get_hub().health)
         return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
     async def backup_now(request: Request) -> JSONResponse:

@@ -147,6 +147,11 @@ def main() -> int:
             # would hash the pages every second, a core's share under load for nothing.
             "server.fileWatcherType": "none",
             "server.runOnSave": False,
+            # Streamlit collects the whole heap (gc.collect(2)) after every script run, with
+            # the GIL held: at 30 people that was 82 % of the server's GIL time, and every
+            # other person's page waited behind it (benchmarks/bench_office.py). Python's own
+            # generational collector still runs; reference counting frees a run's objects.
+            "runner.postScriptGC": False,
             "browser.gatherUsageStats": False,
             "client.showErrorDetails": "type",
             "client.toolbarMode": "minimal",
