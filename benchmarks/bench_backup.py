@@ -63,7 +63,8 @@ def run(context: BenchContext) -> list[Figure]:
             "s",
             "",
             None,
-            f"{report.files} files, {report.total_bytes / 1e6:,.0f} MB: checkpoint, copy under"
+            f"{report.files} file{'' if report.files == 1 else 's'},"
+            f" {report.total_bytes / 1e6:,.0f} MB: checkpoint, copy under"
             " the write lock, photos, SHA-256 manifest",
         ),
         Figure(

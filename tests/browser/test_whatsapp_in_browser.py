@@ -80,7 +80,14 @@ def test_whatsapp_complaint_with_photo_and_voice_note_to_the_officers_ticket(hub
         expect(page.get_by_role("heading", name="Ticket")).to_be_visible()
         expect(page.get_by_text(COMPLAINT).first).to_be_visible()
         expect(page.get_by_text("Attachments")).to_be_visible()
-        # The photo (cleaned of metadata) and the voice note's player.
+        # The photo (cleaned of metadata) and the voice note's player. The media job fetches
+        # attachments on its own beat, so on a busy machine the voice note may still say "being
+        # downloaded": the officer runs the page again (Find with the box empty reruns it).
+        for _ in range(60):
+            if page.locator("audio").count() and page.get_by_test_id("stImage").count():
+                break
+            page.wait_for_timeout(1000)
+            page.get_by_role("button", name="Find").click()
         expect(page.get_by_test_id("stImage").first).to_be_visible()
         expect(page.locator("audio").first).to_be_attached()
         expect(page.get_by_text(re.compile(r"OGG/Opus audio, \d+\.\d s"))).to_be_visible()
