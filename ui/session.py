@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from hub import bootstrap
 from hub.bootstrap import Hub
@@ -86,10 +85,12 @@ def deliver_session_cookie() -> None:
     grant = st.session_state.pop(_GRANT_KEY, None)
     if grant is None:
         return
-    components.html(
+    # st.iframe embeds an HTML string in a same-origin frame (st.components.v1.html, which
+    # did the same, is deprecated); with nothing visible in it, "content" is no height at all.
+    st.iframe(
         "<script>fetch('/auth/session', {method: 'POST', credentials: 'same-origin',"
         f" headers: {{'X-Hub-Grant': {json.dumps(grant)}}}}});</script>",
-        height=0,
+        height="content",
     )
 
 
