@@ -17,26 +17,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
-from benchmarks.generate import DEPARTMENTS_FILE, copy_database, year_database
+from benchmarks.generate import copy_database, year_database
 from benchmarks.harness import FULL, BenchContext, Figure
+from benchmarks.serving import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    ROOT,
+    browser_available,
+    served_hub,
+    status_kb,
+)
+from hub.demo import DEMO_PASSWORD  # the generated year has the demo accounts
 
 NAME = "Memory"
 LIMIT_MB = 1024.0
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"]
-DEMO_PASSWORD = (
-    "kolkata-demo-2026"  # hub.demo.DEMO_PASSWORD; the generated year has the demo accounts
-)
-START_SECONDS = 120
 
 
 def run(context: BenchContext) -> list[Figure]:
@@ -47,77 +46,26 @@ def run(context: BenchContext) -> list[Figure]:
     if data.exists():
         shutil.rmtree(data)
     copy_database(source, data)
-    if context.scale is FULL and _browser_available():
+    if context.scale is FULL and browser_available():
         return [_served(data)]
     return [_apptest_process(data)]
-
-
-def _browser_available() -> bool:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return Path(CHROMIUM).is_file()
-
-
-def _status_kb(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (kB) of a process."""
-    found = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(value.split()[0])
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _served(data: Path) -> Figure:
     """`hub serve` on the copy, driven by headless Chromium; the server's own VmHWM."""
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_DATA_DIR=str(data),
-        HUB_SERVER_PORT=str(port),
-        HUB_SANDBOX__PORT=str(_free_port()),
-        HUB_SANDBOX__SIMULATOR_ENABLED="false",
-        HUB_DEPARTMENTS_FILE=str(DEPARTMENTS_FILE),
-    )
-    log_path = data / "serve.log"
-    with log_path.open("wb") as log:
-        # `hub serve` execs ui/server.py: the child's pid is the server's.
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("hub")), "serve"],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, server, log_path)
-            after_start = _status_kb(server.pid)["VmRSS"]
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
-                )
-                try:
-                    steps = _drive(browser, url)
-                finally:
-                    browser.close()
-            status = _status_kb(server.pid)
-        finally:
-            server.terminate()
+    with served_hub(data) as hub:
+        after_start = status_kb(hub.pid)["VmRSS"]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+            )
             try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+                steps = _drive(browser, hub.url)
+            finally:
+                browser.close()
+        status = status_kb(hub.pid)
     peak_mb = status["VmHWM"] / 1024
     return Figure(
         NAME,
@@ -130,20 +78,6 @@ def _served(data: Path) -> Figure:
         f" of the year, driven by headless Chromium: {steps}. RSS {after_start / 1024:.0f} MB"
         f" after start, {status['VmRSS'] / 1024:.0f} MB at the end",
     )
-
-
-def _wait_healthy(url: str, server: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
-                if json.loads(response.read())["ok"]:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            raise RuntimeError("the hub did not start:\n" + log_path.read_text()[-3000:])
-        time.sleep(0.5)
 
 
 def _drive(browser, url: str) -> str:
@@ -249,7 +183,7 @@ def _render_in_this_process(db_path: Path) -> dict:
         "the board (open tickets, page 3, a search) as IT and the dashboard as IT and"
         " (whole year) the commissioner"
     )
-    return {**_status_kb(os.getpid()), "pages": pages}
+    return {**status_kb(os.getpid()), "pages": pages}
 
 
 if __name__ == "__main__":

@@ -34,28 +34,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import random
 import shutil
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from benchmarks.generate import DEPARTMENTS_FILE, copy_database, year_database
-from benchmarks.harness import FULL, BenchContext, Figure, free_port
+from benchmarks.generate import copy_database, year_database
+from benchmarks.harness import FULL, BenchContext, Figure
+from benchmarks.serving import CHROMIUM, CHROMIUM_FLAGS, served_hub, status_kb
 from hub.demo import DEMO_PASSWORD
 
 NAME = "Office load"
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 # The 30 browsers stand in for 30 PCs in the offices: on the city's machine the hub would have
 # the cores to itself. Here they share two cores with it, and a browser spends more CPU drawing
 # a page than the hub spends making it. Under SCHED_IDLE they still get every cycle the hub
@@ -63,15 +58,8 @@ CHROMIUM = "/usr/bin/chromium"
 # nice values itself, -8 for the browser process when run as root.) A click's time still
 # includes all of the browsers' work.
 BROWSER_SCHEDULING = "SCHED_IDLE"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+OFFICE_CHROMIUM_FLAGS = [
+    *CHROMIUM_FLAGS,
     # Thirty tabs in one headless browser: none of them is "in the background" to a person.
     "--disable-background-timer-throttling",
     "--disable-renderer-backgrounding",
@@ -80,7 +68,6 @@ CHROMIUM_FLAGS = [
 P95_LIMIT_SECONDS = 1.5
 MEMORY_LIMIT_MB = 1536.0
 STEP_TIMEOUT_MS = 30_000
-START_SECONDS = 180
 # Who is in the office: (username, role's script, how many sessions).
 FULL_OFFICE = (
     ("officer.water", "officer", 6),
@@ -195,51 +182,9 @@ def _fresh_copy(source: Path, data: Path) -> None:
 
 
 def _serve_and_drive(data: Path, office, pace: Pace) -> tuple[Tally, dict[str, int]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_DATA_DIR=str(data),
-        HUB_SERVER_PORT=str(port),
-        HUB_SANDBOX__PORT=str(free_port()),
-        HUB_SANDBOX__SIMULATOR_ENABLED="false",
-        HUB_DEPARTMENTS_FILE=str(DEPARTMENTS_FILE),
-    )
-    log_path = data / "serve.log"
-    with log_path.open("wb") as log:
-        # `hub serve` execs ui/server.py: the child's pid is the server's.
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("hub")), "serve"],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, server, log_path)
-            tally = asyncio.run(_office(url, office, pace, data, server.pid))
-            memory = _status_kb(server.pid)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-    return tally, memory
-
-
-def _wait_healthy(url: str, server: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
-                if json.loads(response.read())["ok"]:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            raise RuntimeError("the hub did not start:\n" + log_path.read_text()[-3000:])
-        time.sleep(0.5)
+    with served_hub(data) as hub:
+        tally = asyncio.run(_office(hub.url, office, pace, data, hub.pid))
+        return tally, status_kb(hub.pid)
 
 
 def _cpu_seconds(server_pid: int) -> dict[str, float]:
@@ -271,23 +216,13 @@ def _idle_chromium(folder: Path) -> Path:
     return launcher
 
 
-def _status_kb(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (kB) of a process."""
-    found = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(value.split()[0])
-    return found
-
-
 async def _office(url: str, office, pace: Pace, data: Path, server_pid: int) -> Tally:
     from playwright.async_api import async_playwright
 
     tally = Tally()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=_idle_chromium(data.parent), args=CHROMIUM_FLAGS, headless=True
+            executable_path=_idle_chromium(data.parent), args=OFFICE_CHROMIUM_FLAGS, headless=True
         )
         try:
             people = [
