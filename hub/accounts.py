@@ -233,16 +233,22 @@ class AccountService:
                 f"SELECT {_USER_COLUMNS} FROM users WHERE lower(email) = lower(?)", [email]
             ).fetchone()
         if row is None or not row[6]:
+            disabled = row is not None
             self._audit.record_now(
                 actor=None,
                 actor_name=email,
                 action="login",
                 outcome="failed",
-                detail="oidc: no active account for this e-mail",
+                detail="oidc: account disabled" if disabled else "oidc: no account for this e-mail",
             )
+            if disabled:
+                raise AuthenticationError(
+                    f"You signed in as {email}, but that hub account is disabled. Ask an "
+                    "administrator if it should be enabled again."
+                )
             raise AuthenticationError(
-                f"You signed in as {email}, but the hub has no active account for that "
-                "address. Ask an administrator to add you."
+                f"You signed in as {email}, but the hub has no account for that address. "
+                "Ask an administrator to add you."
             )
         user = _user(row)
         with self._store.transaction() as cur:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from starlette.middleware import Middleware
 from streamlit.web.server.starlette import starlette_server
 
 from hub import bootstrap
@@ -25,6 +26,7 @@ from hub.demo import seed_sandbox_posts
 from hub.errors import HubError
 from hub.sandbox.runtime import deliver_whatsapp_webhooks_to_hub, start_sandbox
 from hub.sandbox.simulator import CitizenSimulator
+from hub.sign_in import SignInOutcomeMiddleware
 from hub.web import http_routes
 from jobs.scheduler import start_scheduler
 
@@ -133,6 +135,7 @@ def main() -> int:
         routes=http_routes(bootstrap.current),
         lifespan=lifespan,
         secrets=streamlit_secrets(settings),
+        middleware=[Middleware(SignInOutcomeMiddleware)],
     )
     log.info("serving on http://%s:%s", settings.server_address, settings.server_port)
     starlette_server._bind_socket = without_nagle(starlette_server._bind_socket)

@@ -18,6 +18,8 @@ _USER_KEY = "auth_user_id"
 # This tab's login session id (hub.sessions), and the grant its cookie is fetched with.
 _SESSION_KEY = "auth_session"
 _GRANT_KEY = "auth_session_grant"
+# The e-mail the identity provider signed in and the hub refused, with the reason.
+_REFUSED_KEY = "auth_refused_email"
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that mean
 # something inside a one-line message: emphasis, code, links and images ([ starts both),
 # HTML, Streamlit's directives (:red[...], :material/x:), LaTeX ($) and tables.
@@ -52,18 +54,40 @@ def current_actor() -> Actor | None:
             return None
     user_id = st.session_state.get(_USER_KEY)
     if user_id is None and hub.settings.oidc is not None and st.user.is_logged_in:
-        try:
-            actor = hub.accounts.actor_for_email(str(st.user.email))
-        except HubError as exc:
-            st.error(as_literal_markdown(str(exc)))
-            return None
-        st.session_state[_USER_KEY] = user_id = actor.user_id
+        return _actor_signed_in_by_provider(hub)
     if user_id is None:
         return None
     actor = hub.accounts.actor_for(user_id)
     if actor is None:
         st.session_state.pop(_USER_KEY, None)
     return actor
+
+
+def _actor_signed_in_by_provider(hub: Hub) -> Actor | None:
+    """The actor the identity provider vouched for, logged in with a hub session of its own.
+
+    The hub's session (not only Streamlit's login cookie) is what a reload, a second tab and
+    "My account" work with, and what a logout or an administrator ends. A refused e-mail is
+    checked (and audited) once per tab, not at every rerun of the login page.
+    """
+    email = str(st.user.email or "")
+    refusal = st.session_state.get(_REFUSED_KEY)
+    if refusal is not None and refusal[0] == email:
+        st.error(as_literal_markdown(refusal[1]), icon=":material/error:")
+        return None
+    try:
+        actor = hub.accounts.actor_for_email(email)
+    except HubError as exc:
+        st.session_state[_REFUSED_KEY] = (email, str(exc))
+        show_error(exc)
+        return None
+    log_in(actor)
+    return actor
+
+
+def signed_in_elsewhere_only() -> bool:
+    """True when the identity provider signed this browser in but the hub refused it."""
+    return get_hub().settings.oidc is not None and bool(st.user.is_logged_in)
 
 
 def log_in(actor: Actor) -> None:

@@ -41,10 +41,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_hub(data: Path, template_database: Path, **env_extra: str) -> Iterator[str]:
-    """Serve a copy of the demo database with `hub serve`; yields the base URL."""
+def running_hub(
+    data: Path, template_database: Path, *, port: int | None = None, **env_extra: str
+) -> Iterator[str]:
+    """Serve a copy of the demo database with `hub serve`; yields the base URL.
+
+    `port` when the test must know it beforehand (an OIDC redirect URI names it).
+    """
     shutil.copyfile(template_database, data / "hub.duckdb")
-    port = free_port()
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
         HUB_DATA_DIR=str(data),
