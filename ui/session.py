@@ -125,7 +125,10 @@ def log_out(actor: Actor) -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if get_hub().settings.oidc is not None and st.user.is_logged_in:
+        # st.logout only queues the browser's redirect to the provider's logout; a rerun
+        # started before that message went out would drop it from the queue, so stop here.
         st.logout()
+        st.stop()
 
 
 def current_session_id() -> str | None:
