@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench setup clean browser-deps
+.PHONY: run test lint format bench setup clean browser-deps messages
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -33,6 +33,15 @@ browser-deps:
 	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-core"; \
 	  fi; \
 	fi
+
+## The UI's strings into the catalogue: extract them (Babel) and merge into the Bengali .po,
+## whose new entries translators then fill in (tests/test_i18n.py fails until they do).
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract --no-location --sort-output --no-wrap \
+	  -k _ -k N_ -k ngettext:1,2 --project "Municipal Social Hub" \
+	  -o hub/locale/hub.pot hub ui pages
+	$(BIN)/pybabel -q update --init-missing --no-wrap --no-fuzzy-matching --ignore-obsolete \
+	  -i hub/locale/hub.pot -d hub/locale -D hub -l bn
 
 ## The whole test suite, on the same set-up.
 test: $(STAMP) browser-deps

@@ -22,6 +22,7 @@ from hub.errors import (
     InvalidInput,
     NotFound,
 )
+from hub.i18n import LANGUAGES
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
 from hub.text import nfc_trimmed
@@ -51,6 +52,7 @@ class User:
     locked_until: datetime | None
     created_at: datetime
     last_login_at: datetime | None
+    language: str = "en"
 
     def actor(self) -> Actor:
         """The acting identity of this user."""
@@ -60,12 +62,13 @@ class User:
             department_code=self.department_code,
             user_id=self.id,
             display_name=self.display_name,
+            language=self.language or "en",
         )
 
 
 _USER_COLUMNS = (
     "id, username, display_name, email, role, department_code, active, failed_logins,"
-    " locked_until, created_at, last_login_at"
+    " locked_until, created_at, last_login_at, language"
 )
 
 
@@ -259,6 +262,31 @@ class AccountService:
     def record_logout(self, actor: Actor) -> None:
         """Audit a logout."""
         self._audit.record_now(actor=actor, action="logout")
+
+    def set_own_language(self, actor: Actor, language: str) -> Actor:
+        """Save the language a person reads the UI in; the actor as it now is."""
+        self._audit.authorize(actor, Action.CHANGE_OWN_LANGUAGE)
+        if language not in LANGUAGES:
+            raise InvalidInput(
+                f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}"
+            )
+        with self._store.transaction() as cur:
+            row = cur.execute(
+                f"UPDATE users SET language = ? WHERE username = ? AND active"
+                f" RETURNING {_USER_COLUMNS}",
+                [language, actor.username],
+            ).fetchone()
+            if row is None:
+                raise InvalidInput("this account is no longer active")
+            self._audit.record(
+                cur,
+                actor=actor,
+                action="set_language",
+                target_type="user",
+                target_id=actor.username,
+                detail=language,
+            )
+        return _user(row).actor()
 
     def change_own_password(self, actor: Actor, current: str, new: str) -> None:
         """Let anyone change their own password, given the current one."""

@@ -8,6 +8,7 @@ from datetime import timedelta
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.departments import DepartmentService
+from hub.i18n import N_
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.store import Store
 from hub.tickets.board import BoardFilters, BoardService
@@ -29,6 +30,8 @@ class HomeSummary:
 
     heading: str
     figures: tuple[Figure, ...]
+    # Set when the heading is a catalogue string with a {name} in it (the greeting).
+    greeting_name: str | None = None
 
 
 class HomeService:
@@ -56,13 +59,13 @@ class HomeService:
             return self._board.page(actor, wanted, page=1, page_size=1).total
 
         return (
-            Figure("Open tickets", count()),
+            Figure(N_("Open tickets"), count()),
             Figure(
-                "Near their target (75 %+)",
+                N_("Near their target (75 %+)"),
                 count(target_state="due_soon"),
-                "answer these first: see the Triage board",
+                N_("answer these first: see the Triage board"),
             ),
-            Figure("Past their target", count(target_state="breached")),
+            Figure(N_("Past their target"), count(target_state="breached")),
         )
 
     def summary(self, actor: Actor) -> HomeSummary:
@@ -83,14 +86,16 @@ class HomeService:
                 return HomeSummary(
                     f"{department.name_en} · {department.name_bn}",
                     (
-                        Figure("Officers in the department", colleagues),
+                        Figure(N_("Officers in the department"), colleagues),
                         Figure(
-                            "First-response target",
-                            f"{department.first_response_target_hours} h",
-                            "from departments.csv",
+                            N_("First-response target, hours"),
+                            department.first_response_target_hours,
+                            N_("from departments.csv"),
                         ),
-                        Figure("Resolution target", f"{department.resolution_target_hours} h"),
-                        Figure("Department actions, last 24 h", actions, "from the audit log"),
+                        Figure(N_("Resolution target, hours"), department.resolution_target_hours),
+                        Figure(
+                            N_("Department actions, last 24 h"), actions, N_("from the audit log")
+                        ),
                         *self._ticket_figures(actor),
                     ),
                 )
@@ -107,16 +112,16 @@ class HomeService:
                 [day_ago],
             ).fetchone()
         figures = [
-            Figure("Departments", departments),
-            Figure("Departments with an officer account", officers),
-            Figure("Active users", users),
+            Figure(N_("Departments"), departments),
+            Figure(N_("Departments with an officer account"), officers),
+            Figure(N_("Active users"), users),
         ]
         if actor.role in (Role.IT, Role.ADMIN):
             figures += [
-                Figure("Failed logins, last 24 h", failed),
-                Figure("Denied actions, last 24 h", denied),
+                Figure(N_("Failed logins, last 24 h"), failed),
+                Figure(N_("Denied actions, last 24 h"), denied),
             ]
         if actor.role is Role.ADMIN:
-            figures.append(Figure("Audit events, last 24 h", events))
+            figures.append(Figure(N_("Audit events, last 24 h"), events))
         figures += self._ticket_figures(actor)
-        return HomeSummary(f"Welcome, {actor.label}", tuple(figures))
+        return HomeSummary(N_("Welcome, {name}"), tuple(figures), greeting_name=actor.label)

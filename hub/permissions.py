@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hub.i18n import N_
+
 
 class Role(StrEnum):
     """What a person does in the hub."""
@@ -25,10 +27,10 @@ class Role(StrEnum):
 
 
 _ROLE_LABELS = {
-    Role.OFFICER: "Controlling officer",
-    Role.IT: "IT team",
-    Role.COMMISSIONER: "Commissioner",
-    Role.ADMIN: "Administrator",
+    Role.OFFICER: N_("Controlling officer"),
+    Role.IT: N_("IT team"),
+    Role.COMMISSIONER: N_("Commissioner"),
+    Role.ADMIN: N_("Administrator"),
 }
 
 
@@ -41,6 +43,8 @@ class Actor:
     department_code: str | None = None
     user_id: int | None = None
     display_name: str = ""
+    # The language the person reads the UI in (hub.i18n.LANGUAGES).
+    language: str = "en"
 
     @property
     def label(self) -> str:
@@ -53,6 +57,7 @@ class Action(StrEnum):
 
     VIEW_HOME = "view_home"
     CHANGE_OWN_PASSWORD = "change_own_password"
+    CHANGE_OWN_LANGUAGE = "change_own_language"
     VIEW_DEPARTMENTS = "view_departments"
     VIEW_DEPARTMENT_DETAIL = "view_department_detail"
     MANAGE_DEPARTMENTS = "manage_departments"
@@ -92,6 +97,7 @@ ALL_ROLES = frozenset(Role)
 RULES: dict[Action, Rule] = {
     Action.VIEW_HOME: Rule(ALL_ROLES),
     Action.CHANGE_OWN_PASSWORD: Rule(ALL_ROLES),
+    Action.CHANGE_OWN_LANGUAGE: Rule(ALL_ROLES),
     Action.VIEW_DEPARTMENTS: Rule(ALL_ROLES),
     Action.VIEW_DEPARTMENT_DETAIL: Rule(ALL_ROLES, department_scoped=True),
     Action.MANAGE_DEPARTMENTS: Rule(frozenset({Role.ADMIN})),
@@ -162,71 +168,83 @@ class PageSpec:
 # The app's pages, in menu order. The app builds each role's menu from this table, and the
 # page's own service call checks the same action again.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("home", "Home", "pages/home.py", ":material/home:", Action.VIEW_HOME),
+    PageSpec("home", N_("Home"), "pages/home.py", ":material/home:", Action.VIEW_HOME),
     # Publishing: officers write, IT reviews and schedules.
-    PageSpec("compose", "New update", "pages/compose.py", ":material/edit:", Action.SUBMIT_UPDATE),
+    PageSpec(
+        "compose", N_("New update"), "pages/compose.py", ":material/edit:", Action.SUBMIT_UPDATE
+    ),
     PageSpec(
         "my_updates",
-        "My updates",
+        N_("My updates"),
         "pages/my_updates.py",
         ":material/list_alt:",
         Action.SUBMIT_UPDATE,
     ),
     PageSpec(
         "review",
-        "Review queue",
+        N_("Review queue"),
         "pages/review.py",
         ":material/fact_check:",
         Action.REVIEW_UPDATE,
     ),
     PageSpec(
         "calendar",
-        "Calendar",
+        N_("Calendar"),
         "pages/calendar.py",
         ":material/calendar_month:",
         Action.MANAGE_SCHEDULE,
     ),
     # Notices to subscribers: officers write, IT reviews, everyone follows them going out.
-    PageSpec("notices", "Notices", "pages/notices.py", ":material/campaign:", Action.VIEW_UPDATES),
+    PageSpec(
+        "notices", N_("Notices"), "pages/notices.py", ":material/campaign:", Action.VIEW_UPDATES
+    ),
     PageSpec(
         "subscribers",
-        "Subscribers",
+        N_("Subscribers"),
         "pages/subscribers.py",
         ":material/group_add:",
         Action.MANAGE_SUBSCRIBERS,
     ),
     # Triage: the board, one ticket, and the commissioner's escalations.
     PageSpec(
-        "board", "Triage board", "pages/board.py", ":material/view_kanban:", Action.VIEW_TICKETS
+        "board", N_("Triage board"), "pages/board.py", ":material/view_kanban:", Action.VIEW_TICKETS
     ),
     PageSpec(
-        "ticket", "Ticket", "pages/ticket.py", ":material/confirmation_number:", Action.VIEW_TICKETS
+        "ticket",
+        N_("Ticket"),
+        "pages/ticket.py",
+        ":material/confirmation_number:",
+        Action.VIEW_TICKETS,
     ),
     PageSpec(
         "escalations",
-        "Escalations",
+        N_("Escalations"),
         "pages/escalations.py",
         ":material/priority_high:",
         Action.VIEW_ESCALATIONS,
     ),
     # The commissioner's figures (IT too; an officer sees their own department).
     PageSpec(
-        "dashboard", "Dashboard", "pages/dashboard.py", ":material/monitoring:", Action.VIEW_TICKETS
+        "dashboard",
+        N_("Dashboard"),
+        "pages/dashboard.py",
+        ":material/monitoring:",
+        Action.VIEW_TICKETS,
     ),
     # The city map: the same figures by ward, and where reports and works are.
-    PageSpec("map", "City map", "pages/map.py", ":material/map:", Action.VIEW_TICKETS),
+    PageSpec("map", N_("City map"), "pages/map.py", ":material/map:", Action.VIEW_TICKETS),
     PageSpec(
         "departments",
-        "Departments",
+        N_("Departments"),
         "pages/departments.py",
         ":material/apartment:",
         Action.VIEW_DEPARTMENTS,
     ),
-    PageSpec("users", "Users", "pages/users.py", ":material/group:", Action.MANAGE_USERS),
-    PageSpec("audit", "Audit log", "pages/audit.py", ":material/history:", Action.VIEW_AUDIT),
+    PageSpec("users", N_("Users"), "pages/users.py", ":material/group:", Action.MANAGE_USERS),
+    PageSpec("audit", N_("Audit log"), "pages/audit.py", ":material/history:", Action.VIEW_AUDIT),
     PageSpec(
         "platforms",
-        "Platform accounts",
+        N_("Platform accounts"),
         "pages/platforms.py",
         ":material/hub:",
         Action.VIEW_PLATFORMS,
@@ -234,22 +252,24 @@ PAGES: tuple[PageSpec, ...] = (
     # Answering: the reply templates officers pick from on a ticket (IT and admins manage).
     PageSpec(
         "templates",
-        "Reply templates",
+        N_("Reply templates"),
         "pages/templates.py",
         ":material/quick_phrases:",
         Action.MANAGE_TEMPLATES,
     ),
     PageSpec(
         "open311",
-        "Open311 keys",
+        N_("Open311 keys"),
         "pages/open311.py",
         ":material/key:",
         Action.MANAGE_OPEN311_CLIENTS,
     ),
-    PageSpec("sandbox", "Sandbox", "pages/sandbox.py", ":material/science:", Action.USE_SANDBOX),
+    PageSpec(
+        "sandbox", N_("Sandbox"), "pages/sandbox.py", ":material/science:", Action.USE_SANDBOX
+    ),
     PageSpec(
         "account",
-        "My account",
+        N_("My account"),
         "pages/account.py",
         ":material/person:",
         Action.CHANGE_OWN_PASSWORD,

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from hub.i18n import N_
+
 CALLBACK_PATH = "/oauth2callback"
 # Streamlit's st.login cookie (streamlit.web.server.starlette.starlette_server_config's
 # USER_COOKIE_NAME; a test holds the two equal, as hub/ does not import Streamlit).
@@ -84,23 +86,34 @@ def _with_outcome(location: bytes, outcome: str, reason: str) -> bytes:
     return location + separator + urlencode(params).encode()
 
 
-def sign_in_problem(outcome: str | None, reason: str | None = None) -> str | None:
-    """The login page's sentence for a sign-in that came back without a login, or None."""
+def sign_in_problem(
+    outcome: str | None, reason: str | None = None, translate: Callable[[str], str] = str
+) -> str | None:
+    """The login page's sentence for a sign-in that came back without a login, or None.
+
+    `translate` puts the sentence in the reader's language (the UI's ``_``).
+    """
     if outcome == "refused":
         if reason == "access_denied":
-            return (
-                "The sign-in was declined at the corporation's sign-in page, so you are not "
-                "logged in. Log in again to retry."
+            return translate(
+                N_(
+                    "The sign-in was declined at the corporation's sign-in page, so you are "
+                    "not logged in. Log in again to retry."
+                )
             )
         code = f" ({reason})" if reason and _ERROR_CODE.fullmatch(reason) else ""
-        return (
-            f"The corporation's sign-in service answered with an error{code}, so you are not "
-            "logged in. Try again; if it happens again, tell IT."
-        )
+        return translate(
+            N_(
+                "The corporation's sign-in service answered with an error{code}, so you are "
+                "not logged in. Try again; if it happens again, tell IT."
+            )
+        ).format(code=code)
     if outcome == "failed":
-        return (
-            "The answer from the corporation's sign-in service could not be verified, so you "
-            "are not logged in. Try again; if it happens again, tell IT: the hub's log says "
-            "what was wrong with the answer."
+        return translate(
+            N_(
+                "The answer from the corporation's sign-in service could not be verified, so "
+                "you are not logged in. Try again; if it happens again, tell IT: the hub's log "
+                "says what was wrong with the answer."
+            )
         )
     return None

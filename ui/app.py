@@ -12,6 +12,7 @@ import streamlit as st
 from hub.errors import HubError
 from hub.permissions import pages_for
 from ui import session
+from ui.i18n import _, use_language
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +34,7 @@ if actor is None:
         [
             st.Page(
                 PROJECT_ROOT / "pages/login.py",
-                title="Log in",
+                title=_("Log in"),
                 icon=":material/login:",
                 default=True,
             )
@@ -41,10 +42,11 @@ if actor is None:
         position="hidden",
     )
 else:
+    use_language(actor.language)
     menu = [
         st.Page(
             PROJECT_ROOT / spec.script,
-            title=spec.title,
+            title=_(spec.title),
             icon=spec.icon,
             url_path=spec.key,
             default=spec.key == "home",
@@ -55,11 +57,11 @@ else:
         st.markdown("**Municipal Social Hub**")
         st.text(actor.label)
         where = f" · {actor.department_code}" if actor.department_code else ""
-        st.caption(f"{actor.role.label}{where}")
-        if st.button("Log out", icon=":material/logout:", key="app_logout"):
+        st.caption(f"{_(actor.role.label)}{where}")
+        if st.button(_("Log out"), icon=":material/logout:", key="app_logout"):
             session.log_out(actor)
             st.rerun()
         session.deliver_session_cookie()
     # Expanded: an IT member has 14 pages, and a folded "View 4 more" hides half the work.
-    page = st.navigation({"Menu": menu}, expanded=True)
+    page = st.navigation({_("Menu"): menu}, expanded=True)
 page.run()

@@ -13,6 +13,7 @@ from hub.bootstrap import Hub
 from hub.errors import HubError
 from hub.permissions import PAGES, Actor
 from hub.sessions import COOKIE
+from ui.i18n import _
 
 _USER_KEY = "auth_user_id"
 # This tab's login session id (hub.sessions), and the grant its cookie is fetched with.
@@ -140,7 +141,7 @@ def require_actor() -> Actor:
     """The logged-in actor; stops the page when there is none."""
     actor = current_actor()
     if actor is None:
-        st.warning("Please log in.")
+        st.warning(_("Please log in."))
         st.stop()
     return actor
 

@@ -1,0 +1,113 @@
+"""The hub's languages: English (the source) and Bengali, through one gettext catalogue.
+
+Every string the UI shows is written in English inside ``_()`` (pages and ui/) or ``N_()``
+(names defined in hub/, translated where they are shown). ``make messages`` extracts them with
+Babel into ``hub/locale/hub.pot`` and merges them into ``hub/locale/bn/LC_MESSAGES/hub.po``,
+which translators edit; the hub reads the ``.po`` with Babel when it starts (no compiled
+``.mo`` to forget). A test fails when a string has no Bengali translation.
+
+Dates, times and numbers follow the language too: Babel's CLDR data gives Bengali month
+names and the Indian grouping of digits (12,34,567), and Bengali digits replace Latin ones.
+Citizens' text and department names are never translated.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from hub.clock import as_utc
+
+LANGUAGES = {"en": "English", "bn": "বাংলা"}
+DEFAULT_LANGUAGE = "en"
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "hub"
+_BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogue where it is defined; it is translated where shown."""
+    return message
+
+
+def catalogue_path(language: str) -> Path:
+    """The translators' ``.po`` file of a language."""
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The gettext translations of a language (English, the source, translates nothing).
+
+    Fuzzy entries are left out, as msgfmt does: a guess a translator has not confirmed shows
+    the English instead.
+    """
+    if language not in LANGUAGES or language == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    with catalogue_path(language).open("rb") as po:
+        catalog = read_po(po, locale=language, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def translate(message: str, language: str) -> str:
+    """`message` in `language` (the English when it has no translation)."""
+    return translations(language).gettext(message)
+
+
+def digits(text: str, language: str) -> str:
+    """`text` with the language's digits (Bengali ০-৯ for ``bn``)."""
+    return text.translate(_BENGALI_DIGITS) if language == "bn" else text
+
+
+def format_number(value: float | int, language: str) -> str:
+    """A number as the language writes it: ``১২,৩৪,৫৬৭`` for ``bn``, ``1,234,567`` for ``en``."""
+    return digits(format_decimal(value, locale=_babel_locale(language)), language)
+
+
+def format_moment(
+    moment: datetime | None, zone: ZoneInfo, language: str, *, with_zone: bool = True
+) -> str:
+    """A stored moment as people read it: ``22 Nov 2026, 21:15 IST`` or ``২২ নভে ২০২৬, ২১:১৫``."""
+    if moment is None:
+        return "—"
+    local = as_utc(moment).astimezone(zone)
+    if language == "bn":
+        text = digits(format_datetime(local, "d MMM y, HH:mm", locale="bn"), language)
+    else:
+        text = local.strftime("%d %b %Y, %H:%M")
+    return f"{text} {local.tzname()}" if with_zone else text
+
+
+def _babel_locale(language: str) -> str:
+    return "bn" if language == "bn" else "en"
+
+
+def format_duration(minutes: float | None, language: str) -> str:
+    """Minutes as people read them: ``2 h 05 min`` or ``২ ঘ ০৫ মি``; None → ``—``."""
+    if minutes is None:
+        return "—"
+    total = round(minutes)
+    sign = "-" if total < 0 else ""
+    days, rest = divmod(abs(total), 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        text = translate(N_("{days} d {hours} h"), language).format(days=days, hours=f"{hours:02d}")
+    elif hours:
+        text = translate(N_("{hours} h {minutes} min"), language).format(
+            hours=hours, minutes=f"{mins:02d}"
+        )
+    else:
+        text = translate(N_("{minutes} min"), language).format(minutes=mins)
+    return digits(sign + text, language)

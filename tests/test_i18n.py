@@ -1,0 +1,178 @@
+"""The hub in Bengali: every UI string in the catalogue and translated, and the formats.
+
+`test_every_string_has_a_bengali_translation` is the one the issue asks for: it extracts the
+strings from the code with Babel, as `make messages` does, and fails for each one the Bengali
+catalogue lacks. `test_pages_show_no_untranslated_literal` finds the strings that never reached
+the catalogue: a literal or an f-string handed straight to a Streamlit element.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from hub import i18n
+from hub.errors import InvalidInput
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KOLKATA = ZoneInfo("Asia/Kolkata")
+
+# Streamlit calls whose first argument (or label/body/help/placeholder) people read.
+SHOWN = {
+    "title", "header", "subheader", "caption", "text", "markdown", "write", "info",
+    "warning", "error", "success", "toast", "button", "form_submit_button",
+    "download_button", "link_button", "text_input", "text_area", "number_input",
+    "selectbox", "multiselect", "radio", "checkbox", "toggle", "date_input", "time_input",
+    "file_uploader", "expander", "metric", "popover", "page_link", "slider",
+    "segmented_control", "pills", "spinner", "status", "chat_input",
+}  # fmt: skip
+SHOWN_KEYWORDS = {"label", "body", "help", "placeholder", "caption"}
+NOT_STREAMLIT = {"log", "logger", "logging", "re", "os", "json", "path", "parser"}
+ICON = re.compile(r":material/[a-z_]+:")
+
+
+def _messages() -> dict[str, tuple[str, int]]:
+    found: dict[str, tuple[str, int]] = {}
+    for folder in ("hub", "ui", "pages"):
+        for path, line, message, _comments, _context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            for text in message if isinstance(message, tuple) else (message,):
+                if text:
+                    found.setdefault(text, (f"{folder}/{path}", line))
+    return found
+
+
+@pytest.fixture(scope="module")
+def bengali():
+    with i18n.catalogue_path("bn").open("rb") as po:
+        return read_po(po, locale="bn")
+
+
+def test_every_string_has_a_bengali_translation(bengali):
+    missing = []
+    for text, (path, line) in sorted(_messages().items(), key=lambda item: item[1]):
+        entry = bengali.get(text)
+        translated = entry is not None and not entry.fuzzy and _translation(entry)
+        if not translated:
+            missing.append(f"{path}:{line}: {text!r}")
+    assert not missing, f"{len(missing)} string(s) with no Bengali translation:\n" + "\n".join(
+        missing[:60]
+    )
+
+
+def test_translations_keep_their_placeholders(bengali):
+    wrong = []
+    for entry in bengali:
+        if not entry.id or not _translation(entry):
+            continue
+        ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
+        strs = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        expected = _placeholders(ids[-1])
+        for translated in strs:
+            if _placeholders(translated) != expected:
+                wrong.append(f"{ids[0]!r} -> {translated!r}")
+    assert not wrong, "placeholders differ:\n" + "\n".join(wrong)
+
+
+def test_pages_show_no_untranslated_literal():
+    found = []
+    for path in sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not _is_shown_call(node):
+                continue
+            arguments = list(node.args[:1]) + [
+                kw.value for kw in node.keywords if kw.arg in SHOWN_KEYWORDS
+            ]
+            for argument in arguments:
+                if _is_english_literal(argument):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, "text shown without _():\n" + "\n".join(found)
+
+
+def _is_shown_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return False
+    receiver = node.func.value
+    return (
+        node.func.attr in SHOWN
+        and not (isinstance(receiver, ast.Name) and receiver.id in NOT_STREAMLIT)
+        and not isinstance(receiver, ast.Constant)
+    )
+
+
+def _is_english_literal(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return _has_words(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return any(
+            isinstance(part, ast.Constant) and _has_words(str(part.value)) for part in node.values
+        )
+    return False
+
+
+def _has_words(text: str) -> bool:
+    return re.search(r"[A-Za-z]{2,}", ICON.sub("", text)) is not None
+
+
+def _translation(entry) -> bool:
+    strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+    return all(bool(s and s.strip()) for s in strings)
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_bengali_dates_use_bengali_digits_and_month_names():
+    moment = datetime(2026, 12, 7, 8, 35, tzinfo=UTC)
+    assert i18n.format_moment(moment, KOLKATA, "bn") == "৭ ডিসে ২০২৬, ১৪:০৫ IST"
+    assert i18n.format_moment(moment, KOLKATA, "en") == "07 Dec 2026, 14:05 IST"
+    assert i18n.format_moment(None, KOLKATA, "bn") == "—"
+
+
+def test_bengali_numbers_group_the_indian_way_in_bengali_digits():
+    assert i18n.format_number(1234567, "bn") == "১২,৩৪,৫৬৭"
+    assert i18n.format_number(1234567, "en") == "1,234,567"
+
+
+def test_durations_in_both_languages():
+    assert i18n.format_duration(125, "en") == "2 h 05 min"
+    assert i18n.format_duration(125, "bn") == "২ ঘণ্টা ০৫ মিনিট"
+    assert i18n.format_duration(-(40 * 24 * 60 + 6 * 60), "en") == "-40 d 06 h"
+    assert i18n.format_duration(None, "bn") == "—"
+
+
+def test_an_unknown_language_translates_nothing():
+    assert i18n.translate("Log in", "fr") == "Log in"
+    assert i18n.translate("Log in", "bn") != "Log in"
+
+
+def test_a_person_saves_their_language_and_it_is_audited(hub):
+    from hub.demo import SETUP_ACTOR
+
+    water = hub.accounts.actor_for(_user_id(hub, "officer.water"))
+    assert water.language == "en"
+    changed = hub.accounts.set_own_language(water, "bn")
+    assert changed.language == "bn"
+    assert hub.accounts.actor_for(water.user_id).language == "bn"
+    with pytest.raises(InvalidInput, match="unknown language"):
+        hub.accounts.set_own_language(water, "xx")
+    page = hub.audit.browse(SETUP_ACTOR, action_filter="set_language")
+    assert [(e.actor, e.detail) for e in page.entries] == [("officer.water", "bn")]
+
+
+def _user_id(hub, username: str) -> int:
+    from hub.demo import SETUP_ACTOR
+
+    return next(u.id for u in hub.accounts.list_users(SETUP_ACTOR) if u.username == username)
