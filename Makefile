@@ -38,7 +38,7 @@ browser-deps:
 ## whose new entries translators then fill in (tests/test_i18n.py fails until they do).
 messages: $(STAMP)
 	$(BIN)/pybabel -q extract --no-location --sort-output --no-wrap \
-	  -k _ -k N_ -k ngettext:1,2 --project "Municipal Social Hub" \
+	  -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 --project "Municipal Social Hub" \
 	  -o hub/locale/hub.pot hub ui pages
 	$(BIN)/pybabel -q update --init-missing --no-wrap --no-fuzzy-matching --ignore-obsolete \
 	  -i hub/locale/hub.pot -d hub/locale -D hub -l bn

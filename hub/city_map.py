@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from hub.i18n import N_
 from hub.metrics import (
     IT_QUEUE,
     MAP_FIGURES,
@@ -97,7 +98,7 @@ def shade_colour(value: float | None, highest: float) -> tuple[int, int, int, in
 def shown_value(figure: str, value: float | None) -> str:
     """A ward's figure as the tooltip and the list show it."""
     if value is None:
-        return "none" if figure == "subscribers" else "no tickets"
+        return N_("none") if figure == "subscribers" else N_("no tickets")
     if figure == "past_target":
         return f"{value:.0f} %"
     return f"{value:,.1f}".removesuffix(".0")

@@ -23,7 +23,7 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,6 +34,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from hub.i18n import N_
 from hub.league import LEAGUE_FIGURES, duration_cells, minutes_cell, percent_cell
 from hub.metrics import (
     BACKLOG_BUCKETS,
@@ -86,6 +87,7 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
 
 _DISPLAY_ZONE = "Asia/Kolkata"
+_MINUTES_SUFFIX = " (min)"
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,32 @@ class Table:
                     f"{self.title}: row {number} has {len(row)} cells for"
                     f" {len(self.columns)} columns"
                 )
+
+
+def translated(table: Table, translate: Callable[[str], str]) -> Table:
+    """`table` with its title and headers in the reader's language; the cells as they are.
+
+    Headers are catalogue strings (``N_`` where they are defined); a duration's second
+    header, ``<heading> (min)``, and a capitalised age bucket are put together from theirs.
+    """
+    return Table(
+        translate(table.title),
+        tuple(translated_heading(column, translate) for column in table.columns),
+        table.rows,
+    )
+
+
+def translated_heading(column: str, translate: Callable[[str], str]) -> str:
+    """One export header in the reader's language (the English when it has none)."""
+    shown = translate(column)
+    if shown != column:
+        return shown
+    if column.endswith(_MINUTES_SUFFIX):
+        heading = translated_heading(column.removesuffix(_MINUTES_SUFFIX), translate)
+        return translate(N_("{heading} (min)")).format(heading=heading)
+    lowered = column[:1].lower() + column[1:]
+    shown = translate(lowered)
+    return shown if shown != lowered else column
 
 
 def neutralise_cell(value: Any) -> Any:
@@ -287,8 +315,8 @@ def _department_cells(code: str | None, name: str) -> tuple[str, str]:
 
 
 LEAGUE_COLUMNS = (
-    "Department code",
-    "Department",
+    N_("Department code"),
+    N_("Department"),
     *(heading for figure in LEAGUE_FIGURES for heading in figure.export_headings()),
 )
 
@@ -321,11 +349,11 @@ def _league_cells(figures: Overview) -> tuple[Any, ...]:
     return tuple(cell for figure in LEAGUE_FIGURES for cell in figure.export_cells(figures))
 
 
-DISTRIBUTION_COLUMNS = ("First response", "From (min)", "Tickets")
+DISTRIBUTION_COLUMNS = (N_("First response"), N_("From (min)"), N_("Tickets"))
 
 
 def distribution_table(
-    rows: Sequence[DistributionRow], title: str = "First response times"
+    rows: Sequence[DistributionRow], title: str = N_("First response times")
 ) -> Table:
     """`MetricsService.response_time_distribution` as a table (``still waiting`` last)."""
     return Table(
@@ -336,12 +364,12 @@ def distribution_table(
 
 
 TREND_COLUMNS = (
-    "Week",
-    "Week starts (Monday)",
-    "Tickets",
-    "Answered",
-    "First response median",
-    "First response median (min)",
+    N_("Week"),
+    N_("Week starts (Monday)"),
+    N_("Tickets"),
+    N_("Answered"),
+    N_("First response median"),
+    N_("First response median (min)"),
 )
 
 
@@ -364,9 +392,9 @@ def trend_table(rows: Sequence[WeekRow], title: str = "Weekly trend") -> Table:
 
 
 BACKLOG_COLUMNS = (
-    "Department code",
-    "Department",
-    "Open",
+    N_("Department code"),
+    N_("Department"),
+    N_("Open"),
     *(bucket[:1].upper() + bucket[1:] for bucket in BACKLOG_BUCKETS),
 )
 
@@ -392,17 +420,17 @@ def backlog_table(rows: Sequence[BacklogRow], title: str = "Backlog by age") -> 
 
 
 WARD_COLUMNS = (
-    "Ward",
-    "Tickets",
-    "Answered",
-    "First response median",
-    "First response median (min)",
-    "First response 90th percentile",
-    "First response 90th percentile (min)",
-    "Open",
-    "Resolved",
-    "Resolution median",
-    "Resolution median (min)",
+    N_("Ward"),
+    N_("Tickets"),
+    N_("Answered"),
+    N_("First response median"),
+    N_("First response median (min)"),
+    N_("First response 90th percentile"),
+    N_("First response 90th percentile (min)"),
+    N_("Open"),
+    N_("Resolved"),
+    N_("Resolution median"),
+    N_("Resolution median (min)"),
 )
 
 
@@ -428,22 +456,22 @@ def wards_table(rows: Sequence[WardRow], title: str = "Wards") -> Table:
 
 
 PUBLISHING_COLUMNS = (
-    "Department code",
-    "Department",
-    "Submitted",
-    "Approved",
-    "Updates per week",
-    "Launches",
-    "Launches notified 24 h ahead",
-    "Launches notified in time (%)",
-    "Review median",
-    "Review median (min)",
-    "Review 90th percentile",
-    "Review 90th percentile (min)",
-    "Rejected",
-    "Rejection rate (%)",
-    "Rejections by reason",
-    "Notices to subscribers",
+    N_("Department code"),
+    N_("Department"),
+    N_("Submitted"),
+    N_("Approved"),
+    N_("Updates per week"),
+    N_("Launches"),
+    N_("Launches notified 24 h ahead"),
+    N_("Launches notified in time (%)"),
+    N_("Review median"),
+    N_("Review median (min)"),
+    N_("Review 90th percentile"),
+    N_("Review 90th percentile (min)"),
+    N_("Rejected"),
+    N_("Rejection rate (%)"),
+    N_("Rejections by reason"),
+    N_("Notices to subscribers"),
 )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hub.i18n import N_
 from hub.metrics import DepartmentRow, Overview, format_duration
 
 COUNT, DURATION, SHARE, TARGET_HOURS = "count", "duration", "share", "target_hours"
@@ -78,70 +79,75 @@ class LeagueFigure:
 
 
 LEAGUE_FIGURES = (
-    LeagueFigure("tickets", COUNT, "Tickets", "Tickets", "tickets"),
-    LeagueFigure("answered", COUNT, "Answered"),
+    LeagueFigure("tickets", COUNT, N_("Tickets"), N_("Tickets"), "tickets"),
+    LeagueFigure("answered", COUNT, N_("Answered")),
     LeagueFigure(
-        "waiting_first_response", COUNT, "Waiting for first response", "Waiting", "waiting"
+        "waiting_first_response", COUNT, N_("Waiting for first response"), N_("Waiting"), "waiting"
     ),
-    LeagueFigure("oldest_waiting_minutes", DURATION, "Oldest waiting", "Oldest waiting", "waiting"),
+    LeagueFigure(
+        "oldest_waiting_minutes", DURATION, N_("Oldest waiting"), N_("Oldest waiting"), "waiting"
+    ),
     LeagueFigure(
         "first_response_median",
         DURATION,
-        "First response median",
-        "First response median",
+        N_("First response median"),
+        N_("First response median"),
         "answered",
     ),
     LeagueFigure(
         "first_response_p90",
         DURATION,
-        "First response 90th percentile",
-        "First response p90",
+        N_("First response 90th percentile"),
+        N_("First response p90"),
         "answered",
     ),
     LeagueFigure(
         "first_response_target_hours",
         TARGET_HOURS,
-        "First response target (h)",
-        "First response target",
+        N_("First response target (h)"),
+        N_("First response target"),
     ),
-    LeagueFigure("first_response_met", COUNT, "First response met"),
-    LeagueFigure("first_response_missed", COUNT, "First response missed"),
+    LeagueFigure("first_response_met", COUNT, N_("First response met")),
+    LeagueFigure("first_response_missed", COUNT, N_("First response missed")),
     LeagueFigure(
         "first_response_within_target",
         SHARE,
-        "First response within target (%)",
-        "First response within target",
+        N_("First response within target (%)"),
+        N_("First response within target"),
         "first_response_missed",
     ),
-    LeagueFigure("resolved", COUNT, "Resolved"),
+    LeagueFigure("resolved", COUNT, N_("Resolved")),
     LeagueFigure(
-        "resolution_median", DURATION, "Resolution median", "Resolution median", "resolved"
+        "resolution_median", DURATION, N_("Resolution median"), N_("Resolution median"), "resolved"
     ),
-    LeagueFigure("resolution_p90", DURATION, "Resolution 90th percentile"),
+    LeagueFigure("resolution_p90", DURATION, N_("Resolution 90th percentile")),
     LeagueFigure(
-        "resolution_target_hours", TARGET_HOURS, "Resolution target (h)", "Resolution target"
+        "resolution_target_hours",
+        TARGET_HOURS,
+        N_("Resolution target (h)"),
+        N_("Resolution target"),
     ),
-    LeagueFigure("resolution_met", COUNT, "Resolution met"),
-    LeagueFigure("resolution_missed", COUNT, "Resolution missed"),
+    LeagueFigure("resolution_met", COUNT, N_("Resolution met")),
+    LeagueFigure("resolution_missed", COUNT, N_("Resolution missed")),
     LeagueFigure(
         "resolution_within_target",
         SHARE,
-        "Resolution within target (%)",
-        "Resolution within target",
+        N_("Resolution within target (%)"),
+        N_("Resolution within target"),
         "resolution_missed",
     ),
-    LeagueFigure("open", COUNT, "Open", "Open", "open"),
-    LeagueFigure("oldest_open_minutes", DURATION, "Oldest open"),
-    LeagueFigure("escalations", COUNT, "Escalations", "Escalations", "escalated"),
-    LeagueFigure("reopened", COUNT, "Reopened", "Reopened", "reopened"),
-    LeagueFigure("reopen_rate", SHARE, "Reopen rate (%)"),
-    LeagueFigure("acknowledgement_met", COUNT, "WhatsApp acknowledged in time"),
-    LeagueFigure("acknowledgement_missed", COUNT, "WhatsApp acknowledged late or not yet"),
+    LeagueFigure("open", COUNT, N_("Open"), N_("Open"), "open"),
+    LeagueFigure("oldest_open_minutes", DURATION, N_("Oldest open")),
+    LeagueFigure("escalations", COUNT, N_("Escalations"), N_("Escalations"), "escalated"),
+    LeagueFigure("reopened", COUNT, N_("Reopened"), N_("Reopened"), "reopened"),
+    LeagueFigure("reopen_rate", SHARE, N_("Reopen rate (%)")),
+    LeagueFigure("acknowledgement_met", COUNT, N_("WhatsApp acknowledged in time")),
+    LeagueFigure("acknowledgement_missed", COUNT, N_("WhatsApp acknowledged late or not yet")),
     LeagueFigure(
         "acknowledged_within_deadline",
         SHARE,
-        "WhatsApp acknowledged within deadline (%)",
-        "WhatsApp acknowledged in time",
+        N_("WhatsApp acknowledged within deadline (%)"),
+        N_("WhatsApp acknowledged in time"),
     ),
 )
 # The dashboard's order: the share within target first, the figure the commissioner reads.
@@ -175,17 +181,17 @@ def _nulls_last(value: float | None, *, descending: bool) -> tuple[bool, float]:
 
 # Sort orders the dashboard offers, by name: the rows' sort key.
 LEAGUE_SORTS: dict[str, Callable[[DepartmentRow], Any]] = {
-    "Worst first-response share first": lambda r: _nulls_last(
+    N_("Worst first-response share first"): lambda r: _nulls_last(
         r.first_response_within_target, descending=False
     ),
-    "Slowest median first response first": lambda r: _nulls_last(
+    N_("Slowest median first response first"): lambda r: _nulls_last(
         r.first_response_median, descending=True
     ),
-    "Most waiting first": lambda r: -r.waiting_first_response,
-    "Most open first": lambda r: -r.open,
-    "Most tickets first": lambda r: -r.tickets,
-    "Most escalations first": lambda r: -r.escalations,
-    "Department name": lambda r: (r.department_code is None, r.department_name),
+    N_("Most waiting first"): lambda r: -r.waiting_first_response,
+    N_("Most open first"): lambda r: -r.open,
+    N_("Most tickets first"): lambda r: -r.tickets,
+    N_("Most escalations first"): lambda r: -r.escalations,
+    N_("Department name"): lambda r: (r.department_code is None, r.department_name),
 }
 
 

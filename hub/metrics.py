@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from hub.audit import AuditLog
 from hub.clock import as_utc, format_duration, utc_now
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
 from hub.tickets.board import DUE_AT_SQL, IT_QUEUE, IT_QUEUE_TARGET_HOURS
@@ -57,22 +58,22 @@ __all__ = [
 ]
 
 # Backlog buckets by age in hours: [0, 4), [4, 24), [24, 72), [72, 168), [168, ...).
-BACKLOG_BUCKETS = ("under 4 h", "4–24 h", "1–3 days", "3–7 days", "over 7 days")
+BACKLOG_BUCKETS = (N_("under 4 h"), N_("4–24 h"), N_("1–3 days"), N_("3–7 days"), N_("over 7 days"))
 _BUCKET_HOURS = (4, 24, 72, 168)
 
 # The figures a person can click through to, and the tickets each one counts (over `judged`).
 FIGURES: dict[str, tuple[str, str]] = {
-    "tickets": ("All tickets", "TRUE"),
+    "tickets": (N_("All tickets"), "TRUE"),
     "answered": ("Answered", "fr_min IS NOT NULL"),
     "waiting": ("Waiting for a first response", "fr_min IS NULL AND is_open"),
     "first_response_met": ("First response within target", "fr_met"),
-    "first_response_missed": ("First response target missed", "fr_missed"),
+    "first_response_missed": (N_("First response target missed"), "fr_missed"),
     "resolved": ("Resolved", "res_min IS NOT NULL"),
-    "resolution_met": ("Resolved within target", "res_met"),
-    "resolution_missed": ("Resolution target missed", "res_missed"),
+    "resolution_met": (N_("Resolved within target"), "res_met"),
+    "resolution_missed": (N_("Resolution target missed"), "res_missed"),
     "open": ("Open now", "is_open"),
     "escalated": ("Escalated", "escalated"),
-    "reopened": ("Reopened", "reopened_count > 0"),
+    "reopened": (N_("Reopened"), "reopened_count > 0"),
 }
 # What the city map shades its wards by.
 MAP_FIGURES: dict[str, str] = {
@@ -86,8 +87,8 @@ MAP_PIN_LIMIT = 5000
 # First-response bands of the distribution, by lower bound in hours.
 _BAND_HOURS = (0, 1, 2, 4, 8, 12, 24, 48, 72, 168)
 _BAND_LABELS = (
-    "under 1 h", "1–2 h", "2–4 h", "4–8 h", "8–12 h", "12–24 h", "1–2 days", "2–3 days",
-    "3–7 days", "over 7 days",
+    N_("under 1 h"), N_("1–2 h"), N_("2–4 h"), N_("4–8 h"), N_("8–12 h"), N_("12–24 h"),
+    N_("1–2 days"), N_("2–3 days"), N_("3–7 days"), N_("over 7 days"),
 )  # fmt: skip
 WAITING_BAND = "still waiting"
 

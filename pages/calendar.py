@@ -1,21 +1,23 @@
 """Calendar (IT): scheduled and published posts by week or month, the posts that need a
 person, and rescheduling or cancelling one."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import streamlit as st
+from babel.dates import format_date
 
-from hub.clock import format_local, utc_now
+from hub.clock import utc_now
 from hub.errors import HubError
 from hub.platforms.base import Platform
 from hub.publishing.calendar import CHANGEABLE, month_bounds, week_bounds
 from hub.publishing.models import PostStatus
 from ui import session
+from ui.i18n import _, current_language, digits, format_local, format_number
 
 actor = session.require_actor()
 hub = session.get_hub()
 zone = hub.settings.display_zone
-st.title("Calendar")
+st.title(_("Calendar"))
 
 try:
     attention = hub.schedule.attention(actor)
@@ -30,52 +32,86 @@ if flash:
 
 def platform_label(platform: Platform) -> str:
     """The platform's name as people write it."""
-    return "Facebook" if platform is Platform.FACEBOOK else "X"
+    return _("Facebook") if platform is Platform.FACEBOOK else _("X")
+
+
+POST_STATUS_WORDS = {
+    PostStatus.SCHEDULED: _("scheduled"),
+    PostStatus.PUBLISHING: _("publishing"),
+    PostStatus.UNCONFIRMED: _("unconfirmed"),
+    PostStatus.RETRY_WAIT: _("retry wait"),
+    PostStatus.PUBLISHED: _("published"),
+    PostStatus.NEEDS_ATTENTION: _("needs attention"),
+    PostStatus.MISSED: _("missed"),
+    PostStatus.CANCELLED: _("cancelled"),
+}
+
+
+def status_word(status: PostStatus) -> str:
+    """A post's status as the reader writes it (``needs attention``)."""
+    return POST_STATUS_WORDS.get(status, status.value.replace("_", " "))
+
+
+def day_label(day: date | datetime, english: str, bengali: str) -> str:
+    """A day in the reader's language: strftime `english`, or the CLDR pattern `bengali`."""
+    if current_language() == "bn":
+        return digits(format_date(day, bengali, locale="bn"))
+    return day.strftime(english)
+
+
+def clock_label(moment: datetime) -> str:
+    """The time of day of `moment` in the display zone (``14:05``)."""
+    return digits(moment.astimezone(zone).strftime("%H:%M"))
 
 
 def rows(entries) -> list[dict]:
     """Calendar entries as table rows (titles are officers' text: table cells keep it text)."""
     return [
         {
-            "Post": e.post.id,
-            "Day": e.at.astimezone(zone).strftime("%a %d %b"),
-            "Time": e.at.astimezone(zone).strftime("%H:%M"),
-            "Platform": platform_label(e.post.platform),
-            "Department": e.department_code,
-            "Title": e.title,
-            "Status": e.post.status.value.replace("_", " "),
-            "Why": e.post.attention_reason or e.post.last_error or "",
+            _("Post"): e.post.id,
+            _("Day"): day_label(e.at.astimezone(zone), "%a %d %b", "EEE d MMM"),
+            _("Time"): clock_label(e.at),
+            _("Platform"): platform_label(e.post.platform),
+            _("Department"): e.department_code,
+            _("Title"): e.title,
+            _("Status"): status_word(e.post.status),
+            _("Why"): e.post.attention_reason or e.post.last_error or "",
         }
         for e in entries
     ]
 
 
-st.subheader(f"Needs a person ({len(attention)})")
+st.subheader(_("Needs a person ({count})").format(count=format_number(len(attention))))
 if attention:
     st.caption(
-        "Missed posts and posts needing attention wait for a new time or cancelling. "
-        "Unconfirmed posts were sent without an answer; the publisher is checking them."
+        _(
+            "Missed posts and posts needing attention wait for a new time or cancelling. "
+            "Unconfirmed posts were sent without an answer; the publisher is checking them."
+        )
     )
     st.dataframe(rows(attention), hide_index=True, width="stretch")
 else:
-    st.info("No post needs a person.")
+    st.info(_("No post needs a person."))
 
-st.subheader("Posts")
+st.subheader(_("Posts"))
 controls = st.columns(4)
-view = controls[0].radio("View", ["Week", "Month"], horizontal=True, key="calendar_view")
+VIEWS = {"Week": _("Week"), "Month": _("Month")}
+view = controls[0].radio(
+    _("View"), list(VIEWS), format_func=VIEWS.get, horizontal=True, key="calendar_view"
+)
 today = utc_now().astimezone(zone).date()
-anchor = controls[1].date_input("Around", today, key="calendar_day") or today
+anchor = controls[1].date_input(_("Around"), today, key="calendar_day") or today
 platform = controls[2].selectbox(
-    "Platform",
+    _("Platform"),
     [None, Platform.FACEBOOK, Platform.X],
-    format_func=lambda p: "All" if p is None else platform_label(p),
+    format_func=lambda p: _("All") if p is None else platform_label(p),
     key="calendar_platform",
 )
 codes = [d.code for d in hub.departments.all_departments()]
 department = controls[3].selectbox(
-    "Department",
+    _("Department"),
     [None, *codes],
-    format_func=lambda c: "All" if c is None else c,
+    format_func=lambda c: _("All") if c is None else c,
     key="calendar_department",
 )
 start, end = (week_bounds if view == "Week" else month_bounds)(anchor, zone)
@@ -87,67 +123,75 @@ except HubError as exc:
 
 last_day = (end - timedelta(minutes=1)).astimezone(zone)
 st.caption(
-    f"{start.astimezone(zone).strftime('%a %d %b %Y')} to {last_day.strftime('%a %d %b %Y')} "
-    f"(Asia/Kolkata) · {len(entries)} post(s)"
+    _("{start} to {end} (Asia/Kolkata) · {count} post(s)").format(
+        start=day_label(start.astimezone(zone), "%a %d %b %Y", "EEE d MMM y"),
+        end=day_label(last_day, "%a %d %b %Y", "EEE d MMM y"),
+        count=format_number(len(entries)),
+    )
 )
 if view == "Week":
     days = st.columns(7)
     for offset, column in enumerate(days):
         day = start.astimezone(zone).date() + timedelta(days=offset)
-        column.markdown(f"**{day.strftime('%a %d')}**")
+        column.markdown(f"**{day_label(day, '%a %d', 'EEE d')}**")
         for entry in entries:
             if entry.at.astimezone(zone).date() == day:
                 column.text(
-                    f"{entry.at.astimezone(zone).strftime('%H:%M')} "
+                    f"{clock_label(entry.at)} "
                     f"{platform_label(entry.post.platform)} · {entry.department_code}\n"
-                    f"{entry.title}\n[{entry.post.status.value.replace('_', ' ')}]"
+                    f"{entry.title}\n[{status_word(entry.post.status)}]"
                 )
 else:
     if entries:
         st.dataframe(rows(entries), hide_index=True, width="stretch")
     else:
-        st.info("No posts in this month.")
+        st.info(_("No posts in this month."))
 
-st.subheader("Change a post")
+st.subheader(_("Change a post"))
 choices = {e.post.id: e for e in [*attention, *entries]}
 if not choices:
-    st.info("No post to change in this period.")
+    st.info(_("No post to change in this period."))
     st.stop()
 post_id = st.selectbox(
-    "Post",
+    _("Post"),
     list(choices),
     format_func=lambda i: (
         f"#{i} · {platform_label(choices[i].post.platform)} · {choices[i].department_code} · "
-        f"{choices[i].title} · {choices[i].post.status.value.replace('_', ' ')}"
+        f"{choices[i].title} · {status_word(choices[i].post.status)}"
     ),
     key="calendar_post",
 )
 entry = choices[post_id]
-status_text = entry.post.status.value.replace("_", " ")
 st.text(
-    f"{platform_label(entry.post.platform)} post of update #{entry.post.update_id}, "
-    f"{status_text}, due {format_local(entry.post.scheduled_at, zone)}"
+    _("{platform} post of update #{number}, {status}, due {when}").format(
+        platform=platform_label(entry.post.platform),
+        number=entry.post.update_id,
+        status=status_word(entry.post.status),
+        when=format_local(entry.post.scheduled_at, zone),
+    )
 )
 if entry.post.status not in CHANGEABLE:
     why = {
-        PostStatus.PUBLISHING: "it is being published right now",
-        PostStatus.UNCONFIRMED: "it was sent without an answer and is being checked",
-        PostStatus.PUBLISHED: "it is already live",
-        PostStatus.CANCELLED: "it was cancelled",
+        PostStatus.PUBLISHING: _("it is being published right now"),
+        PostStatus.UNCONFIRMED: _("it was sent without an answer and is being checked"),
+        PostStatus.PUBLISHED: _("it is already live"),
+        PostStatus.CANCELLED: _("it was cancelled"),
     }[entry.post.status]
-    st.info(f"This post cannot be rescheduled or cancelled: {why}.")
+    st.info(_("This post cannot be rescheduled or cancelled: {why}.").format(why=why))
     st.stop()
 
 left, right = st.columns(2)
 with left.container(border=True):
-    st.markdown("**New time**")
+    st.markdown(_("**New time**"))
     suggested = st.session_state.setdefault(
         f"calendar_suggested_{post_id}",
         max(entry.post.scheduled_at, utc_now() + timedelta(minutes=15)).astimezone(zone),
     )
-    day = st.date_input("Date (Asia/Kolkata)", suggested.date(), key=f"calendar_new_day_{post_id}")
+    day = st.date_input(
+        _("Date (Asia/Kolkata)"), suggested.date(), key=f"calendar_new_day_{post_id}"
+    )
     clock = st.time_input(
-        "Time",
+        _("Time"),
         suggested.time().replace(second=0, microsecond=0),
         step=300,
         key=f"calendar_new_time_{post_id}",
@@ -155,19 +199,19 @@ with left.container(border=True):
     native = None
     if entry.post.platform is Platform.FACEBOOK:
         native = st.checkbox(
-            "Let Facebook schedule it (10 minutes to 30 days ahead)",
+            _("Let Facebook schedule it (10 minutes to 30 days ahead)"),
             entry.post.native_scheduling,
             key=f"calendar_native_{post_id}",
         )
     checked = False
     if entry.outcome_unknown:
-        st.warning("An earlier attempt got no answer: this post may already be live.")
+        st.warning(_("An earlier attempt got no answer: this post may already be live."))
         checked = st.checkbox(
-            "I looked at the account: this post is not there", key=f"calendar_checked_{post_id}"
+            _("I looked at the account: this post is not there"), key=f"calendar_checked_{post_id}"
         )
-    if st.button("Reschedule", type="primary", key="calendar_reschedule"):
+    if st.button(_("Reschedule"), type="primary", key="calendar_reschedule"):
         if day is None or clock is None:
-            st.warning("Choose the new date and time.")
+            st.warning(_("Choose the new date and time."))
             st.stop()
         try:
             hub.schedule.reschedule(
@@ -180,16 +224,20 @@ with left.container(border=True):
         except HubError as exc:
             session.show_error(exc)
         else:
-            st.session_state["calendar_flash"] = f"Post #{post_id} rescheduled."
+            st.session_state["calendar_flash"] = _("Post #{number} rescheduled.").format(
+                number=post_id
+            )
             st.rerun()
 with right.container(border=True):
-    st.markdown("**Cancel**")
-    note = st.text_area("Why? (the officer sees this)", key=f"calendar_cancel_note_{post_id}")
-    if st.button("Cancel this post", key="calendar_cancel"):
+    st.markdown(_("**Cancel**"))
+    note = st.text_area(_("Why? (the officer sees this)"), key=f"calendar_cancel_note_{post_id}")
+    if st.button(_("Cancel this post"), key="calendar_cancel"):
         try:
             hub.schedule.cancel(actor, post_id, note)
         except HubError as exc:
             session.show_error(exc)
         else:
-            st.session_state["calendar_flash"] = f"Post #{post_id} cancelled."
+            st.session_state["calendar_flash"] = _("Post #{number} cancelled.").format(
+                number=post_id
+            )
             st.rerun()

@@ -4,18 +4,19 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from hub.clock import format_local, utc_now
+from hub.clock import utc_now
 from hub.errors import HubError
 from hub.platforms.base import Platform
 from hub.publishing.compose import DraftFields, preview
 from hub.publishing.models import UpdateKind, UpdateStatus
 from hub.publishing.updates import EDITABLE_BY_OFFICER
 from ui import session
+from ui.i18n import _, digits, format_local, format_number
 
 actor = session.require_actor()
 hub = session.get_hub()
 zone = hub.settings.display_zone
-st.title("New update")
+st.title(_("New update"))
 
 try:
     mine = hub.updates.list_mine(actor)
@@ -38,16 +39,33 @@ for level, message in st.session_state.pop("compose_flash", []):
         st.success(message)
         st.toast(message, icon=":material/check_circle:")
 
+
+def platform_label(platform: Platform) -> str:
+    """The platform's name as people write it."""
+    return _("Facebook") if platform is Platform.FACEBOOK else _("X")
+
+
 editable = {u.id: u for u in mine if u.status in EDITABLE_BY_OFFICER}
+STATUS_WORDS = {
+    UpdateStatus.DRAFT: _("draft"),
+    UpdateStatus.CHANGES_REQUESTED: _("changes requested"),
+}
+
+
+def pick_label(update_id: int | None) -> str:
+    """How the selectbox names a choice: a new update, or an editable one by number."""
+    if update_id is None:
+        return _("New update")
+    update = editable[update_id]
+    status = STATUS_WORDS.get(update.status, update.status.value.replace("_", " "))
+    title = update.title or _("(no title)")
+    return f"#{update_id} · {title} · {status}"
+
+
 picked = st.selectbox(
-    "Write a new update, or continue one",
+    _("Write a new update, or continue one"),
     [None, *editable],
-    format_func=lambda i: (
-        "New update"
-        if i is None
-        else f"#{i} · {editable[i].title or '(no title)'}"
-        f" · {editable[i].status.value.replace('_', ' ')}"
-    ),
+    format_func=pick_label,
     key="compose_pick",
 )
 current = editable.get(picked)
@@ -55,7 +73,7 @@ current = editable.get(picked)
 suffix = current.id if current else "new"
 
 if current and current.status is UpdateStatus.CHANGES_REQUESTED:
-    st.warning("The IT team asked for changes before this update can go out:")
+    st.warning(_("The IT team asked for changes before this update can go out:"))
     st.text(current.review_note or "")
 
 saved = DraftFields.of(current) if current else DraftFields()
@@ -78,63 +96,68 @@ def aware(day, clock) -> datetime | None:
 
 kinds = [UpdateKind.WORK_UPDATE, UpdateKind.LAUNCH]
 kind = st.radio(
-    "Kind",
+    _("Kind"),
     kinds,
     index=kinds.index(saved.kind),
-    format_func=lambda k: "Work update" if k is UpdateKind.WORK_UPDATE else "Project launch",
+    format_func=lambda k: _("Work update") if k is UpdateKind.WORK_UPDATE else _("Project launch"),
     horizontal=True,
     key=f"compose_kind_{suffix}",
 )
-title = st.text_input("Title", saved.title, max_chars=200, key=f"compose_title_{suffix}")
-text_bn = st.text_area("Text in Bengali (বাংলা)", saved.text_bn, key=f"compose_text_bn_{suffix}")
-text_en = st.text_area("Text in English", saved.text_en, key=f"compose_text_en_{suffix}")
+title = st.text_input(_("Title"), saved.title, max_chars=200, key=f"compose_title_{suffix}")
+text_bn = st.text_area(_("Text in Bengali (বাংলা)"), saved.text_bn, key=f"compose_text_bn_{suffix}")
+text_en = st.text_area(_("Text in English"), saved.text_en, key=f"compose_text_en_{suffix}")
 x_text = st.text_area(
-    "Separate, shorter text for X (optional)",
+    _("Separate, shorter text for X (optional)"),
     saved.x_text or "",
-    help="Without it the X post is made from the title and texts; X allows 280 (weighted).",
+    help=_("Without it the X post is made from the title and texts; X allows 280 (weighted)."),
     key=f"compose_x_text_{suffix}",
 )
+
+
 platforms = st.multiselect(
-    "Platforms",
+    _("Platforms"),
     [Platform.FACEBOOK, Platform.X],
     default=list(saved.platforms),
-    format_func=lambda p: "Facebook" if p is Platform.FACEBOOK else "X",
+    format_func=platform_label,
     key=f"compose_platforms_{suffix}",
 )
 wished_day, wished_time = local_parts(saved.wished_at)
 left, right = st.columns(2)
 wished_day = left.date_input(
-    "Wished publication date (Asia/Kolkata)", wished_day, key=f"compose_wished_day_{suffix}"
+    _("Wished publication date (Asia/Kolkata)"), wished_day, key=f"compose_wished_day_{suffix}"
 )
 wished_time = right.time_input(
-    "Wished publication time", wished_time, step=300, key=f"compose_wished_time_{suffix}"
+    _("Wished publication time"), wished_time, step=300, key=f"compose_wished_time_{suffix}"
 )
 event_at, event_place = saved.event_at, saved.event_place
 if kind is UpdateKind.LAUNCH:
     st.caption(
-        f"A launch must reach the IT team {hub.settings.launch_notice_hours} hours before "
-        "the event."
+        _("A launch must reach the IT team {hours} hours before the event.").format(
+            hours=format_number(hub.settings.launch_notice_hours)
+        )
     )
     event_day, event_time = local_parts(saved.event_at)
     left, right = st.columns(2)
-    event_day = left.date_input("Event date", event_day, key=f"compose_event_day_{suffix}")
+    event_day = left.date_input(_("Event date"), event_day, key=f"compose_event_day_{suffix}")
     event_time = right.time_input(
-        "Event time", event_time, step=300, key=f"compose_event_time_{suffix}"
+        _("Event time"), event_time, step=300, key=f"compose_event_time_{suffix}"
     )
     event_at = aware(event_day, event_time)
     event_place = st.text_input(
-        "Event place", saved.event_place or "", key=f"compose_event_place_{suffix}"
+        _("Event place"), saved.event_place or "", key=f"compose_event_place_{suffix}"
     )
     if event_at is not None and not (current and current.override_reason):
         deadline = event_at - timedelta(hours=hub.settings.launch_notice_hours)
         if deadline < utc_now():
             st.warning(
-                f"The deadline for this launch was {format_local(deadline, zone)}: it will be "
-                "refused unless the IT team overrides the rule.",
+                _(
+                    "The deadline for this launch was {deadline}: it will be refused unless "
+                    "the IT team overrides the rule."
+                ).format(deadline=format_local(deadline, zone)),
                 icon=":material/schedule:",
             )
         else:
-            st.caption(f"Submit it by {format_local(deadline, zone)}.")
+            st.caption(_("Submit it by {deadline}.").format(deadline=format_local(deadline, zone)))
 
 draft = DraftFields(
     kind=kind,
@@ -148,14 +171,30 @@ draft = DraftFields(
     event_place=event_place,
 )
 
-st.subheader("Preview")
+st.subheader(_("Preview"))
+
+
+def length_label(shown) -> str:
+    """The post's length against its platform's limit, as the reader writes figures."""
+    template = (
+        _("{length} / {limit} (X weighted)")
+        if shown.platform is Platform.X
+        else _("{length} / {limit} (characters)")
+    )
+    return template.format(length=digits(str(shown.length)), limit=digits(str(shown.limit)))
+
+
 photo_count = len(current.photos) if current else 0
 previews = preview(draft.normalised(), photo_count=photo_count, zone=zone) if platforms else []
 for column, shown in zip(st.columns(max(1, len(previews))), previews, strict=False):
     with column.container(border=True):
-        st.markdown("**Facebook**" if shown.platform is Platform.FACEBOOK else "**X**")
-        st.text(shown.text or "(empty)")
-        st.caption(f"{shown.length_label} · photos: {shown.photos_used}")
+        st.markdown(f"**{platform_label(shown.platform)}**")
+        st.text(shown.text or _("(empty)"))
+        st.caption(
+            _("{length} · photos: {photos}").format(
+                length=length_label(shown), photos=format_number(shown.photos_used)
+            )
+        )
         for warning in shown.warnings:
             st.warning(warning, icon=":material/warning:")
 
@@ -168,16 +207,18 @@ def save() -> int:
 
 
 left, right = st.columns(2)
-if left.button("Save draft", key="compose_save"):
+if left.button(_("Save draft"), key="compose_save"):
     try:
         update_id = save()
     except HubError as exc:
         session.show_error(exc)
     else:
         st.session_state["compose_next"] = update_id
-        st.session_state["compose_flash"] = [("success", f"Draft #{update_id} saved.")]
+        st.session_state["compose_flash"] = [
+            ("success", _("Draft #{number} saved.").format(number=update_id))
+        ]
         st.rerun()
-if right.button("Submit for review", type="primary", key="compose_submit"):
+if right.button(_("Submit for review"), type="primary", key="compose_submit"):
     update_id = None
     try:
         update_id = save()
@@ -194,28 +235,31 @@ if right.button("Submit for review", type="primary", key="compose_submit"):
         st.session_state["compose_flash"] = [
             (
                 "success",
-                f"Update #{submitted.id} sent to the IT team for review "
-                f"(submission {submitted.submissions}).",
+                _(
+                    "Update #{number} sent to the IT team for review (submission {submission})."
+                ).format(number=submitted.id, submission=format_number(submitted.submissions)),
             )
         ]
         st.rerun()
 
-st.subheader("Photos")
+st.subheader(_("Photos"))
 if current is None:
-    st.info("Save the draft first, then add 1 to 10 photos.")
+    st.info(_("Save the draft first, then add 1 to 10 photos."))
     st.stop()
 
 st.caption(
-    "1 to 10 photos (JPEG, PNG or WebP, checked by their content). X shows the first 4. "
-    "Describe each photo for people who cannot see it: the description is required."
+    _(
+        "1 to 10 photos (JPEG, PNG or WebP, checked by their content). X shows the first 4. "
+        "Describe each photo for people who cannot see it: the description is required."
+    )
 )
 upload_round = st.session_state.setdefault("compose_upload_round", 0)
 uploads = st.file_uploader(
-    "Add photos",
+    _("Add photos"),
     accept_multiple_files=True,
     key=f"compose_upload_{current.id}_{upload_round}",
 )
-if uploads and st.button("Add these photos", key="compose_add_photos"):
+if uploads and st.button(_("Add these photos"), key="compose_add_photos"):
     # Each photo on its own: a refused one is named with its reason, the others are kept.
     messages, added = [], 0
     for upload in uploads:
@@ -226,7 +270,9 @@ if uploads and st.button("Add these photos", key="compose_add_photos"):
         else:
             added += 1
     if added:
-        messages.insert(0, ("success", f"{added} photo(s) added."))
+        messages.insert(
+            0, ("success", _("{count} photo(s) added.").format(count=format_number(added)))
+        )
     st.session_state["compose_upload_round"] = upload_round + 1
     st.session_state["compose_flash"] = messages
     st.rerun()
@@ -244,13 +290,13 @@ for photo in current.photos:
             image.text(str(exc))
         details.text(f"{photo.position}. {photo.original_name} ({photo.width}×{photo.height})")
         details.text_input(
-            "Description (alt text)",
+            _("Description (alt text)"),
             photo.alt_text,
             max_chars=1000,
             key=f"compose_alt_{photo.id}",
         )
         up, remove = details.columns(2)
-        if photo.position > 1 and up.button("Move up", key=f"compose_up_{photo.id}"):
+        if photo.position > 1 and up.button(_("Move up"), key=f"compose_up_{photo.id}"):
             order = [p.id for p in current.photos]
             index = order.index(photo.id)
             order[index - 1], order[index] = order[index], order[index - 1]
@@ -260,7 +306,7 @@ for photo in current.photos:
                 session.show_error(exc)
             else:
                 st.rerun()
-        if remove.button("Remove", key=f"compose_remove_{photo.id}"):
+        if remove.button(_("Remove"), key=f"compose_remove_{photo.id}"):
             try:
                 hub.updates.remove_photo(actor, current.id, photo.id)
             except HubError as exc:
@@ -268,7 +314,7 @@ for photo in current.photos:
             else:
                 st.rerun()
 
-if current.photos and st.button("Save photo descriptions", key="compose_save_alt"):
+if current.photos and st.button(_("Save photo descriptions"), key="compose_save_alt"):
     try:
         for photo in current.photos:
             text = st.session_state.get(f"compose_alt_{photo.id}", photo.alt_text)
@@ -277,7 +323,7 @@ if current.photos and st.button("Save photo descriptions", key="compose_save_alt
     except HubError as exc:
         session.show_error(exc)
     else:
-        st.session_state["compose_flash"] = [("success", "Photo descriptions saved.")]
+        st.session_state["compose_flash"] = [("success", _("Photo descriptions saved."))]
         st.rerun()
 
-st.caption(f"Last saved {format_local(current.updated_at, zone)}.")
+st.caption(_("Last saved {when}.").format(when=format_local(current.updated_at, zone)))

@@ -2,15 +2,29 @@
 
 import streamlit as st
 
-from hub.clock import format_local
 from hub.errors import HubError
-from hub.tickets.board import IT_QUEUE
 from ui import session
+from ui.i18n import _, format_local, format_number, pgettext
 
 actor = session.require_actor()
 hub = session.get_hub()
 zone = hub.settings.display_zone
-st.title("Escalations")
+st.title(_("Escalations"))
+
+STATUS_NAMES = {
+    "new": _("new"),
+    "acknowledged": _("acknowledged"),
+    "in_progress": _("in progress"),
+    "resolved": _("resolved"),
+    "closed": _("closed"),
+}
+# The reasons `TicketService.check_targets` stores with an escalation.
+REASONS = {
+    "first-response target breached": _("first-response target breached"),
+    "resolution target breached": _("resolution target breached"),
+    "urgent: for the duty officer": _("urgent: for the duty officer"),
+    "urgent": _("urgent"),
+}
 
 try:
     escalated = hub.tickets.escalations(actor, page=1, page_size=200)
@@ -18,22 +32,22 @@ except HubError as exc:
     session.show_error(exc)
     st.stop()
 
-st.caption(f"{escalated.total} open escalated ticket(s)")
+st.caption(_("{count} open escalated ticket(s)").format(count=format_number(escalated.total)))
 if not escalated.rows:
-    st.info("Nothing is escalated: every open ticket is within its target.")
+    st.info(_("Nothing is escalated: every open ticket is within its target."))
     st.stop()
 
 st.dataframe(
     [
         {
-            "Reference": row.reference,
-            "Dept": row.department_code or IT_QUEUE,
-            "Why": row.escalation_reason,
-            "Status": row.status.replace("_", " "),
-            "Minutes left": row.minutes_left,
-            "Ward": row.ward,
-            "Text": row.text,
-            "Opened": format_local(row.opened_at, zone, with_zone=False),
+            _("Reference"): row.reference,
+            _("Dept"): row.department_code or _("IT queue"),
+            _("Why"): REASONS.get(row.escalation_reason or "", row.escalation_reason),
+            _("Status"): STATUS_NAMES.get(row.status, row.status.replace("_", " ")),
+            _("Minutes left"): row.minutes_left,
+            _("Ward"): row.ward,
+            _("Text"): row.text,
+            _("Opened"): format_local(row.opened_at, zone, with_zone=False),
         }
         for row in escalated.rows
     ],
@@ -41,7 +55,7 @@ st.dataframe(
     width="stretch",
 )
 by_reference = {row.reference: row.id for row in escalated.rows}
-picked = st.selectbox("Open a ticket", list(by_reference), key="escalations_pick")
-if st.button("Open", key="escalations_open"):
+picked = st.selectbox(_("Open a ticket"), list(by_reference), key="escalations_pick")
+if st.button(pgettext("button", "Open"), key="escalations_open"):
     st.session_state["ticket_id"] = by_reference[picked]
     session.switch_to("ticket")

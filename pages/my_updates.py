@@ -3,17 +3,17 @@ and live links."""
 
 import streamlit as st
 
-from hub.clock import format_local
 from hub.errors import HubError
 from hub.platforms.base import Platform
-from hub.publishing.models import REJECT_REASONS, UpdateKind, UpdateStatus
+from hub.publishing.models import REJECT_REASONS, PostStatus, UpdateKind, UpdateStatus
 from hub.publishing.updates import WITHDRAWABLE, is_web_link
 from ui import session
+from ui.i18n import _, format_local, format_number
 
 actor = session.require_actor()
 hub = session.get_hub()
 zone = hub.settings.display_zone
-st.title("My updates")
+st.title(_("My updates"))
 
 try:
     updates = hub.updates.list_mine(actor)
@@ -23,48 +23,102 @@ except HubError as exc:
     st.stop()
 
 STATUS_LABELS = {
-    UpdateStatus.DRAFT: "Draft",
-    UpdateStatus.SUBMITTED: "Waiting for review",
-    UpdateStatus.CHANGES_REQUESTED: "Changes requested",
-    UpdateStatus.APPROVED: "Approved",
-    UpdateStatus.REJECTED: "Rejected",
-    UpdateStatus.CANCELLED: "Cancelled",
+    UpdateStatus.DRAFT: _("Draft"),
+    UpdateStatus.SUBMITTED: _("Waiting for review"),
+    UpdateStatus.CHANGES_REQUESTED: _("Changes requested"),
+    UpdateStatus.APPROVED: _("Approved"),
+    UpdateStatus.REJECTED: _("Rejected"),
+    UpdateStatus.CANCELLED: _("Cancelled"),
+}
+POST_STATUS_WORDS = {
+    PostStatus.SCHEDULED: _("scheduled"),
+    PostStatus.PUBLISHING: _("publishing"),
+    PostStatus.UNCONFIRMED: _("unconfirmed"),
+    PostStatus.RETRY_WAIT: _("retry wait"),
+    PostStatus.PUBLISHED: _("published"),
+    PostStatus.NEEDS_ATTENTION: _("needs attention"),
+    PostStatus.MISSED: _("missed"),
+    PostStatus.CANCELLED: _("cancelled"),
+}
+# What the history's events are called (hub/publishing records them by these names).
+EVENT_WORDS = {
+    "created": _("created"),
+    "submitted": _("submitted"),
+    "resubmitted": _("resubmitted"),
+    "late_refused": _("late refused"),
+    "launch_rule_overridden": _("launch rule overridden"),
+    "edited": _("edited"),
+    "changes_requested": _("changes requested"),
+    "approved": _("approved"),
+    "rejected": _("rejected"),
+    "withdrawn": _("withdrawn"),
+    "rescheduled": _("rescheduled"),
+    "post_cancelled": _("post cancelled"),
+    "cancelled": _("cancelled"),
+    "published": _("published"),
+    "needs_attention": _("needs attention"),
+    "missed": _("missed"),
 }
 
 
 def platform_label(platform: Platform) -> str:
     """The platform's name as people write it."""
-    return "Facebook" if platform is Platform.FACEBOOK else "X"
+    return _("Facebook") if platform is Platform.FACEBOOK else _("X")
+
+
+def reject_reason_label(code: str) -> str:
+    """A rejection reason in the reader's language ("other" for an unknown one)."""
+    # The labels of REJECT_REASONS (hub/publishing/models.py), here so the catalogue has them.
+    labels = {
+        "not_public_interest": _("Not of public interest"),
+        "inaccurate": _("Inaccurate or unverified"),
+        "duplicate": _("Duplicate of another update"),
+        "policy": _("Against the social media policy"),
+        "photos_unsuitable": _("Photos unsuitable"),
+        "other": _("Other (see the note)"),
+    }
+    return labels.get(code) or REJECT_REASONS.get(code, _("other"))
+
+
+def title_of(update) -> str:
+    """The update's title, or a stand-in while it has none."""
+    return update.title or _("(no title)")
 
 
 counts = st.columns(4)
-counts[0].metric("Updates", len(updates))
-counts[1].metric("Waiting for review", sum(u.status is UpdateStatus.SUBMITTED for u in updates))
+counts[0].metric(_("Updates"), format_number(len(updates)))
+counts[1].metric(
+    _("Waiting for review"),
+    format_number(sum(u.status is UpdateStatus.SUBMITTED for u in updates)),
+)
 counts[2].metric(
-    "Changes requested", sum(u.status is UpdateStatus.CHANGES_REQUESTED for u in updates)
+    _("Changes requested"),
+    format_number(sum(u.status is UpdateStatus.CHANGES_REQUESTED for u in updates)),
 )
 counts[3].metric(
-    "Late launch notices",
-    late.late_notices if late else 0,
-    help="Launches notified less than the required hours before the event "
-    f"({late.overridden if late else 0} let through by the IT team).",
+    _("Late launch notices"),
+    format_number(late.late_notices if late else 0),
+    help=_(
+        "Launches notified less than the required hours before the event "
+        "({count} let through by the IT team)."
+    ).format(count=format_number(late.overridden if late else 0)),
 )
 
 if not updates:
-    st.info("No updates yet: write one under New update.")
+    st.info(_("No updates yet: write one under New update."))
     st.stop()
 
 st.dataframe(
     [
         {
-            "No.": u.id,
-            "Title": u.title,
-            "Kind": "Launch" if u.kind is UpdateKind.LAUNCH else "Work update",
-            "Status": STATUS_LABELS[u.status],
-            "Submissions": u.submissions,
-            "Platforms": ", ".join(platform_label(p) for p in u.platforms),
-            "Live posts": sum(p.permalink is not None for p in u.posts),
-            "Updated": format_local(u.updated_at, zone),
+            _("No."): u.id,
+            _("Title"): u.title,
+            _("Kind"): _("Launch") if u.kind is UpdateKind.LAUNCH else _("Work update"),
+            _("Status"): STATUS_LABELS[u.status],
+            _("Submissions"): u.submissions,
+            _("Platforms"): ", ".join(platform_label(p) for p in u.platforms),
+            _("Live posts"): sum(p.permalink is not None for p in u.posts),
+            _("Updated"): format_local(u.updated_at, zone),
         }
         for u in updates
     ],
@@ -74,61 +128,68 @@ st.dataframe(
 
 by_id = {u.id: u for u in updates}
 chosen_id = st.selectbox(
-    "Details of",
+    _("Details of"),
     list(by_id),
-    format_func=lambda i: f"#{i} · {by_id[i].title or '(no title)'}",
+    format_func=lambda i: f"#{i} · {title_of(by_id[i])}",
     key="my_updates_pick",
 )
 chosen = by_id[chosen_id]
 
 with st.container(border=True):
-    st.text(chosen.title or "(no title)")
+    st.text(title_of(chosen))
     st.caption(
-        f"{STATUS_LABELS[chosen.status]} · submitted {chosen.submissions} time(s) · "
-        f"wished for {format_local(chosen.wished_at, zone)}"
+        _("{status} · submitted {count} time(s) · wished for {when}").format(
+            status=STATUS_LABELS[chosen.status],
+            count=format_number(chosen.submissions),
+            when=format_local(chosen.wished_at, zone),
+        )
     )
     if chosen.kind is UpdateKind.LAUNCH:
-        st.caption(f"Launch event: {format_local(chosen.event_at, zone)}")
+        st.caption(_("Launch event: {when}").format(when=format_local(chosen.event_at, zone)))
     if chosen.late_notice:
-        st.warning("Notified late: let through by the IT team with this reason:")
+        st.warning(_("Notified late: let through by the IT team with this reason:"))
         st.text(chosen.override_reason or "")
     if chosen.review_note and chosen.status in (
         UpdateStatus.CHANGES_REQUESTED,
         UpdateStatus.REJECTED,
     ):
-        heading = "The IT team's note"
-        if chosen.reject_reason:
-            heading += f" (rejected: {REJECT_REASONS.get(chosen.reject_reason, 'other')})"
+        heading = (
+            _("The IT team's note (rejected: {reason})").format(
+                reason=reject_reason_label(chosen.reject_reason)
+            )
+            if chosen.reject_reason
+            else _("The IT team's note")
+        )
         st.markdown(f"**{heading}**")
         st.text(chosen.review_note)
 
     if chosen.posts:
-        st.markdown("**Posts**")
+        st.markdown(_("**Posts**"))
         for post in chosen.posts:
             line = st.columns([1, 2, 2, 2])
             line[0].text(platform_label(post.platform))
-            line[1].text(post.status.value.replace("_", " "))
+            line[1].text(POST_STATUS_WORDS.get(post.status, post.status.value.replace("_", " ")))
             line[2].text(
-                f"published {format_local(post.published_at, zone)}"
+                _("published {when}").format(when=format_local(post.published_at, zone))
                 if post.published_at
-                else f"due {format_local(post.scheduled_at, zone)}"
+                else _("due {when}").format(when=format_local(post.scheduled_at, zone))
             )
             # Only links the hub recorded from the platform, and only web links, are clickable.
             if is_web_link(post.permalink):
                 line[3].link_button(
-                    f"Open on {platform_label(post.platform)}",
+                    _("Open on {platform}").format(platform=platform_label(post.platform)),
                     post.permalink,
                     key=f"my_updates_link_{post.id}",
                 )
 
-    st.markdown("**History**")
+    st.markdown(_("**History**"))
     st.dataframe(
         [
             {
-                "When": format_local(event.occurred_at, zone),
-                "Who": event.actor,
-                "What": event.event.replace("_", " "),
-                "Note": event.note or "",
+                _("When"): format_local(event.occurred_at, zone),
+                _("Who"): event.actor,
+                _("What"): EVENT_WORDS.get(event.event, event.event.replace("_", " ")),
+                _("Note"): event.note or "",
             }
             for event in chosen.events
         ],
@@ -138,8 +199,8 @@ with st.container(border=True):
 
 if chosen.status in WITHDRAWABLE:
     with st.form("my_updates_withdraw"):
-        note = st.text_input("Why withdraw it? (optional)")
-        withdraw = st.form_submit_button("Withdraw this update")
+        note = st.text_input(_("Why withdraw it? (optional)"))
+        withdraw = st.form_submit_button(_("Withdraw this update"))
     if withdraw:
         try:
             hub.updates.withdraw(actor, chosen.id, note)

@@ -5,16 +5,17 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from hub.clock import format_local, utc_now
+from hub.clock import utc_now
 from hub.errors import HubError
 from hub.platforms.base import Platform
 from hub.publishing.models import REJECT_REASONS, UpdateKind
 from ui import session
+from ui.i18n import _, digits, format_local, format_number
 
 actor = session.require_actor()
 hub = session.get_hub()
 zone = hub.settings.display_zone
-st.title("Review queue")
+st.title(_("Review queue"))
 
 try:
     queue = hub.review.queue(actor)
@@ -30,7 +31,31 @@ if flash:
 
 def platform_label(platform: Platform) -> str:
     """The platform's name as people write it."""
-    return "Facebook" if platform is Platform.FACEBOOK else "X"
+    return _("Facebook") if platform is Platform.FACEBOOK else _("X")
+
+
+def reject_reason_label(code: str) -> str:
+    """A rejection reason in the reader's language (the hub's English for an unknown one)."""
+    # The labels of REJECT_REASONS (hub/publishing/models.py), here so the catalogue has them.
+    labels = {
+        "not_public_interest": _("Not of public interest"),
+        "inaccurate": _("Inaccurate or unverified"),
+        "duplicate": _("Duplicate of another update"),
+        "policy": _("Against the social media policy"),
+        "photos_unsuitable": _("Photos unsuitable"),
+        "other": _("Other (see the note)"),
+    }
+    return labels.get(code) or REJECT_REASONS.get(code, code)
+
+
+def length_label(shown) -> str:
+    """The post's length against its platform's limit, as the reader writes figures."""
+    template = (
+        _("{length} / {limit} (X weighted)")
+        if shown.platform is Platform.X
+        else _("{length} / {limit} (characters)")
+    )
+    return template.format(length=digits(str(shown.length)), limit=digits(str(shown.limit)))
 
 
 def done(message: str) -> None:
@@ -45,16 +70,20 @@ def show_update(update) -> None:
     facts = [
         f"#{update.id}",
         update.department_code,
-        f"by {update.author}",
-        "launch" if update.kind is UpdateKind.LAUNCH else "work update",
-        f"submission {update.submissions}",
-        f"wished for {format_local(update.wished_at, zone)}",
+        _("by {author}").format(author=update.author),
+        _("launch") if update.kind is UpdateKind.LAUNCH else _("work update"),
+        _("submission {number}").format(number=format_number(update.submissions)),
+        _("wished for {when}").format(when=format_local(update.wished_at, zone)),
     ]
     st.caption(" · ".join(facts))
     if update.kind is UpdateKind.LAUNCH:
-        st.text(f"Event: {format_local(update.event_at, zone)}, {update.event_place or '—'}")
+        st.text(
+            _("Event: {when}, {place}").format(
+                when=format_local(update.event_at, zone), place=update.event_place or "—"
+            )
+        )
     if update.override_reason:
-        st.info("Notified late; the 24-hour rule was overridden with this reason:")
+        st.info(_("Notified late; the 24-hour rule was overridden with this reason:"))
         st.text(update.override_reason)
     if update.photos:
         columns = st.columns(min(5, len(update.photos)))
@@ -67,16 +96,17 @@ def show_update(update) -> None:
                 )
             except HubError as exc:
                 column.text(str(exc))
-            column.text(f"{photo.position}. {photo.alt_text or '(no description)'}")
+            description = photo.alt_text or _("(no description)")
+            column.text(f"{photo.position}. {description}")
 
 
-st.subheader(f"Waiting for review ({len(queue)})")
+st.subheader(_("Waiting for review ({count})").format(count=format_number(len(queue))))
 if not queue:
-    st.info("Nothing is waiting for review.")
+    st.info(_("Nothing is waiting for review."))
 else:
     items = {item.update.id: item for item in queue}
     picked = st.selectbox(
-        "Update (longest waiting first)",
+        _("Update (longest waiting first)"),
         list(items),
         format_func=lambda i: f"#{i} · {items[i].update.department_code} · {items[i].update.title}",
         key="review_pick",
@@ -90,16 +120,20 @@ else:
             with column.container(border=True):
                 st.markdown(f"**{platform_label(shown.platform)}**")
                 st.text(shown.text)
-                st.caption(f"{shown.length_label} · photos: {shown.photos_used}")
+                st.caption(
+                    _("{length} · photos: {photos}").format(
+                        length=length_label(shown), photos=format_number(shown.photos_used)
+                    )
+                )
                 for warning in shown.warnings:
                     st.warning(warning, icon=":material/warning:")
         if item.problems:
-            st.warning("It cannot be approved as it is: edit it or request changes.")
+            st.warning(_("It cannot be approved as it is: edit it or request changes."))
             for problem in item.problems:
                 st.text(f"- {problem}")
 
     approve_tab, edit_tab, changes_tab, reject_tab = st.tabs(
-        ["Approve", "Edit", "Request changes", "Reject"]
+        [_("Approve"), _("Edit"), _("Request changes"), _("Reject")]
     )
     with approve_tab:
         now = utc_now()
@@ -113,18 +147,18 @@ else:
             ).astimezone(zone),
         )
         publish_now = st.checkbox(
-            "Publish as soon as it is approved", key=f"review_now_{update.id}"
+            _("Publish as soon as it is approved"), key=f"review_now_{update.id}"
         )
         schedule = {}
         for platform in update.platforms if not publish_now else ():
             left, right = st.columns(2)
             day = left.date_input(
-                f"{platform_label(platform)}: date (Asia/Kolkata)",
+                _("{platform}: date (Asia/Kolkata)").format(platform=platform_label(platform)),
                 suggested.date(),
                 key=f"review_day_{update.id}_{platform.value}",
             )
             clock = right.time_input(
-                f"{platform_label(platform)}: time",
+                _("{platform}: time").format(platform=platform_label(platform)),
                 suggested.time().replace(second=0, microsecond=0),
                 step=300,
                 key=f"review_time_{update.id}_{platform.value}",
@@ -136,74 +170,81 @@ else:
         native = False
         if Platform.FACEBOOK in update.platforms and not publish_now:
             native = st.checkbox(
-                "Let Facebook schedule it (10 minutes to 30 days ahead)",
+                _("Let Facebook schedule it (10 minutes to 30 days ahead)"),
                 key=f"review_native_{update.id}",
-                help="Facebook holds the post and publishes it itself at that time.",
+                help=_("Facebook holds the post and publishes it itself at that time."),
             )
-        if st.button("Approve and schedule", type="primary", key="review_approve"):
+        if st.button(_("Approve and schedule"), type="primary", key="review_approve"):
             try:
                 hub.review.approve(actor, update.id, schedule, native_scheduling=native)
             except HubError as exc:
                 session.show_error(exc)
             else:
-                done(f"Update #{update.id} approved and scheduled.")
+                done(_("Update #{number} approved and scheduled.").format(number=update.id))
     with edit_tab:
-        title = st.text_input("Title", update.title, key=f"review_title_{update.id}")
-        text_bn = st.text_area("Bengali text", update.text_bn, key=f"review_bn_{update.id}")
-        text_en = st.text_area("English text", update.text_en, key=f"review_en_{update.id}")
+        title = st.text_input(_("Title"), update.title, key=f"review_title_{update.id}")
+        text_bn = st.text_area(_("Bengali text"), update.text_bn, key=f"review_bn_{update.id}")
+        text_en = st.text_area(_("English text"), update.text_en, key=f"review_en_{update.id}")
         x_text = st.text_area(
-            "Separate X text (empty: made from the texts)",
+            _("Separate X text (empty: made from the texts)"),
             update.x_text or "",
             key=f"review_x_{update.id}",
         )
         changes = {"title": title, "text_bn": text_bn, "text_en": text_en, "x_text": x_text}
         if update.kind is UpdateKind.LAUNCH:
             changes["event_place"] = st.text_input(
-                "Event place", update.event_place or "", key=f"review_place_{update.id}"
+                _("Event place"), update.event_place or "", key=f"review_place_{update.id}"
             )
-        if st.button("Save edits", key="review_edit"):
+        if st.button(_("Save edits"), key="review_edit"):
             try:
                 hub.review.edit(actor, update.id, changes)
             except HubError as exc:
                 session.show_error(exc)
             else:
-                done(f"Update #{update.id} edited.")
+                done(_("Update #{number} edited.").format(number=update.id))
     with changes_tab:
         note = st.text_area(
-            "What should the officer change?", key=f"review_changes_note_{update.id}"
+            _("What should the officer change?"), key=f"review_changes_note_{update.id}"
         )
-        if st.button("Send back for changes", key="review_request_changes"):
+        if st.button(_("Send back for changes"), key="review_request_changes"):
             try:
                 hub.review.request_changes(actor, update.id, note)
             except HubError as exc:
                 session.show_error(exc)
             else:
-                done(f"Update #{update.id} sent back to {update.department_code}.")
+                done(
+                    _("Update #{number} sent back to {department}.").format(
+                        number=update.id, department=update.department_code
+                    )
+                )
     with reject_tab:
         reason = st.selectbox(
-            "Reason",
+            _("Reason"),
             list(REJECT_REASONS),
-            format_func=REJECT_REASONS.get,
+            format_func=reject_reason_label,
             key=f"review_reject_reason_{update.id}",
         )
-        reject_note = st.text_area("Note to the officer", key=f"review_reject_note_{update.id}")
-        if st.button("Reject", key="review_reject"):
+        reject_note = st.text_area(_("Note to the officer"), key=f"review_reject_note_{update.id}")
+        if st.button(_("Reject"), key="review_reject"):
             try:
                 hub.review.reject(actor, update.id, reason, reject_note)
             except HubError as exc:
                 session.show_error(exc)
             else:
-                done(f"Update #{update.id} rejected.")
+                done(_("Update #{number} rejected.").format(number=update.id))
 
-st.subheader(f"Late launches awaiting a decision ({len(late_launches)})")
+st.subheader(
+    _("Late launches awaiting a decision ({count})").format(count=format_number(len(late_launches)))
+)
 st.caption(
-    "Launches refused because they reached the IT team less than "
-    f"{hub.settings.launch_notice_hours} hours before the event. Overriding records your "
-    "reason, counts as the department's late notice, and submits the launch into the queue "
-    "when it is otherwise complete."
+    _(
+        "Launches refused because they reached the IT team less than {hours} hours before "
+        "the event. Overriding records your reason, counts as the department's late notice, "
+        "and submits the launch into the queue when it is otherwise complete."
+    ).format(hours=format_number(hub.settings.launch_notice_hours))
 )
 if not late_launches:
-    st.info("No late launch is waiting.")
+    st.info(_("No late launch is waiting."))
 for item in late_launches:
     update = item.update
     with st.container(border=True):
@@ -212,10 +253,12 @@ for item in late_launches:
         if refusal is not None:
             st.text(refusal.note or "")
         reason = st.text_input(
-            "Reason for letting it through", key=f"review_override_reason_{update.id}"
+            _("Reason for letting it through"), key=f"review_override_reason_{update.id}"
         )
         if st.button(
-            f"Override the {hub.settings.launch_notice_hours}-hour rule",
+            _("Override the {hours}-hour rule").format(
+                hours=format_number(hub.settings.launch_notice_hours)
+            ),
             key=f"review_override_{update.id}",
         ):
             try:
@@ -224,8 +267,13 @@ for item in late_launches:
                 session.show_error(exc)
             else:
                 done(
-                    f"Override recorded; launch #{update.id} is now in the review queue."
-                    if outcome.submitted_for_officer
-                    else f"Override recorded for launch #{update.id}. It stays a draft until "
-                    "the officer completes it; their next submission skips the 24-hour rule."
+                    (
+                        _("Override recorded; launch #{number} is now in the review queue.")
+                        if outcome.submitted_for_officer
+                        else _(
+                            "Override recorded for launch #{number}. It stays a draft until "
+                            "the officer completes it; their next submission skips the "
+                            "24-hour rule."
+                        )
+                    ).format(number=update.id)
                 )

@@ -5,17 +5,34 @@ import pandas as pd
 import streamlit as st
 
 from hub.errors import HubError
+from hub.i18n import LANGUAGES
 from hub.notices.notices import parse_wards
 from hub.notices.subscriptions import ROLES
 from ui import session
+from ui.i18n import _, format_number
 
 actor = session.require_actor()
 hub = session.get_hub()
-st.title("Subscribers")
+st.title(_("Subscribers"))
 st.caption(
-    "Citizens subscribe by WhatsApp (SUBSCRIBE 65, যোগ ৬৫, jog 65; STOP ends everything)."
-    " Add a councillor or a ward committee here only with the consent you hold."
+    _(
+        "Citizens subscribe by WhatsApp (SUBSCRIBE 65, যোগ ৬৫, jog 65; STOP ends everything)."
+        " Add a councillor or a ward committee here only with the consent you hold."
+    )
 )
+
+# A subscriber's role as people read it (the stored values stay English).
+ROLE_LABELS = {
+    "citizen": _("citizen"),
+    "councillor": _("councillor"),
+    "ward_committee": _("ward committee"),
+}
+
+
+def role_label(role: str) -> str:
+    """A subscriber's role in the reader's language."""
+    return ROLE_LABELS.get(role, role.replace("_", " "))
+
 
 try:
     counts = hub.subscriptions.ward_counts(actor)
@@ -25,29 +42,27 @@ except HubError as exc:
     st.stop()
 
 left, right = st.columns([1, 2])
-left.metric("Wards with subscribers", f"{len(counts):,}")
-right.metric("Subscriptions to wards", f"{sum(counts.values()):,}")
+left.metric(_("Wards with subscribers"), format_number(len(counts)))
+right.metric(_("Subscriptions to wards"), format_number(sum(counts.values())))
 if counts:
     st.dataframe(
         pd.DataFrame(
-            [{"Ward": ward, "Subscribers": count} for ward, count in sorted(counts.items())]
+            [{_("Ward"): ward, _("Subscribers"): count} for ward, count in sorted(counts.items())]
         ),
         hide_index=True,
         height=240,
     )
 
 with st.form("subscriber_add", clear_on_submit=True):
-    st.markdown("**Add a named recipient**")
+    st.markdown(_("**Add a named recipient**"))
     first, second = st.columns(2)
-    phone = first.text_input("WhatsApp number", placeholder="98300 12345")
-    name = second.text_input("Name or office", placeholder="Councillor, ward 65")
-    wards_text = first.text_input("Wards", placeholder="65, 66")
-    role = second.selectbox("Role", ROLES, index=1, format_func=lambda r: r.replace("_", " "))
-    language = first.selectbox(
-        "Language", ["bn", "en"], format_func={"bn": "বাংলা", "en": "English"}.get
-    )
-    consent = second.text_input("Consent recorded in", placeholder="paper form 2026/114")
-    added = st.form_submit_button("Add")
+    phone = first.text_input(_("WhatsApp number"), placeholder="98300 12345")
+    name = second.text_input(_("Name or office"), placeholder=_("Councillor, ward 65"))
+    wards_text = first.text_input(_("Wards"), placeholder="65, 66")
+    role = second.selectbox(_("Role"), ROLES, index=1, format_func=role_label)
+    language = first.selectbox(_("Language"), ["bn", "en"], format_func=LANGUAGES.get)
+    consent = second.text_input(_("Consent recorded in"), placeholder=_("paper form 2026/114"))
+    added = st.form_submit_button(_("Add"))
 if added:
     try:
         hub.subscriptions.add_by_staff(
@@ -62,20 +77,20 @@ if added:
     except HubError as exc:
         session.show_error(exc)
     else:
-        st.success("Added.")
+        st.success(_("Added."))
         st.rerun()
 
-st.subheader("Latest subscribers")
+st.subheader(_("Latest subscribers"))
 st.dataframe(
     pd.DataFrame(
         [
             {
-                "Number": f"…{s.number_ending}",
-                "Role": s.role.replace("_", " "),
-                "Name": s.display_name or "",
-                "Language": s.language,
-                "Follows": ", ".join(s.topics),
-                "Stopped": s.stopped,
+                _("Number"): f"…{s.number_ending}",
+                _("Role"): role_label(s.role),
+                _("Name"): s.display_name or "",
+                _("Language"): s.language,
+                _("Follows"): ", ".join(s.topics),
+                _("Stopped"): s.stopped,
             }
             for s in listed
         ]

@@ -23,7 +23,7 @@ from hub import i18n
 from hub.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 KOLKATA = ZoneInfo("Asia/Kolkata")
 
 # Streamlit calls whose first argument (or label/body/help/placeholder) people read.
@@ -40,15 +40,15 @@ NOT_STREAMLIT = {"log", "logger", "logging", "re", "os", "json", "path", "parser
 ICON = re.compile(r":material/[a-z_]+:")
 
 
-def _messages() -> dict[str, tuple[str, int]]:
-    found: dict[str, tuple[str, int]] = {}
+def _messages() -> dict[tuple[str, str | None], tuple[str, int]]:
+    found: dict[tuple[str, str | None], tuple[str, int]] = {}
     for folder in ("hub", "ui", "pages"):
-        for path, line, message, _comments, _context in extract_from_dir(
+        for path, line, message, _comments, context in extract_from_dir(
             ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):
-            for text in message if isinstance(message, tuple) else (message,):
-                if text:
-                    found.setdefault(text, (f"{folder}/{path}", line))
+            text = message[0] if isinstance(message, tuple) else message
+            if text:
+                found.setdefault((text, context), (f"{folder}/{path}", line))
     return found
 
 
@@ -60,8 +60,8 @@ def bengali():
 
 def test_every_string_has_a_bengali_translation(bengali):
     missing = []
-    for text, (path, line) in sorted(_messages().items(), key=lambda item: item[1]):
-        entry = bengali.get(text)
+    for (text, context), (path, line) in sorted(_messages().items(), key=lambda item: item[1]):
+        entry = bengali.get(text, context=context)
         translated = entry is not None and not entry.fuzzy and _translation(entry)
         if not translated:
             missing.append(f"{path}:{line}: {text!r}")
@@ -176,3 +176,23 @@ def _user_id(hub, username: str) -> int:
     from hub.demo import SETUP_ACTOR
 
     return next(u.id for u in hub.accounts.list_users(SETUP_ACTOR) if u.username == username)
+
+
+def test_every_export_header_has_its_bengali():
+    from hub import exports
+
+    def bengali(message: str) -> str:
+        return i18n.translate(message, "bn")
+
+    untranslated = [
+        column
+        for name in dir(exports)
+        if name.endswith("_COLUMNS")
+        for column in getattr(exports, name)
+        if exports.translated_heading(column, bengali) == column
+    ]
+    assert not untranslated, untranslated
+    table = exports.Table("Wards", ("Ward", "Resolution median (min)"), [(65, 12.5)])
+    shown = exports.translated(table, bengali)
+    assert shown.columns == ("ওয়ার্ড", "সমাধানের মধ্যমা (মিনিট)")
+    assert shown.rows == table.rows

@@ -11,20 +11,28 @@ from typing import Any
 import streamlit as st
 
 from hub.bootstrap import Hub
-from hub.clock import format_local
 from hub.errors import HubError
+from hub.i18n import N_
 from hub.permissions import Action, Actor, is_allowed
 from ui import session
+from ui.i18n import _, format_local
 
 LANGUAGE_LABELS = {"en": "English", "bn": "বাংলা (Bengali)"}
+# Translated where shown (this module is imported once, the language is the reader's).
 STATUS_LABELS = {
-    "queued": "Queued: goes out within a minute",
-    "sending": "Sending",
-    "unconfirmed": "Unconfirmed: being checked on the platform before any retry",
-    "retry_wait": "Waiting to retry",
-    "sent": "Posted",
-    "needs_attention": "Needs attention",
-    "cancelled": "Cancelled",
+    "queued": N_("Queued: goes out within a minute"),
+    "sending": N_("Sending"),
+    "unconfirmed": N_("Unconfirmed: being checked on the platform before any retry"),
+    "retry_wait": N_("Waiting to retry"),
+    "sent": N_("Posted"),
+    "needs_attention": N_("Needs attention"),
+    "cancelled": N_("Cancelled"),
+}
+KIND_LABELS = {"answer": N_("answer"), "acknowledgement": N_("acknowledgement")}
+PURPOSE_LABELS = {
+    "acknowledgement": N_("acknowledgement"),
+    "answer": N_("answer"),
+    "resolution": N_("resolution"),
 }
 _KEY = "answer_panel"
 
@@ -37,7 +45,7 @@ def show_answer_panel(hub: Hub, actor: Actor, ticket: Any) -> None:
     except HubError as exc:
         session.show_error(exc)
         return
-    st.subheader("Answer the citizen")
+    st.subheader(_("Answer the citizen"))
     flash = st.session_state.pop(f"{_KEY}_flash_{ticket_id}", None)
     if flash:
         st.success(flash)
@@ -59,15 +67,19 @@ def _window_note(hub: Hub, actor: Actor, ticket_id: int) -> None:
     zone = hub.settings.display_zone
     if window.open and window.closes_at is not None:
         st.info(
-            f"WhatsApp: the answer goes as written until {format_local(window.closes_at, zone)}"
-            " (24 hours after the citizen's last message).",
+            _(
+                "WhatsApp: the answer goes as written until {closes} (24 hours after the "
+                "citizen's last message)."
+            ).format(closes=format_local(window.closes_at, zone)),
             icon=":material/chat:",
         )
     else:
         st.warning(
-            "WhatsApp: more than 24 hours have passed since the citizen last wrote, so the "
-            "answer goes inside the approved template 'complaint status update' (the reference "
-            "number, then your text, up to 1,024 characters).",
+            _(
+                "WhatsApp: more than 24 hours have passed since the citizen last wrote, so the "
+                "answer goes inside the approved template 'complaint status update' (the "
+                "reference number, then your text, up to 1,024 characters)."
+            ),
             icon=":material/schedule:",
         )
 
@@ -76,7 +88,7 @@ def _compose(hub: Hub, actor: Actor, target) -> None:
     prefix = f"{_KEY}_{target.id}"
     languages = list(LANGUAGE_LABELS)
     language = st.radio(
-        "Language",
+        _("Language"),
         languages,
         index=languages.index(target.reply_language),
         format_func=LANGUAGE_LABELS.__getitem__,
@@ -90,9 +102,13 @@ def _compose(hub: Hub, actor: Actor, target) -> None:
         return
     choices = [None, *templates]
     chosen = st.selectbox(
-        "Template",
+        _("Template"),
         choices,
-        format_func=lambda t: "— write your own —" if t is None else f"{t.name} ({t.purpose})",
+        format_func=lambda t: (
+            _("— write your own —")
+            if t is None
+            else f"{t.name} ({_(PURPOSE_LABELS.get(t.purpose, t.purpose))})"
+        ),
         key=f"{prefix}_template",
     )
     start = ""
@@ -102,21 +118,23 @@ def _compose(hub: Hub, actor: Actor, target) -> None:
         except HubError as exc:
             session.show_error(exc)
     text = st.text_area(
-        "Reply",
+        _("Reply"),
         value=start,
         height=120,
         # A new key per template: choosing another template replaces the text.
         key=f"{prefix}_text_{chosen.id if chosen else 0}_{language}",
-        help=f"Sent in the citizen's thread on {target.platform.value}. The reference "
-        f"{target.reference} is added if the text does not contain it.",
+        help=_(
+            "Sent in the citizen's thread on {platform}. The reference {reference} is added "
+            "if the text does not contain it."
+        ).format(platform=target.platform.value, reference=target.reference),
     )
-    if st.button("Send reply", type="primary", key=f"{prefix}_send"):
+    if st.button(_("Send reply"), type="primary", key=f"{prefix}_send"):
         try:
             hub.replies.answer(actor, target.id, text)
         except HubError as exc:
             session.show_error(exc)
         else:
-            st.session_state[f"{_KEY}_flash_{target.id}"] = (
+            st.session_state[f"{_KEY}_flash_{target.id}"] = _(
                 "Reply queued: it is posted in the citizen's thread within a minute."
             )
             st.rerun()
@@ -129,18 +147,22 @@ def _list_replies(hub: Hub, actor: Actor, ticket_id: int) -> None:
         session.show_error(exc)
         return
     if not replies:
-        st.caption("No reply yet.")
+        st.caption(_("No reply yet."))
         return
     zone = hub.settings.display_zone
     for reply in replies:
         with st.container(border=True):
             when = format_local(reply.sent_at or reply.created_at, zone)
             st.caption(
-                f"{STATUS_LABELS.get(reply.status, reply.status)} · {reply.kind} · "
-                f"{when} · by {reply.created_by}"
+                _("{status} · {kind} · {when} · by {author}").format(
+                    status=_(STATUS_LABELS.get(reply.status, reply.status)),
+                    kind=_(KIND_LABELS.get(reply.kind, reply.kind)),
+                    when=when,
+                    author=reply.created_by,
+                )
             )
             st.text(reply.text)
             if reply.attention_reason:
                 st.warning(reply.attention_reason, icon=":material/warning:")
             if reply.permalink:
-                st.link_button("Open on the platform", reply.permalink)
+                st.link_button(_("Open on the platform"), reply.permalink)

@@ -54,7 +54,7 @@ else:
         for spec in pages_for(actor.role)
     ]
     with st.sidebar:
-        st.markdown("**Municipal Social Hub**")
+        st.markdown("**{}**".format(_("Municipal Social Hub")))
         st.text(actor.label)
         where = f" · {actor.department_code}" if actor.department_code else ""
         st.caption(f"{_(actor.role.label)}{where}")

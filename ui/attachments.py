@@ -10,11 +10,21 @@ from __future__ import annotations
 import streamlit as st
 
 from hub.bootstrap import Hub
-from hub.clock import format_local
 from hub.errors import HubError
+from hub.i18n import N_
 from hub.permissions import Actor
 from ui import session
+from ui.i18n import _, format_local
 
+# The kinds of WhatsApp media (`hub.platforms.whatsapp_webhook.MEDIA_TYPES`), translated
+# where shown.
+_KINDS = {
+    "image": N_("image"),
+    "audio": N_("audio"),
+    "document": N_("document"),
+    "video": N_("video"),
+    "sticker": N_("sticker"),
+}
 _EXTENSIONS = {"audio/ogg": "ogg", "audio/aac": "aac", "audio/mpeg": "mp3", "audio/mp4": "m4a"}
 
 
@@ -27,19 +37,30 @@ def show_attachments(hub: Hub, actor: Actor, ticket_id: int) -> None:
         return
     if not attachments:
         return
-    st.markdown("**Attachments**")
+    st.markdown(_("**Attachments**"))
     zone = hub.settings.display_zone
     for item in attachments:
         with st.container(border=True):
             received = format_local(item.received_at, zone)
+            kind = _(_KINDS.get(item.kind, item.kind))
             if item.status == "pending":
-                st.text(f"{item.kind} · {received} · being downloaded")
+                st.text(
+                    _("{kind} · {received} · being downloaded").format(kind=kind, received=received)
+                )
                 continue
             if item.status in ("refused", "failed"):
                 why = item.refusal if item.status == "refused" else item.last_error
-                st.text(f"{item.kind} · {received} · not kept: {why}")
+                st.text(
+                    _("{kind} · {received} · not kept: {why}").format(
+                        kind=kind, received=received, why=why
+                    )
+                )
                 continue
-            st.text(f"{item.content_type} · {received} · SHA-256 {item.sha256}")
+            st.text(
+                _("{content_type} · {received} · SHA-256 {sha256}").format(
+                    content_type=item.content_type, received=received, sha256=item.sha256
+                )
+            )
             try:
                 content = hub.attachments.content(actor, ticket_id, item)
             except HubError as exc:
@@ -51,16 +72,18 @@ def show_attachments(hub: Hub, actor: Actor, ticket_id: int) -> None:
             elif item.kind == "audio" and mime:
                 st.audio(content, format=mime)
                 st.download_button(
-                    "Download the recording",
+                    _("Download the recording"),
                     content,
                     file_name=f"voice-{item.id}.{_EXTENSIONS.get(mime, 'audio')}",
                     mime=mime,
                     key=f"attachment_audio_{item.id}",
                 )
             elif item.kind == "audio":
-                st.caption("Browsers do not play AMR: download it and open it in a media player.")
+                st.caption(
+                    _("Browsers do not play AMR: download it and open it in a media player.")
+                )
                 st.download_button(
-                    "Download the recording",
+                    _("Download the recording"),
                     content,
                     file_name=f"voice-{item.id}.amr",
                     mime="audio/amr",
@@ -68,7 +91,7 @@ def show_attachments(hub: Hub, actor: Actor, ticket_id: int) -> None:
                 )
             else:
                 st.download_button(
-                    "Download the PDF",
+                    _("Download the PDF"),
                     content,
                     file_name=f"document-{item.id}.pdf",
                     mime="application/pdf",

@@ -8,6 +8,7 @@ as ``_("English text")``, with values through ``.format(name=...)`` after the tr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -58,3 +59,16 @@ def format_number(value: float | int) -> str:
 def digits(text: str) -> str:
     """`text` with the session's language's digits (a count or a figure already formatted)."""
     return i18n.digits(text, current_language())
+
+
+def translator() -> Callable[[str], str]:
+    """``_`` bound to the session's language now, for work Streamlit does after the run
+    (a download built when it is clicked), where the session's state is out of reach."""
+    language = current_language()
+    return lambda message: i18n.translate(message, language)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` in the session's language, told apart by `context` from the same English
+    with another meaning ("Open" the button, not "Open" the count of open tickets)."""
+    return i18n.translations(current_language()).pgettext(context, message)

@@ -32,6 +32,17 @@ from jobs.scheduler import start_scheduler
 
 log = logging.getLogger("hub.server")
 APP_SCRIPT = Path(__file__).with_name("app.py")
+# Bengali letters, signs and digits, with the joiners and the dotted circle Bengali uses.
+_BENGALI_RANGE = "U+0980-09FF, U+200C-200D, U+25CC"
+BENGALI_FONT_FACES = [
+    {
+        "family": "Noto Sans Bengali",
+        "url": f"app/static/fonts/NotoSansBengali-{style}.ttf",
+        "weight": weight,
+        "unicodeRange": _BENGALI_RANGE,
+    }
+    for style, weight in (("Regular", 400), ("Bold", 700))
+]
 
 
 def start_process(settings: Settings) -> bootstrap.Hub:
@@ -160,6 +171,11 @@ def main() -> int:
             "client.toolbarMode": "minimal",
             "client.disableDataExport": True,
             "theme.primaryColor": "#0b5cab",
+            # Bengali in Noto Sans Bengali, served by the hub itself (ui/static/fonts, OFL):
+            # an office PC without a Bengali font would otherwise show boxes or a poor
+            # fallback. Only the Bengali block uses it; Latin text keeps Streamlit's font.
+            "server.enableStaticServing": True,
+            "theme.fontFaces": BENGALI_FONT_FACES,
             "theme.font": "'Source Sans Pro', 'Noto Sans Bengali', 'Noto Sans', sans-serif",
         }
     )

@@ -13,7 +13,7 @@ from hub.bootstrap import Hub
 from hub.errors import HubError
 from hub.permissions import PAGES, Actor
 from hub.sessions import COOKIE
-from ui.i18n import _
+from ui.i18n import _, current_language, use_language
 
 _USER_KEY = "auth_user_id"
 # This tab's login session id (hub.sessions), and the grant its cookie is fetched with.
@@ -123,8 +123,11 @@ def log_out(actor: Actor) -> None:
     """Forget the session's actor (and end the OIDC session when there is one)."""
     get_hub().accounts.record_logout(actor)
     get_hub().sessions.end(actor, st.session_state.get(_SESSION_KEY))
+    # The login page that follows stays in the person's language.
+    language = current_language()
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    use_language(language)
     if get_hub().settings.oidc is not None and st.user.is_logged_in:
         # st.logout only queues the browser's redirect to the provider's logout; a rerun
         # started before that message went out would drop it from the queue, so stop here.

@@ -27,6 +27,7 @@ from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.i18n import N_
 from hub.notices.texts import (
     PARAMETER_CHARS,
     one_line,
@@ -41,9 +42,9 @@ from hub.store import Store
 from hub.text import nfc_trimmed
 
 KINDS = {
-    "field_work": "Field work (morning digest)",
-    "disruption": "Service disruption (at once)",
-    "advisory": "Advisory (morning digest)",
+    "field_work": N_("Field work (morning digest)"),
+    "disruption": N_("Service disruption (at once)"),
+    "advisory": N_("Advisory (morning digest)"),
 }
 # The Bengali half of a notice's post title (the English half is the kind's name).
 POST_TITLES = {"field_work": "মাঠের কাজ", "disruption": "পরিষেবা বিঘ্ন", "advisory": "পরামর্শ"}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from hub.i18n import N_
 from hub.platforms.base import Platform
 
 
@@ -42,12 +43,12 @@ class PostStatus(StrEnum):
 
 # Reasons IT gives when rejecting an update.
 REJECT_REASONS = {
-    "not_public_interest": "Not of public interest",
-    "inaccurate": "Inaccurate or unverified",
-    "duplicate": "Duplicate of another update",
-    "policy": "Against the social media policy",
-    "photos_unsuitable": "Photos unsuitable",
-    "other": "Other (see the note)",
+    "not_public_interest": N_("Not of public interest"),
+    "inaccurate": N_("Inaccurate or unverified"),
+    "duplicate": N_("Duplicate of another update"),
+    "policy": N_("Against the social media policy"),
+    "photos_unsuitable": N_("Photos unsuitable"),
+    "other": N_("Other (see the note)"),
 }
 
 

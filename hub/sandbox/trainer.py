@@ -13,6 +13,7 @@ from importlib import resources
 
 from hub.audit import AuditLog
 from hub.errors import ConfigurationError, InvalidInput, NotFound
+from hub.i18n import N_
 from hub.permissions import Action, Actor
 from hub.privacy import masked_phone_number
 from hub.sandbox.runtime import RunningSandbox
@@ -283,10 +284,14 @@ class SandboxConversation:
 
 # What a trainer can attach by hand: the simulator's own files (hub/sandbox/media).
 WHATSAPP_ATTACHMENTS = {
-    "paper": ("a photo of a signed complaint on paper", "handwritten_complaint.jpg", "image/jpeg"),
-    "photo": ("a photo of a pothole", "pothole.jpg", "image/jpeg"),
-    "voice_bn": ("a voice note in Bengali", "voice_bn.ogg", "audio/ogg; codecs=opus"),
-    "voice_en": ("a voice note in English", "voice_en.ogg", "audio/ogg; codecs=opus"),
+    "paper": (
+        N_("a photo of a signed complaint on paper"),
+        "handwritten_complaint.jpg",
+        "image/jpeg",
+    ),
+    "photo": (N_("a photo of a pothole"), "pothole.jpg", "image/jpeg"),
+    "voice_bn": (N_("a voice note in Bengali"), "voice_bn.ogg", "audio/ogg; codecs=opus"),
+    "voice_en": (N_("a voice note in English"), "voice_en.ogg", "audio/ogg; codecs=opus"),
 }
 
 

@@ -28,13 +28,14 @@ from hub.audit import AuditLog
 from hub.clock import format_duration, utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
 from hub.text import nfc
 from hub.tickets.lifecycle import STATUSES
 
 # The board filter that selects the IT team's queue (tickets without a department).
-IT_QUEUE = "IT queue"
+IT_QUEUE = N_("IT queue")
 TARGET_STATES = ("ok", "due_soon", "breached", "done")
 # No department row exists for the IT team's queue: these are its (first response,
 # resolution) targets, the same as the IT department's in the shipped departments.csv.
