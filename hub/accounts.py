@@ -22,7 +22,7 @@ from hub.errors import (
     InvalidInput,
     NotFound,
 )
-from hub.i18n import LANGUAGES
+from hub.i18n import LANGUAGES, N_
 from hub.permissions import Action, Actor, Role
 from hub.store import Store
 from hub.text import nfc_trimmed
@@ -31,7 +31,7 @@ MIN_PASSWORD_LENGTH = 10
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 # The one answer to every refused login a stranger can cause: unknown name, wrong password,
 # locked account. Telling them apart would tell which usernames exist.
-REFUSED_LOGIN = (
+REFUSED_LOGIN = N_(
     "Wrong username or password. After several failed attempts an account is locked for a "
     "while: wait a few minutes and try again, or ask an administrator to reset the password."
 )
@@ -159,7 +159,7 @@ class AccountService:
                 )
         if not user.active:
             raise AuthenticationError(
-                "This account is disabled. Ask an administrator to enable it."
+                N_("This account is disabled. Ask an administrator to enable it.")
             )
         with self._store.transaction() as cur:
             cur.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [now, user.id])
@@ -246,12 +246,18 @@ class AccountService:
             )
             if disabled:
                 raise AuthenticationError(
-                    f"You signed in as {email}, but that hub account is disabled. Ask an "
-                    "administrator if it should be enabled again."
+                    N_(
+                        "You signed in as {email}, but that hub account is disabled. Ask an "
+                        "administrator if it should be enabled again."
+                    ),
+                    email=email,
                 )
             raise AuthenticationError(
-                f"You signed in as {email}, but the hub has no account for that address. "
-                "Ask an administrator to add you."
+                N_(
+                    "You signed in as {email}, but the hub has no account for that address. "
+                    "Ask an administrator to add you."
+                ),
+                email=email,
             )
         user = _user(row)
         with self._store.transaction() as cur:
@@ -268,7 +274,9 @@ class AccountService:
         self._audit.authorize(actor, Action.CHANGE_OWN_LANGUAGE)
         if language not in LANGUAGES:
             raise InvalidInput(
-                f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}"
+                N_("unknown language {language!r}: choose one of {choices}"),
+                language=language,
+                choices=", ".join(LANGUAGES),
             )
         with self._store.transaction() as cur:
             row = cur.execute(
@@ -277,7 +285,7 @@ class AccountService:
                 [language, actor.username],
             ).fetchone()
             if row is None:
-                raise InvalidInput("this account is no longer active")
+                raise InvalidInput(N_("this account is no longer active"))
             self._audit.record(
                 cur,
                 actor=actor,
@@ -302,7 +310,7 @@ class AccountService:
                 outcome="failed",
                 detail="current password wrong",
             )
-            raise AuthenticationError("The current password is wrong; nothing was changed.")
+            raise AuthenticationError(N_("The current password is wrong; nothing was changed."))
         _check_password(new)
         with self._store.transaction() as cur:
             cur.execute(
@@ -337,7 +345,7 @@ class AccountService:
                 f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username]
             ).fetchone()
         if row is None:
-            raise NotFound(f"no user named {username!r}")
+            raise NotFound(N_("no user named {username!r}"), username=username)
         return _user(row)
 
     def create_user(
@@ -361,7 +369,7 @@ class AccountService:
         email = nfc_trimmed(email or "") or None
         if password is None:
             if self._settings.oidc is None:
-                raise InvalidInput("a password is needed: this hub uses local accounts")
+                raise InvalidInput(N_("a password is needed: this hub uses local accounts"))
             password_hash = None
         else:
             _check_password(password)
@@ -369,7 +377,9 @@ class AccountService:
         with self._store.transaction() as cur:
             exists = cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone()
             if exists:
-                raise InvalidInput(f"a user named {username!r} already exists")
+                raise InvalidInput(
+                    N_("a user named {username!r} already exists"), username=username
+                )
             row = cur.execute(
                 "INSERT INTO users (username, display_name, email, role, department_code,"
                 " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -442,7 +452,7 @@ class AccountService:
         old = self._get(_normal_username(username))
         if not active:
             if old.username == actor.username:
-                raise InvalidInput("you cannot disable your own account")
+                raise InvalidInput(N_("you cannot disable your own account"))
             self._guard_last_admin(old, old.role, active)
         with self._store.transaction() as cur:
             row = cur.execute(
@@ -486,17 +496,19 @@ class AccountService:
     def _check_department(self, role: Role, department_code: str | None) -> str | None:
         if role is not Role.OFFICER:
             if department_code:
-                raise InvalidInput(f"only officers belong to a department; a {role.label} has none")
+                raise InvalidInput(
+                    N_("only officers belong to a department; a {role} has none"), role=role.label
+                )
             return None
         if not department_code:
-            raise InvalidInput("an officer must belong to a department: choose one")
+            raise InvalidInput(N_("an officer must belong to a department: choose one"))
         code = department_code.strip().upper()
         with self._store.cursor() as cur:
             found = cur.execute(
                 "SELECT 1 FROM departments WHERE code = ? AND active", [code]
             ).fetchone()
         if not found:
-            raise InvalidInput(f"no active department with code {code!r}")
+            raise InvalidInput(N_("no active department with code {code!r}"), code=code)
         return code
 
     def _guard_last_admin(self, user: User, new_role: Role, stays_active: bool) -> None:
@@ -508,7 +520,7 @@ class AccountService:
                 [user.id],
             ).fetchone()[0]
         if admins == 0:
-            raise InvalidInput("this is the last active administrator; add another one first")
+            raise InvalidInput(N_("this is the last active administrator; add another one first"))
 
 
 def _public(user: User) -> dict:
@@ -524,15 +536,17 @@ def _normal_username(username: str) -> str:
 def _check_username(username: str) -> None:
     if not 2 <= len(username) <= 64 or not set(username) <= _USERNAME_CHARS:
         raise InvalidInput(
-            "a username is 2-64 characters: lower-case letters, digits, '.', '_' or '-'"
+            N_("a username is 2-64 characters: lower-case letters, digits, '.', '_' or '-'")
         )
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(
+            N_("a password needs at least {count} characters"), count=MIN_PASSWORD_LENGTH
+        )
     if password.strip() != password:
-        raise InvalidInput("a password cannot start or end with a space")
+        raise InvalidInput(N_("a password cannot start or end with a space"))
 
 
 def _role(role: Role | str) -> Role:
@@ -540,7 +554,9 @@ def _role(role: Role | str) -> Role:
         return Role(str(role).strip().lower())
     except ValueError:
         names = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"unknown role {role!r}: use one of {names}") from None
+        raise InvalidInput(
+            N_("unknown role {role!r}: use one of {names}"), role=role, names=names
+        ) from None
 
 
 def _duration(seconds: int) -> str:

@@ -15,6 +15,7 @@ import duckdb
 
 from hub.clock import utc_now
 from hub.errors import PermissionDenied
+from hub.i18n import N_
 from hub.permissions import Action, Actor, is_allowed
 from hub.store import Store
 
@@ -133,7 +134,8 @@ class AuditLog:
             target_id=department_code or target or None,
             department_code=department_code,
         )
-        raise PermissionDenied(_denial_message(actor, action, department_code))
+        message, values = _denial_message(actor, action, department_code)
+        raise PermissionDenied(message, **values)
 
     def browse(
         self,
@@ -185,14 +187,18 @@ class AuditLog:
         return [r[0] for r in rows]
 
 
-def _denial_message(actor: Actor, action: Action, department_code: str | None) -> str:
+def _denial_message(
+    actor: Actor, action: Action, department_code: str | None
+) -> tuple[str, dict[str, object]]:
+    """The catalogue template of a denial and its values."""
     what = str(action).replace("_", " ")
     if department_code and actor.department_code and department_code != actor.department_code:
-        return (
-            f"Not allowed: you can {what} only for your own department "
-            f"({actor.department_code}), not {department_code}."
+        template = N_(
+            "Not allowed: you can {what} only for your own department ({own}), not {department}."
         )
-    return f"Not allowed: the {actor.role.label} role cannot {what}. Ask an administrator."
+        return template, {"what": what, "own": actor.department_code, "department": department_code}
+    template = N_("Not allowed: the {role} role cannot {what}. Ask an administrator.")
+    return template, {"role": actor.role.label, "what": what}
 
 
 def _as_json(value: Any) -> str | None:

@@ -38,6 +38,7 @@ from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import ConfigurationError, HubError, InvalidInput
+from hub.i18n import N_
 from hub.permissions import Action, Actor
 from hub.store import Store
 
@@ -164,8 +165,12 @@ class BackupService:
             reason = exc.strerror or type(exc).__name__
             self._record(actor, "failed", f"{target.name}: {reason}")
             raise BackupError(
-                f"the backup could not be written to {self.folder} ({reason}): free space there"
-                " or set HUB_BACKUP_DIR to another disk; the hub's data is untouched."
+                N_(
+                    "the backup could not be written to {folder} ({reason}): free space there"
+                    " or set HUB_BACKUP_DIR to another disk; the hub's data is untouched."
+                ),
+                folder=self.folder,
+                reason=reason,
             ) from None
         removed = self._prune()
         report = BackupReport(
@@ -251,13 +256,20 @@ def restore(backup: Path, data_dir: Path) -> dict[str, int]:
     manifest_path = backup / MANIFEST
     if not manifest_path.exists():
         raise BackupError(
-            f"{backup} has no {MANIFEST}: it is not a backup, or an incomplete one (the backup"
-            " stopped before it finished). Choose another backup."
+            N_(
+                "{backup} has no {manifest}: it is not a backup, or an incomplete one (the backup"
+                " stopped before it finished). Choose another backup."
+            ),
+            backup=backup,
+            manifest=MANIFEST,
         )
     if data_dir.exists() and any(data_dir.iterdir()):
         raise InvalidInput(
-            f"{data_dir} is not empty: restore into a new, empty folder (the hub's data is never"
-            " overwritten), then point HUB_DATA_DIR at it."
+            N_(
+                "{folder} is not empty: restore into a new, empty folder (the hub's data is never"
+                " overwritten), then point HUB_DATA_DIR at it."
+            ),
+            folder=data_dir,
         )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     problems = []
@@ -269,8 +281,9 @@ def restore(backup: Path, data_dir: Path) -> dict[str, int]:
             problems.append(f"{name} is damaged (its checksum differs)")
     if problems:
         raise BackupError(
-            f"the backup {backup.name} cannot be restored: {'; '.join(problems[:5])}."
-            " Choose an older backup."
+            N_("the backup {name} cannot be restored: {problems}. Choose an older backup."),
+            name=backup.name,
+            problems="; ".join(problems[:5]),
         )
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -280,15 +293,22 @@ def restore(backup: Path, data_dir: Path) -> dict[str, int]:
             shutil.copyfile(backup / name, destination)
     except OSError as exc:
         raise ConfigurationError(
-            f"could not write the restore into {data_dir} ({exc.strerror}): check its space and"
-            " permissions, empty it, and try again."
+            N_(
+                "could not write the restore into {folder} ({reason}): check its space and"
+                " permissions, empty it, and try again."
+            ),
+            folder=data_dir,
+            reason=exc.strerror,
         ) from None
     with Store.open(data_dir / DATABASE, create=False) as restored:
         counts = restored.row_counts()
     if counts != manifest["rows"]:
         raise BackupError(
-            f"the restored database's rows differ from the backup's manifest: {data_dir} is not"
-            " a faithful copy. Empty it and restore another backup."
+            N_(
+                "the restored database's rows differ from the backup's manifest: {folder} is not"
+                " a faithful copy. Empty it and restore another backup."
+            ),
+            folder=data_dir,
         )
     return counts
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.errors import DepartmentsFileError, InvalidInput, NotFound
+from hub.i18n import N_
 from hub.permissions import Action, Actor
 from hub.store import Store
 from hub.text import nfc_trimmed
@@ -289,7 +290,7 @@ class DepartmentService:
         with self._store.cursor() as cur:
             row = cur.execute(f"{_SELECT} WHERE code = ?", [code]).fetchone()
         if row is None:
-            raise NotFound(f"no department with code {code!r}")
+            raise NotFound(N_("no department with code {code!r}"), code=code)
         return _department(row)
 
     def import_csv(self, actor: Actor, data: bytes, *, source: str = "upload") -> ImportResult:
@@ -344,7 +345,9 @@ class DepartmentService:
         allowed = set(COLUMNS) - {"code"} | {"active"}
         unknown = set(changes) - allowed
         if unknown:
-            raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a department")
+            raise InvalidInput(
+                N_("cannot change {fields} of a department"), fields=", ".join(sorted(unknown))
+            )
         merged = {**asdict(old), **changes}
         row = {
             column: ";".join(merged[column])
@@ -359,7 +362,15 @@ class DepartmentService:
         new = replace(checked, active=bool(merged["active"]))
         clash = self._keyword_clash(new)
         if clash:
-            raise InvalidInput(clash)
+            keyword, other = clash
+            raise InvalidInput(
+                N_(
+                    "keyword {keyword!r} is already used by {other}; "
+                    "a keyword routes to one department only"
+                ),
+                keyword=keyword,
+                other=other,
+            )
         with self._store.transaction() as cur:
             self._write(cur, new, insert=False)
             self._audit.record(
@@ -374,7 +385,8 @@ class DepartmentService:
             )
         return new
 
-    def _keyword_clash(self, department: Department) -> str | None:
+    def _keyword_clash(self, department: Department) -> tuple[str, str] | None:
+        """A keyword `department` shares with another department, and that department's code."""
         for other in self.all_departments(include_inactive=True):
             if other.code == department.code:
                 continue
@@ -382,10 +394,7 @@ class DepartmentService:
                 other.keywords_en + other.keywords_bn
             )
             if shared:
-                return (
-                    f"keyword {sorted(shared)[0]!r} is already used by {other.code}; "
-                    "a keyword routes to one department only"
-                )
+                return sorted(shared)[0], other.code
         return None
 
     @staticmethod

@@ -31,16 +31,39 @@ these (``raise SomeHubError(...) from exc``). Secrets never appear in a message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class HubError(Exception):
-    """Root of every error the hub shows to a person."""
+    """Root of every error the hub shows to a person.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    A message people read is written as a catalogue string with named values, so that the
+    page can show it in the reader's language (``translated``)::
+
+        raise NotFound(N_("no update #{number}"), number=update_id)
+
+    ``str(exc)`` is the English, for the log, the CLI and the tests.
+    """
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        self.template = message
+        self.values = values
+        self.message = message.format(**values) if values else message
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
+
+    def translated(self, translate: Callable[[str], str]) -> str:
+        """The message in the reader's language (the English where it has no translation)."""
+        template = translate(self.template)
+        if not self.values:
+            return template
+        try:
+            return template.format(**self.values)
+        except (KeyError, IndexError, ValueError):
+            # A translation that lost a placeholder must not hide the error itself.
+            return self.message
 
 
 class ConfigurationError(HubError):
@@ -85,8 +108,8 @@ class AuthenticationError(HubError):
 class AccountLockedError(AuthenticationError):
     """Too many failed logins; the account is locked for a while."""
 
-    def __init__(self, message: str, retry_after_seconds: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, retry_after_seconds: int, **values: object) -> None:
+        super().__init__(message, **values)
         self.retry_after_seconds = retry_after_seconds
 
 
@@ -108,8 +131,9 @@ class PlatformError(HubError):
         platform: str = "",
         code: str | int | None = None,
         retry_after_seconds: float | None = None,
+        **values: object,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, **values)
         self.platform = platform
         self.code = code
         self.retry_after_seconds = retry_after_seconds

@@ -251,7 +251,11 @@ class WardShade:
             return self.per_week
         if key == "subscribers":
             return None  # not a ticket figure: the map reads it from the subscriptions
-        raise InvalidInput(f"unknown map figure {key!r}; known: {', '.join(MAP_FIGURES)}")
+        raise InvalidInput(
+            N_("unknown map figure {key!r}; known: {known}"),
+            key=key,
+            known=", ".join(MAP_FIGURES),
+        )
 
 
 @dataclass(frozen=True)
@@ -634,9 +638,13 @@ class MetricsService:
         ``total`` is the figure itself, so the list can be checked against it.
         """
         if figure not in FIGURES:
-            raise InvalidInput(f"unknown figure {figure!r}; known: {', '.join(FIGURES)}")
+            raise InvalidInput(
+                N_("unknown figure {figure!r}; known: {known}"),
+                figure=figure,
+                known=", ".join(FIGURES),
+            )
         if not 1 <= limit <= 5000:
-            raise InvalidInput(f"a list holds 1 to 5000 tickets, not {limit}")
+            raise InvalidInput(N_("a list holds 1 to 5000 tickets, not {limit}"), limit=limit)
         department = self._allowed_department(actor, filters)
         where, params = self._ticket_where(filters, department)
         conditions = [FIGURES[figure][1]]
@@ -648,7 +656,7 @@ class MetricsService:
             params["week"] = datetime.combine(week_start, datetime.min.time())
         if age_bucket is not None:
             if age_bucket not in BACKLOG_BUCKETS:
-                raise InvalidInput(f"unknown age bucket {age_bucket!r}")
+                raise InvalidInput(N_("unknown age bucket {bucket!r}"), bucket=age_bucket)
             index = BACKLOG_BUCKETS.index(age_bucket)
             bounds = (0, *_BUCKET_HOURS, None)
             conditions.append(f"is_open AND age_min >= {bounds[index] * 60}")
@@ -663,7 +671,7 @@ class MetricsService:
                 if index + 1 < len(_BAND_HOURS):
                     conditions.append(f"fr_min < {_BAND_HOURS[index + 1] * 60}")
             else:
-                raise InvalidInput(f"unknown band {band!r}")
+                raise InvalidInput(N_("unknown band {band!r}"), band=band)
         params["limit"] = limit
         sql = (
             f"{_JUDGED_TICKETS_SQL.format(where=where)}"

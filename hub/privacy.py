@@ -30,6 +30,7 @@ from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.inbox.evidence import EvidenceStore
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
@@ -109,10 +110,14 @@ class PrivacyService:
         self._audit.authorize(actor, Action.MANAGE_USERS)
         if platform not in ERASABLE_PLATFORMS:
             known = ", ".join(ERASABLE_PLATFORMS)
-            raise InvalidInput(f"unknown platform {platform!r}: use one of {known}.")
+            raise InvalidInput(
+                N_("unknown platform {platform!r}: use one of {known}."),
+                platform=platform,
+                known=known,
+            )
         author_id = (author_id or "").strip()
         if not author_id:
-            raise InvalidInput("give the platform's id of the citizen whose data is erased.")
+            raise InvalidInput(N_("give the platform's id of the citizen whose data is erased."))
         now = self._clock()
         anonymous = f"erased:{secrets.token_hex(8)}"
         # Open311: the filer is known by what the application sent (their account id, device,
@@ -134,8 +139,10 @@ class PrivacyService:
             ]
             if not ids:
                 raise NotFound(
-                    "no messages from that citizen are stored (check the platform and the id);"
-                    " nothing was changed."
+                    N_(
+                        "no messages from that citizen are stored (check the platform and the id);"
+                        " nothing was changed."
+                    )
                 )
             cur.execute(
                 "UPDATE interactions SET author_name = $erased, text = $erased,"

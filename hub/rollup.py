@@ -29,6 +29,7 @@ from hub.audit import AuditLog
 from hub.clock import format_duration
 from hub.config import Settings
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.league import LEAGUE_FIGURES
 from hub.metrics import MetricsFilters, MetricsService
 from hub.permissions import Actor
@@ -102,7 +103,8 @@ def export_parquet(
     folder = Path(folder)
     if folder.exists():
         raise InvalidInput(
-            f"{folder} already exists: export into a new folder (an export never overwrites)."
+            N_("{folder} already exists: export into a new folder (an export never overwrites)."),
+            folder=folder,
         )
     everything = MetricsFilters()
     overview = metrics.overview(actor, everything)
@@ -159,8 +161,11 @@ def state_report(folder: Path) -> list[MunicipalityRow]:
     figures = sorted(folder.glob("**/figures/municipality=*/*.parquet"))
     if not figures:
         raise InvalidInput(
-            f"no exports under {folder}: put each municipality's `hub export --parquet` folder"
-            " there."
+            N_(
+                "no exports under {folder}: put each municipality's `hub export --parquet` folder"
+                " there."
+            ),
+            folder=folder,
         )
     connection = duckdb.connect()
     try:

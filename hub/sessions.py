@@ -25,6 +25,7 @@ from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import NotFound
+from hub.i18n import N_
 from hub.permissions import Action, Actor
 from hub.store import Store
 
@@ -174,7 +175,7 @@ class SessionService:
                 [actor.user_id, key],
             ).fetchone()
         if row is None or len(key) < 12:
-            raise NotFound("no such session of yours (it may have ended already).")
+            raise NotFound(N_("no such session of yours (it may have ended already)."))
         with self._store.transaction() as cur:
             cur.execute(
                 "UPDATE login_sessions SET ended_at = ?, ended_reason = 'ended from My account'"
@@ -193,7 +194,7 @@ class SessionService:
                 [now, username],
             ).fetchone()
             if row is None:
-                raise NotFound(f"no user {username!r}.")
+                raise NotFound(N_("no user {username!r}."), username=username)
             cur.execute(
                 "UPDATE login_sessions SET ended_at = ?, ended_reason = 'ended by an administrator'"
                 " WHERE user_id = ? AND ended_at IS NULL",

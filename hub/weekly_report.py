@@ -19,10 +19,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hub.clock import as_utc, format_local, utc_now
+from babel.dates import format_date
+
+from hub.clock import as_utc, utc_now
 from hub.departments import DepartmentService
 from hub.errors import InvalidInput
-from hub.exports import rejections_text
+from hub.exports import reject_reason_label
+from hub.i18n import N_, digits, format_moment, translate
+from hub.i18n import format_duration as i18n_duration
 from hub.metrics import (
     IT_QUEUE,
     BacklogRow,
@@ -33,7 +37,6 @@ from hub.metrics import (
     PublishingRow,
     WardRow,
     WeekRow,
-    format_duration,
 )
 from hub.permissions import Actor
 
@@ -81,7 +84,9 @@ class WeeklyReport:
     week_label: str
     generated_at: datetime
     prepared_for: str
-    scope: str
+    # Which tickets the report covers: catalogue phrases with their values, put into the
+    # reader's language when the page is rendered.
+    scope_parts: tuple[tuple[str, dict[str, object]], ...]
     complete: bool
     this_week: Overview
     previous_week: Overview
@@ -140,7 +145,8 @@ class WeeklyReportService:
         )
         if monday > this_monday:
             raise InvalidInput(
-                f"the week of {monday:%d %b %Y} has not begun yet: choose a week up to this one."
+                N_("the week of {day} has not begun yet: choose a week up to this one."),
+                day=f"{monday:%d %b %Y}",
             )
         start, end = week_bounds(monday, self._zone)
         previous_start, _ = week_bounds(monday - timedelta(days=7), self._zone)
@@ -170,7 +176,7 @@ class WeeklyReportService:
             week_label=f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}",
             generated_at=now,
             prepared_for=actor.label,
-            scope=self._scope_text(actor, platform, ward, department),
+            scope_parts=self._scope_parts(actor, platform, ward, department),
             complete=end <= as_utc(now),
             this_week=this_week,
             previous_week=metrics.overview(actor, previous),
@@ -197,30 +203,31 @@ class WeeklyReportService:
         platform: str | None = None,
         ward: int | None = None,
         department: str | None = None,
+        language: str = "en",
     ) -> str:
-        """The weekly report as one self-contained, printable (A4) HTML page."""
+        """The weekly report as one self-contained, printable (A4) HTML page in `language`."""
         report = self.build(actor, week_start, platform=platform, ward=ward, department=department)
-        return render_report(report, self._zone)
+        return render_report(report, self._zone, language)
 
-    def _scope_text(
+    def _scope_parts(
         self, actor: Actor, platform: str | None, ward: int | None, department: str | None
-    ) -> str:
-        """Which tickets the report covers, in words."""
+    ) -> tuple[tuple[str, dict[str, object]], ...]:
+        """Which tickets the report covers, as catalogue phrases and their values."""
         code = department or actor.department_code
-        parts = []
+        parts: list[tuple[str, dict[str, object]]] = []
         if code == IT_QUEUE:
-            parts.append("the IT team's queue")
+            parts.append((N_("the IT team's queue"), {}))
         elif code:
             names = {d.code: d for d in self._departments.all_departments(include_inactive=True)}
             known = names.get(code)
-            parts.append(f"department {known.label if known else code}")
+            parts.append((N_("department {name}"), {"name": known.label if known else code}))
         else:
-            parts.append("all departments")
+            parts.append((N_("all departments"), {}))
         if platform:
-            parts.append(f"platform {platform}")
+            parts.append((N_("platform {platform}"), {"platform": platform}))
         if ward is not None:
-            parts.append(f"ward {ward}")
-        return ", ".join(parts)
+            parts.append((N_("ward {ward}"), {"ward": ward}))
+        return tuple(parts)
 
 
 def _league_order(row: DepartmentRow) -> tuple:
@@ -278,34 +285,66 @@ footer { margin-top: 6mm; padding-top: 2mm; border-top: 1px solid #888; color: #
 """
 
 
+class _Words:
+    """The report's words, numbers, durations and dates in one language."""
+
+    def __init__(self, language: str, zone: ZoneInfo) -> None:
+        self.language = language
+        self.zone = zone
+
+    def t(self, message: str, **values: object) -> str:
+        """A catalogue string in the language, with its values put in."""
+        text = translate(message, self.language)
+        return text.format(**values) if values else text
+
+    def n(self, value: object) -> str:
+        """A count or figure, in the language's digits."""
+        return digits(str(value), self.language)
+
+    def duration(self, minutes: float | None) -> str:
+        return i18n_duration(minutes, self.language)
+
+    def moment(self, moment: datetime) -> str:
+        return format_moment(moment, self.zone, self.language)
+
+    def day(self, day: date, pattern: str) -> str:
+        """A date with Babel's CLDR pattern (Bengali month and day names for ``bn``)."""
+        locale = "bn" if self.language == "bn" else "en"
+        return digits(format_date(day, pattern, locale=locale), self.language)
+
+    def share(self, share: float | None, met: int | None = None, missed: int | None = None) -> str:
+        """``60 % (3 of 5)``; nothing decided: ``—`` (never 0 % or 100 %)."""
+        if share is None:
+            return "—"
+        text = self.n(f"{share * 100:.0f} %")
+        if met is not None and missed is not None:
+            text += " " + self.t(
+                N_("({met} of {total})"), met=self.n(met), total=self.n(met + missed)
+            )
+        return text
+
+    def hours(self, hours: int | None) -> str:
+        return self.t(N_("{hours} h"), hours=self.n(hours))
+
+
 def _e(value: object) -> str:
     """Any value as escaped HTML text (department names and reasons come from people)."""
     return html.escape(str(value), quote=True)
-
-
-def _share(share: float | None, met: int | None = None, missed: int | None = None) -> str:
-    """``60 % (3 of 5)``; nothing decided: ``—`` (never 0 % or 100 %)."""
-    if share is None:
-        return "—"
-    text = f"{share * 100:.0f} %"
-    if met is not None and missed is not None:
-        text += f" ({met} of {met + missed})"
-    return text
 
 
 def _cell(text: object, css: str = "") -> str:
     return f'<td class="{css}">{_e(text)}</td>' if css else f"<td>{_e(text)}</td>"
 
 
-def _duration_cell(minutes: float | None, target_hours: int | None = None) -> str:
+def _duration_cell(w: _Words, minutes: float | None, target_hours: int | None = None) -> str:
     """A duration, marked when it is over the target beside it."""
     over = target_hours is not None and minutes is not None and minutes > target_hours * 60
-    return _cell(format_duration(minutes), "over" if over else "")
+    return _cell(w.duration(minutes), "over" if over else "")
 
 
-def _department_cell(code: str | None, name: str, bengali: dict[str, str]) -> str:
+def _department_cell(code: str | None, name: str, bengali: dict[str, str], w: _Words) -> str:
     name_bn = bengali.get(code or "", "")
-    inner = _e(name or IT_QUEUE)
+    inner = _e(name or w.t(IT_QUEUE))
     if name_bn:
         inner += f'<span class="bn" lang="bn">{_e(name_bn)}</span>'
     return f'<td class="text">{inner}</td>'
@@ -342,33 +381,66 @@ def _row(cells: Iterable[str], key: object = None, css: str = "") -> str:
     return f"<tr{attributes}>{''.join(cells)}</tr>"
 
 
-def render_report(report: WeeklyReport, zone: ZoneInfo) -> str:
-    """The HTML page of a built report (times shown in ``zone``)."""
+def render_report(report: WeeklyReport, zone: ZoneInfo, language: str = "en") -> str:
+    """The HTML page of a built report (times shown in ``zone``, words in ``language``)."""
+    w = _Words(language, zone)
     first = report.week_start
-    period = f"{first:%a %d %b} – {report.week_end:%a %d %b %Y}"
-    status = "" if report.complete else " (week in progress: figures so far)"
+    period = f"{w.day(first, 'EEE dd MMM')} – {w.day(report.week_end, 'EEE dd MMM y')}"
+    status = w.t(N_(" (week in progress: figures so far)")) if not report.complete else ""
+    scope = ", ".join(w.t(part, **values) for part, values in report.scope_parts)
+    zone_name = _zone_name(zone)
+    title = w.t(N_("Weekly response review: {week}"), week=report.week_label)
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{_e(language)}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Weekly response review {_e(report.week_label)}</title>",
+        f"<title>{_e(title)}</title>",
         f"<style>{_CSS}</style></head><body>",
         "<header>",
-        f"<h1>Weekly response review: {_e(report.week_label)}</h1>",
-        f'<p class="sub">{_e(period)}, Monday 00:00 to Sunday 24:00 {_e(_zone_name(zone))}'
-        f"{_e(status)}. Tickets opened in the week; {_e(report.scope)}.</p>",
+        f"<h1>{_e(title)}</h1>",
+        '<p class="sub">'
+        + _e(
+            w.t(
+                N_(
+                    "{period}, Monday 00:00 to Sunday 24:00 {zone}{status}. Tickets opened in"
+                    " the week; {scope}."
+                ),
+                period=period,
+                zone=zone_name,
+                status=status,
+                scope=scope,
+            )
+        )
+        + "</p>",
         "</header>",
-        _headline_section(report),
-        _league_section(report),
-        _backlog_section(report),
-        _ward_section(report),
-        _publishing_section(report),
-        _trend_section(report),
+        _headline_section(report, w),
+        _league_section(report, w),
+        _backlog_section(report, w),
+        _ward_section(report, w),
+        _publishing_section(report, w),
+        _trend_section(report, w),
         "<footer>",
-        f"<p>Generated {_e(format_local(report.generated_at, zone))} for"
-        f" {_e(report.prepared_for)}. Times in {_e(_zone_name(zone))}.</p>",
-        f"<p>Definitions: {_e(DEFINITIONS)} (which tickets count, how waiting tickets are"
-        " judged, what “within target” means). “—”: nothing to measure yet.</p>",
+        "<p>"
+        + _e(
+            w.t(
+                N_("Generated {moment} for {person}. Times in {zone}."),
+                moment=w.moment(report.generated_at),
+                person=report.prepared_for,
+                zone=zone_name,
+            )
+        )
+        + "</p>",
+        "<p>"
+        + _e(
+            w.t(
+                N_(
+                    "Definitions: {definitions} (which tickets count, how waiting tickets are"
+                    " judged, what “within target” means). “—”: nothing to measure yet."
+                ),
+                definitions=DEFINITIONS,
+            )
+        )
+        + "</p>",
         "</footer>",
         "</body></html>",
     ]
@@ -379,126 +451,155 @@ def _zone_name(zone: ZoneInfo) -> str:
     return datetime(2026, 1, 1, tzinfo=zone).tzname() or str(zone)
 
 
-def _headline_section(report: WeeklyReport) -> str:
+def _headline_section(report: WeeklyReport, w: _Words) -> str:
     this, before = report.this_week, report.previous_week
     figures = [
-        ("Tickets opened", this.tickets, before.tickets),
-        ("Answered (first reply confirmed)", this.answered, before.answered),
+        (N_("Tickets opened"), w.n(this.tickets), w.n(before.tickets)),
+        (N_("Answered (first reply confirmed)"), w.n(this.answered), w.n(before.answered)),
         (
-            "Median first response",
-            format_duration(this.first_response_median),
-            format_duration(before.first_response_median),
+            N_("Median first response"),
+            w.duration(this.first_response_median),
+            w.duration(before.first_response_median),
         ),
         (
-            "Within first-response target",
-            _share(
+            N_("Within first-response target"),
+            w.share(
                 this.first_response_within_target,
                 this.first_response_met,
                 this.first_response_missed,
             ),
-            _share(
+            w.share(
                 before.first_response_within_target,
                 before.first_response_met,
                 before.first_response_missed,
             ),
         ),
         (
-            "Still waiting for a first response",
-            this.waiting_first_response,
-            before.waiting_first_response,
+            N_("Still waiting for a first response"),
+            w.n(this.waiting_first_response),
+            w.n(before.waiting_first_response),
         ),
-        ("Escalations", this.escalations, before.escalations),
-        ("Open now (all weeks)", report.open_now, "—"),
+        (N_("Escalations"), w.n(this.escalations), w.n(before.escalations)),
+        (N_("Open now (all weeks)"), w.n(report.open_now), "—"),
     ]
     rows = [
-        _row([_cell(label, "text"), _cell(now), _cell(then)], key=label)
+        _row([_cell(w.t(label), "text"), _cell(now), _cell(then)], key=label)
         for label, now, then in figures
     ]
-    table = _table("headline", ("Figure", "This week", "Previous week"), rows)
+    headers = (w.t(N_("Figure")), w.t(N_("This week")), w.t(N_("Previous week")))
+    table = _table("headline", headers, rows)
+    note = w.t(
+        N_(
+            "“Within target” counts each ticket against its own department’s target; a ticket"
+            " still waiting counts as missed once its age passes the target. The previous"
+            " week’s figures are as they stand now (later replies included)."
+        )
+    )
+    heading = w.t(N_("Headline figures"))
     return (
-        '<section class="headline"><h2>Headline figures</h2>'
+        f'<section class="headline"><h2>{_e(heading)}</h2>'
         + table
-        + '<p class="note">“Within target” counts each ticket against its own department’s'
-        " target; a ticket still waiting counts as missed once its age passes the target."
-        " The previous week’s figures are as they stand now (later replies included).</p>"
-        "</section>"
+        + f'<p class="note">{_e(note)}</p>'
+        + "</section>"
     )
 
 
-def _league_section(report: WeeklyReport) -> str:
-    headers = (
-        "Department",
-        "Tickets",
-        "Answered",
-        "Waiting (oldest)",
-        "Median",
-        "90th pct",
-        "Target",
-        "Within target",
-        "Previous week",
-        "Median",
-        "Target",
-        "Within target",
-        "Open",
-        "Escalated",
+def _league_section(report: WeeklyReport, w: _Words) -> str:
+    headers = tuple(
+        w.t(h)
+        for h in (
+            N_("Department"),
+            N_("Tickets"),
+            N_("Answered"),
+            N_("Waiting (oldest)"),
+            N_("Median"),
+            N_("90th pct"),
+            N_("Target"),
+            N_("Within target"),
+            N_("Previous week"),
+            N_("Median"),
+            N_("Target"),
+            N_("Within target"),
+            N_("Open"),
+            N_("Escalated"),
+        )
     )
-    groups = (("", 4), ("First response", 5), ("Resolution", 3), ("", 2))
+    groups = (("", 4), (w.t(N_("First response")), 5), (w.t(N_("Resolution")), 3), ("", 2))
     # Departments without a ticket this week go in one line, not in a column of zeros.
     quiet = [r for r in report.league if not r.tickets]
     rows = []
     for r in (r for r in report.league if r.tickets):
-        waiting = str(r.waiting_first_response)
+        waiting = w.n(r.waiting_first_response)
         if r.waiting_first_response:
-            waiting += f" ({format_duration(r.oldest_waiting_minutes)})"
+            waiting += f" ({w.duration(r.oldest_waiting_minutes)})"
         cells = [
-            _department_cell(r.department_code, r.department_name, report.bengali_names),
-            _cell(r.tickets),
-            _cell(r.answered),
+            _department_cell(r.department_code, r.department_name, report.bengali_names, w),
+            _cell(w.n(r.tickets)),
+            _cell(w.n(r.answered)),
             _cell(waiting),
-            _duration_cell(r.first_response_median, r.first_response_target_hours),
-            _duration_cell(r.first_response_p90, r.first_response_target_hours),
-            _cell(f"{r.first_response_target_hours} h"),
+            _duration_cell(w, r.first_response_median, r.first_response_target_hours),
+            _duration_cell(w, r.first_response_p90, r.first_response_target_hours),
+            _cell(w.hours(r.first_response_target_hours)),
             _cell(
-                _share(
+                w.share(
                     r.first_response_within_target, r.first_response_met, r.first_response_missed
                 )
             ),
-            _cell(_share(report.previous_share.get(r.department_code))),
-            _duration_cell(r.resolution_median, r.resolution_target_hours),
-            _cell(f"{r.resolution_target_hours} h"),
-            _cell(_share(r.resolution_within_target, r.resolution_met, r.resolution_missed)),
-            _cell(r.open),
-            _cell(r.escalations),
+            _cell(w.share(report.previous_share.get(r.department_code))),
+            _duration_cell(w, r.resolution_median, r.resolution_target_hours),
+            _cell(w.hours(r.resolution_target_hours)),
+            _cell(w.share(r.resolution_within_target, r.resolution_met, r.resolution_missed)),
+            _cell(w.n(r.open)),
+            _cell(w.n(r.escalations)),
         ]
         rows.append(_row(cells, key=r.department_code or IT_QUEUE))
     body = (
         _table("league", headers, rows, groups=groups)
         if rows
-        else '<p id="league">No tickets this week.</p>'
+        else '<p id="league">' + _e(w.t(N_("No tickets this week."))) + "</p>"
     )
     quiet_note = ""
     if quiet and rows:
-        names = ", ".join(r.department_name or IT_QUEUE for r in quiet)
-        quiet_note = f'<p class="note" id="quiet">No tickets this week: {_e(names)}.</p>'
+        names = ", ".join(r.department_name or w.t(IT_QUEUE) for r in quiet)
+        quiet_text = w.t(N_("No tickets this week: {names}."), names=names)
+        quiet_note = f'<p class="note" id="quiet">{_e(quiet_text)}</p>'
+    order_note = w.t(
+        N_(
+            "Ordered by the share of tickets answered within the first-response target, lowest"
+            " first; departments with nothing decided yet come last. Durations in {red} are over"
+            " the department’s target. “Previous week”: the share within the first-response"
+            " target the week before."
+        )
+    )
+    red = '<span class="over">' + _e(w.t(N_("red"))) + "</span>"
+    heading = w.t(N_("Departments, worst first"))
     return (
-        "<section><h2>Departments, worst first</h2>"
+        f"<section><h2>{_e(heading)}</h2>"
         + body
         + quiet_note
-        + '<p class="note">Ordered by the share of tickets answered within the first-response'
-        " target, lowest first; departments with nothing decided yet come last. Durations in"
-        ' <span class="over">red</span> are over the department’s target. “Previous week”: the'
-        " share within the first-response target the week before.</p></section>"
+        + f'<p class="note">{_e(order_note).replace("{red}", red)}</p></section>'
     )
 
 
-def _backlog_section(report: WeeklyReport) -> str:
-    headers = ("Department", "Open", "Under 4 h", "4–24 h", "1–3 days", "3–7 days", "Over 7 days")
+def _backlog_section(report: WeeklyReport, w: _Words) -> str:
+    headers = tuple(
+        w.t(h)
+        for h in (
+            N_("Department"),
+            N_("Open"),
+            N_("Under 4 h"),
+            N_("4–24 h"),
+            N_("1–3 days"),
+            N_("3–7 days"),
+            N_("Over 7 days"),
+        )
+    )
     shown = [r for r in report.backlog if r.open]
     rows = [
         _row(
             [
-                _department_cell(r.department_code, r.department_name, report.bengali_names),
-                *(_cell(n) for n in _backlog_counts(r)),
+                _department_cell(r.department_code, r.department_name, report.bengali_names, w),
+                *(_cell(w.n(n)) for n in _backlog_counts(r)),
             ],
             key=r.department_code or IT_QUEUE,
         )
@@ -507,15 +608,26 @@ def _backlog_section(report: WeeklyReport) -> str:
     totals = [sum(column) for column in zip(*(_backlog_counts(r) for r in shown), strict=True)]
     if shown:
         rows.append(
-            _row([_cell("Total", "text"), *(_cell(n) for n in totals)], key="total", css="total")
+            _row(
+                [_cell(w.t(N_("Total")), "text"), *(_cell(w.n(n)) for n in totals)],
+                key="total",
+                css="total",
+            )
         )
-    body = _table("backlog", headers, rows) if shown else '<p id="backlog">No open tickets.</p>'
+    body = (
+        _table("backlog", headers, rows)
+        if shown
+        else '<p id="backlog">' + _e(w.t(N_("No open tickets."))) + "</p>"
+    )
+    note = w.t(
+        N_(
+            "Every ticket open at the time of generation, whichever week it was opened in, by"
+            " age since the citizen wrote; departments with none are not listed."
+        )
+    )
+    heading = w.t(N_("Backlog by age (open now)"))
     return (
-        "<section><h2>Backlog by age (open now)</h2>"
-        + body
-        + '<p class="note">Every ticket open at the time of generation, whichever week it was'
-        " opened in, by age since the citizen wrote; departments with none are not listed.</p>"
-        "</section>"
+        f"<section><h2>{_e(heading)}</h2>" + body + f'<p class="note">{_e(note)}</p>' + "</section>"
     )
 
 
@@ -524,57 +636,77 @@ def _backlog_counts(row: BacklogRow) -> tuple[int, ...]:
             row.over_7d)  # fmt: skip
 
 
-def _ward_section(report: WeeklyReport) -> str:
-    headers = (
-        "Ward",
-        "Tickets",
-        "Answered",
-        "First response median",
-        "90th percentile",
-        "Open",
-        "Resolved",
-        "Resolution median",
+def _ward_section(report: WeeklyReport, w: _Words) -> str:
+    headers = tuple(
+        w.t(h)
+        for h in (
+            N_("Ward"),
+            N_("Tickets"),
+            N_("Answered"),
+            N_("First response median"),
+            N_("90th percentile"),
+            N_("Open"),
+            N_("Resolved"),
+            N_("Resolution median"),
+        )
     )
     rows = [
         _row(
             [
-                _cell(w.ward, "text"),
-                _cell(w.tickets),
-                _cell(w.answered),
-                _cell(format_duration(w.first_response_median)),
-                _cell(format_duration(w.first_response_p90)),
-                _cell(w.open),
-                _cell(w.resolved),
-                _cell(format_duration(w.resolution_median)),
+                _cell(w.n(ward.ward), "text"),
+                _cell(w.n(ward.tickets)),
+                _cell(w.n(ward.answered)),
+                _cell(w.duration(ward.first_response_median)),
+                _cell(w.duration(ward.first_response_p90)),
+                _cell(w.n(ward.open)),
+                _cell(w.n(ward.resolved)),
+                _cell(w.duration(ward.resolution_median)),
             ],
-            key=w.ward,
+            key=ward.ward,
         )
-        for w in report.wards
+        for ward in report.wards
     ]
     notes = []
     if report.wards_not_shown:
-        notes.append(f"{report.wards_not_shown} quieter wards are not shown.")
+        notes.append(
+            w.t(N_("{count} quieter wards are not shown."), count=w.n(report.wards_not_shown))
+        )
     if report.no_ward is not None:
         notes.append(
-            f"{report.no_ward.tickets} tickets named no ward that could be recognised"
-            f" ({report.no_ward.answered} answered, {report.no_ward.open} open)."
+            w.t(
+                N_(
+                    "{tickets} tickets named no ward that could be recognised ({answered}"
+                    " answered, {open} open)."
+                ),
+                tickets=w.n(report.no_ward.tickets),
+                answered=w.n(report.no_ward.answered),
+                open=w.n(report.no_ward.open),
+            )
         )
-    body = _table("wards", headers, rows) if rows else '<p id="wards">No ward was named.</p>'
+    body = (
+        _table("wards", headers, rows)
+        if rows
+        else '<p id="wards">' + _e(w.t(N_("No ward was named."))) + "</p>"
+    )
     note = f'<p class="note">{_e(" ".join(notes))}</p>' if notes else ""
-    return f"<section><h2>Wards: the {TOP_WARDS} busiest</h2>{body}{note}</section>"
+    heading = w.t(N_("Wards: the {count} busiest"), count=w.n(TOP_WARDS))
+    return f"<section><h2>{_e(heading)}</h2>{body}{note}</section>"
 
 
-def _publishing_section(report: WeeklyReport) -> str:
-    headers = (
-        "Department",
-        "Updates submitted",
-        "Previous week",
-        "Approved",
-        "Launch notices 24 h ahead",
-        "Review median",
-        "Review 90th percentile",
-        "Rejected",
-        "Rejections by reason",
+def _publishing_section(report: WeeklyReport, w: _Words) -> str:
+    headers = tuple(
+        w.t(h)
+        for h in (
+            N_("Department"),
+            N_("Updates submitted"),
+            N_("Previous week"),
+            N_("Approved"),
+            N_("Launch notices 24 h ahead"),
+            N_("Review median"),
+            N_("Review 90th percentile"),
+            N_("Rejected"),
+            N_("Rejections by reason"),
+        )
     )
     shown = [
         p
@@ -585,51 +717,72 @@ def _publishing_section(report: WeeklyReport) -> str:
     for p in shown:
         notice = "—"
         if p.launches:
-            notice = f"{_share(p.launch_notice_share)} ({p.launches_notified_in_time} of"
-            notice += f" {p.launches})"
+            notice = (
+                w.share(p.launch_notice_share)
+                + " "
+                + w.t(
+                    N_("({met} of {total})"),
+                    met=w.n(p.launches_notified_in_time),
+                    total=w.n(p.launches),
+                )
+            )
+        no_reason = w.t(N_("(no reason)"))
+        reasons = "; ".join(
+            f"{w.t(reject_reason_label(code)) if code else no_reason}: {w.n(count)}"
+            for code, count in p.rejections_by_reason
+        )
         cells = [
-            _department_cell(p.department_code, p.department_name, report.bengali_names),
-            _cell(p.submitted),
-            _cell(report.previous_submitted.get(p.department_code, 0)),
-            _cell(p.approved),
+            _department_cell(p.department_code, p.department_name, report.bengali_names, w),
+            _cell(w.n(p.submitted)),
+            _cell(w.n(report.previous_submitted.get(p.department_code, 0))),
+            _cell(w.n(p.approved)),
             _cell(notice),
-            _cell(format_duration(p.review_median)),
-            _cell(format_duration(p.review_p90)),
-            _cell(p.rejected),
-            _cell(rejections_text(p.rejections_by_reason) or "—", "text"),
+            _cell(w.duration(p.review_median)),
+            _cell(w.duration(p.review_p90)),
+            _cell(w.n(p.rejected)),
+            _cell(reasons or "—", "text"),
         ]
         rows.append(_row(cells, key=p.department_code))
     body = (
         _table("publishing", headers, rows)
         if rows
-        else '<p id="publishing">No updates were submitted this week or the week before.</p>'
+        else '<p id="publishing">'
+        + _e(w.t(N_("No updates were submitted this week or the week before.")))
+        + "</p>"
     )
-    return (
-        "<section><h2>Publishing: departments’ updates</h2>"
-        + body
-        + '<p class="note">Updates by the week they were first submitted; review time from'
-        " first submission to approval. Departments with no updates in either week are not"
-        " listed.</p></section>"
+    note = w.t(
+        N_(
+            "Updates by the week they were first submitted; review time from first submission"
+            " to approval. Departments with no updates in either week are not listed."
+        )
     )
+    heading = w.t(N_("Publishing: departments’ updates"))
+    return f"<section><h2>{_e(heading)}</h2>" + body + f'<p class="note">{_e(note)}</p></section>'
 
 
-def _trend_section(report: WeeklyReport) -> str:
-    headers = ("Week", "Monday", "Tickets", "Answered", "Median first response")
+def _trend_section(report: WeeklyReport, w: _Words) -> str:
+    headers = tuple(
+        w.t(h)
+        for h in (
+            N_("Week"),
+            N_("Monday"),
+            N_("Tickets"),
+            N_("Answered"),
+            N_("Median first response"),
+        )
+    )
     rows = [
         _row(
             [
-                _cell(w.week_label, "text"),
-                _cell(f"{w.week_start:%d %b}"),
-                _cell(w.tickets),
-                _cell(w.answered),
-                _cell(format_duration(w.first_response_median)),
+                _cell(week.week_label, "text"),
+                _cell(w.day(week.week_start, "dd MMM")),
+                _cell(w.n(week.tickets)),
+                _cell(w.n(week.answered)),
+                _cell(w.duration(week.first_response_median)),
             ],
-            key=w.week_label,
+            key=week.week_label,
         )
-        for w in report.trend
+        for week in report.trend
     ]
-    return (
-        f"<section><h2>The last {TREND_WEEKS} weeks</h2>"
-        + _table("trend", headers, rows)
-        + "</section>"
-    )
+    heading = w.t(N_("The last {count} weeks"), count=w.n(TREND_WEEKS))
+    return f"<section><h2>{_e(heading)}</h2>" + _table("trend", headers, rows) + "</section>"

@@ -229,7 +229,7 @@ if right.button(_("Submit for review"), type="primary", key="compose_submit"):
         else:
             # Saved but not submitted: show the draft, and why, on the next run.
             st.session_state["compose_next"] = update_id
-            st.session_state["compose_flash"] = [("error", str(exc))]
+            st.session_state["compose_flash"] = [("error", exc.translated(_))]
             st.rerun()
     else:
         st.session_state["compose_flash"] = [
@@ -266,7 +266,7 @@ if uploads and st.button(_("Add these photos"), key="compose_add_photos"):
         try:
             hub.updates.add_photo(actor, current.id, upload.name, upload.getvalue())
         except HubError as exc:
-            messages.append(("error", str(exc)))
+            messages.append(("error", exc.translated(_)))
         else:
             added += 1
     if added:
@@ -287,7 +287,7 @@ for photo in current.photos:
                 alt=photo.alt_text or None,
             )
         except HubError as exc:
-            image.text(str(exc))
+            image.text(exc.translated(_))
         details.text(f"{photo.position}. {photo.original_name} ({photo.width}×{photo.height})")
         details.text_input(
             _("Description (alt text)"),

@@ -754,9 +754,12 @@ def weekly_report_html() -> str:
         platform=filters.platform,
         ward=filters.ward,
         department=filters.department,
+        language=report_language,
     )
 
 
+# The report is made when its button is clicked, after this run: its language is fixed now.
+report_language = current_language()
 left, middle, right = st.columns([1, 1, 1])
 latest = last_complete_week(utc_now(), zone)
 weeks = [latest + timedelta(days=7)] + [latest - timedelta(days=7 * n) for n in range(12)]

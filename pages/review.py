@@ -95,7 +95,7 @@ def show_update(update) -> None:
                     alt=photo.alt_text or None,
                 )
             except HubError as exc:
-                column.text(str(exc))
+                column.text(exc.translated(_))
             description = photo.alt_text or _("(no description)")
             column.text(f"{photo.position}. {description}")
 

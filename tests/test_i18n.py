@@ -100,6 +100,25 @@ def test_pages_show_no_untranslated_literal():
     assert not found, "text shown without _():\n" + "\n".join(found)
 
 
+def test_no_catalogue_call_hides_inside_an_f_string():
+    """Python 3.11 tokenises an f-string as one string: Babel never sees a ``_()`` in it."""
+    hidden = []
+    for folder in ("hub", "ui", "pages"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                for inner in ast.walk(node):
+                    if (
+                        isinstance(inner, ast.Call)
+                        and isinstance(inner.func, ast.Name)
+                        and inner.func.id in KEYWORDS
+                        and any(isinstance(a, ast.Constant) for a in inner.args)
+                    ):
+                        hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    assert not hidden, "catalogue calls inside f-strings (never extracted):\n" + "\n".join(hidden)
+
+
 def _is_shown_call(node: ast.AST) -> bool:
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
         return False

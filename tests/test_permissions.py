@@ -35,6 +35,7 @@ ACTION_CALLS: dict[Action, Callable[[Hub, Actor], object]] = {
     Action.CHANGE_OWN_PASSWORD: lambda hub, actor: hub.accounts.change_own_password(
         actor, DEMO_PASSWORD, DEMO_PASSWORD
     ),
+    Action.CHANGE_OWN_LANGUAGE: lambda hub, actor: hub.accounts.set_own_language(actor, "bn"),
     Action.VIEW_DEPARTMENTS: lambda hub, actor: hub.departments.list_departments(actor),
     Action.VIEW_DEPARTMENT_DETAIL: lambda hub, actor: hub.departments.get(
         actor, actor.department_code or "WATER"
@@ -91,6 +92,7 @@ ACTION_CALLS: dict[Action, Callable[[Hub, Actor], object]] = {
 EXPECTED_ROLES: dict[Action, set[Role]] = {
     Action.VIEW_HOME: set(Role),
     Action.CHANGE_OWN_PASSWORD: set(Role),
+    Action.CHANGE_OWN_LANGUAGE: set(Role),
     Action.VIEW_DEPARTMENTS: set(Role),
     Action.VIEW_DEPARTMENT_DETAIL: set(Role),
     Action.MANAGE_DEPARTMENTS: {Role.ADMIN},

@@ -18,6 +18,7 @@ target: A (60 ≤ 240) and R (120 ≤ 720) met; C (300 > 240) and E (unanswered 
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -389,3 +390,19 @@ def test_empty_week_renders(reports, actors):
 def test_the_hub_has_the_report(hub, actors):
     assert isinstance(hub.weekly_report, WeeklyReportService)
     assert "<!DOCTYPE html>" in hub.weekly_report.render_html(actors["commissioner"])
+
+
+def test_the_report_in_bengali(reports, actors, week_data):
+    text = reports.render_html(actors["commissioner"], language="bn")
+    english = reports.render_html(actors["commissioner"])
+    assert '<html lang="bn">' in text and '<html lang="en">' in english
+    page = Page(text)
+    # The same table, headed and counted in Bengali: digits, durations, hours.
+    backlog = page.rows("backlog")
+    assert backlog["WATER"][1:] == ["৩", "০", "০", "২", "১", "০"]
+    assert page.header("backlog")[:2] == ["বিভাগ", "খোলা"]
+    assert page.rows("wards")["12"][:4] == ["১২", "২", "১", "১ ঘণ্টা ০০ মিনিট"]
+    assert "Headline figures" in english and "Headline figures" not in text
+    assert "শিরোনামের পরিসংখ্যান" in text
+    # What people wrote (here a reviewer's hostile reason) is shown as written, escaped.
+    assert html.escape(HOSTILE_REASON, quote=True) in text

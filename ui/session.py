@@ -79,7 +79,7 @@ def _actor_signed_in_by_provider(hub: Hub) -> Actor | None:
     try:
         actor = hub.accounts.actor_for_email(email)
     except HubError as exc:
-        st.session_state[_REFUSED_KEY] = (email, str(exc))
+        st.session_state[_REFUSED_KEY] = (email, exc.translated(_))
         show_error(exc)
         return None
     log_in(actor)
@@ -160,7 +160,7 @@ def as_literal_markdown(text: str) -> str:
 
 def show_error(exc: HubError) -> None:
     """A hub error as people read it: the message, as text, never a traceback."""
-    st.error(as_literal_markdown(str(exc)), icon=":material/error:")
+    st.error(as_literal_markdown(exc.translated(_)), icon=":material/error:")
 
 
 def switch_to(page_key: str) -> None:

@@ -9,6 +9,7 @@ answers are theirs, from the reply templates (`hub.answering.templates`).
 from __future__ import annotations
 
 from hub.errors import ConfigurationError
+from hub.i18n import N_
 
 LANGUAGES = ("bn", "en")
 
@@ -102,7 +103,9 @@ def desk_text(name: str, language: str, **values: str) -> str:
     try:
         texts = _TEXTS[name]
     except KeyError:
-        raise ConfigurationError(f"the WhatsApp desk has no message {name!r}") from None
+        raise ConfigurationError(
+            N_("the WhatsApp desk has no message {name!r}"), name=name
+        ) from None
     return texts[language if language in texts else "en"].format(**values)
 
 

@@ -63,6 +63,7 @@ from hub.delivery.engine import (
 from hub.delivery.holds import AccountHolds
 from hub.delivery.kinds import REPLIES_OUTBOX, REPLY_WORDS
 from hub.errors import HubError, InvalidInput, NotFound, NotSupported
+from hub.i18n import N_
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.platforms.base import (
     Channel,
@@ -238,10 +239,11 @@ class ReplyService:
         target = self.target(ticket_id)
         self._audit.authorize(actor, Action.ANSWER_TICKET, target.department_code)
         if kind not in REPLY_KINDS:
-            raise InvalidInput(f"Unknown reply kind {kind!r}.")
+            raise InvalidInput(N_("Unknown reply kind {kind!r}."), kind=kind)
         if target.status == "closed":
             raise InvalidInput(
-                f"Ticket {target.reference} is closed: reopen it before answering again."
+                N_("Ticket {reference} is closed: reopen it before answering again."),
+                reference=target.reference,
             )
         text = self.final_text(target, text)
         now = self._clock()
@@ -262,7 +264,7 @@ class ReplyService:
         """The text as it will be posted: normalised, with the reference, checked for length."""
         text = nfc((text or "").strip())
         if not text:
-            raise InvalidInput("The reply is empty: write an answer or pick a template.")
+            raise InvalidInput(N_("The reply is empty: write an answer or pick a template."))
         if target.reference not in text:
             text = f"{text} (Ref: {target.reference})"
         # Every reply carries the public tracking page of its ticket.
@@ -273,17 +275,25 @@ class ReplyService:
             length = weighted_length(text)
             if length > MAX_WEIGHTED_LENGTH:
                 raise InvalidInput(
-                    f"The reply is {length} characters as X counts them, with the reference "
-                    f"number; X takes {MAX_WEIGHTED_LENGTH}: shorten it by "
-                    f"{length - MAX_WEIGHTED_LENGTH}."
+                    N_(
+                        "The reply is {length} characters as X counts them, with the reference "
+                        "number; X takes {limit}: shorten it by {excess}."
+                    ),
+                    length=length,
+                    limit=MAX_WEIGHTED_LENGTH,
+                    excess=length - MAX_WEIGHTED_LENGTH,
                 )
         elif target.platform is Platform.WHATSAPP and len(text) > WHATSAPP_MAX_TEXT_CHARS:
             raise InvalidInput(
-                f"The reply is {len(text)} characters; WhatsApp takes {WHATSAPP_MAX_TEXT_CHARS}."
+                N_("The reply is {length} characters; WhatsApp takes {limit}."),
+                length=len(text),
+                limit=WHATSAPP_MAX_TEXT_CHARS,
             )
         elif len(text) > FACEBOOK_REPLY_LIMIT:
             raise InvalidInput(
-                f"The reply is {len(text)} characters; keep it under {FACEBOOK_REPLY_LIMIT}."
+                N_("The reply is {length} characters; keep it under {limit}."),
+                length=len(text),
+                limit=FACEBOOK_REPLY_LIMIT,
             )
         return text
 
@@ -315,9 +325,9 @@ class ReplyService:
                 [ticket_id],
             ).fetchone()
         if row is None:
-            raise NotFound(f"No ticket #{ticket_id}.")
+            raise NotFound(N_("No ticket #{number}."), number=ticket_id)
         if row[5] not in Platform._value2member_map_:
-            raise InvalidInput(f"Replies on {row[5]} are not supported yet.")
+            raise InvalidInput(N_("Replies on {platform} are not supported yet."), platform=row[5])
         return ReplyTarget(
             row[0], row[1], row[2], row[3], row[4], Platform(row[5]), row[6], row[7], row[8]
         )
@@ -347,7 +357,7 @@ class ReplyService:
                 "SELECT ticket_id, status FROM replies WHERE id = ?", [reply_id]
             ).fetchone()
         if row is None:
-            raise NotFound(f"No reply #{reply_id}.")
+            raise NotFound(N_("No reply #{number}."), number=reply_id)
         target = self.target(row[0])
         self._audit.authorize(actor, Action.ANSWER_TICKET, target.department_code)
         allowed_from = (
@@ -365,8 +375,12 @@ class ReplyService:
             ).fetchone()
             if changed is None:
                 raise InvalidInput(
-                    f"Reply #{reply_id} is {row[1]}: only a reply in "
-                    f"{' or '.join(allowed_from)} can be changed so."
+                    N_(
+                        "Reply #{number} is {status}: only a reply in {statuses} can be changed so."
+                    ),
+                    number=reply_id,
+                    status=row[1],
+                    statuses=" or ".join(allowed_from),
                 )
             self._audit.record(
                 cur,
@@ -394,7 +408,9 @@ class ReplyService:
         self._authorize_settings(actor, department_code)
         if not 1 <= int(minutes) <= MAX_ACKNOWLEDGE_MINUTES:
             raise InvalidInput(
-                f"The deadline is 1 to {MAX_ACKNOWLEDGE_MINUTES} minutes, not {minutes}."
+                N_("The deadline is 1 to {limit} minutes, not {minutes}."),
+                limit=MAX_ACKNOWLEDGE_MINUTES,
+                minutes=minutes,
             )
         before = self._settings_row(department_code)
         now = self._clock()
@@ -430,7 +446,9 @@ class ReplyService:
         self._authorize_settings(actor, department_code)
         if not 0 <= int(minutes) <= MAX_ACKNOWLEDGE_MINUTES:
             raise InvalidInput(
-                f"Acknowledge within 0 to {MAX_ACKNOWLEDGE_MINUTES} minutes, not {minutes}."
+                N_("Acknowledge within 0 to {limit} minutes, not {minutes}."),
+                limit=MAX_ACKNOWLEDGE_MINUTES,
+                minutes=minutes,
             )
         with self._store.cursor() as cur:
             if (
@@ -439,7 +457,7 @@ class ReplyService:
                 ).fetchone()
                 is None
             ):
-                raise NotFound(f"No department {department_code!r}.")
+                raise NotFound(N_("No department {code!r}."), code=department_code)
         before = self._settings_row(department_code)
         now = self._clock()
         enabled_at = (
@@ -736,7 +754,7 @@ class ReplyDelivery(KindBase):
             )
             return
         if not isinstance(adapter, ReadsPostComments):
-            raise NotSupported("this Facebook account cannot read its Page's comments")
+            raise NotSupported(N_("this Facebook account cannot read its Page's comments"))
         page_id = adapter.account_id
         threads: dict[str, list[Interaction]] = {}
         for item in items:
@@ -767,7 +785,10 @@ class ReplyDelivery(KindBase):
                 adapter, reply.whatsapp, template_name=self.whatsapp_template, now=self.clock()
             )
         if not isinstance(adapter, Replies):
-            raise NotSupported(f"the {item.platform.value} account cannot reply in threads")
+            raise NotSupported(
+                N_("the {platform_name} account cannot reply in threads"),
+                platform_name=item.platform.value,
+            )
         return adapter.reply(reply.in_reply_to, reply.text)
 
     def record_delivered(self, cur: duckdb.DuckDBPyConnection, done: Delivered) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.permissions import Action, Actor, is_allowed
 from hub.store import Store
 from hub.text import nfc
@@ -66,8 +67,11 @@ def template_placeholders(body: str) -> list[str]:
         parsed = list(string.Formatter().parse(body))
     except ValueError as exc:
         raise InvalidInput(
-            f"The template has a stray brace ({exc}): placeholders are written "
-            "{reference}, {department}, {ward}; write {{ or }} for a literal brace."
+            N_(
+                "The template has a stray brace ({error}): placeholders are written "
+                "{{reference}}, {{department}}, {{ward}}; write {{{{ or }}}} for a literal brace."
+            ),
+            error=exc,
         ) from None
     names: list[str] = []
     for _literal, name, spec, conversion in parsed:
@@ -82,9 +86,9 @@ def template_placeholders(body: str) -> list[str]:
                 + "}"
             )
             raise InvalidInput(
-                f"Unknown placeholder {shown} in the template: use only "
-                + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-                + "."
+                N_("Unknown placeholder {shown} in the template: use only {placeholders}."),
+                shown=shown,
+                placeholders=", ".join("{" + p + "}" for p in PLACEHOLDERS),
             )
         names.append(name)
     return names
@@ -143,7 +147,7 @@ class TemplateService:
                 f"SELECT {_TEMPLATE_COLUMNS} FROM reply_templates WHERE id = ?", [template_id]
             ).fetchone()
         if row is None:
-            raise NotFound(f"No reply template #{template_id}.")
+            raise NotFound(N_("No reply template #{number}."), number=template_id)
         return _template(row)
 
     def create(
@@ -192,7 +196,9 @@ class TemplateService:
         allowed = {"name", "language", "body", "department_code", "purpose", "active"}
         unknown = set(changes) - allowed
         if unknown:
-            raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} of a template.")
+            raise InvalidInput(
+                N_("Cannot change {fields} of a template."), fields=", ".join(sorted(unknown))
+            )
         before = self.get(template_id)
         merged = {
             "name": changes.get("name", before.name),
@@ -251,7 +257,10 @@ class TemplateService:
         """
         template_placeholders(template_body)
         if language not in LANGUAGES:
-            raise InvalidInput(f"Unknown template language {language!r}: use 'en' or 'bn'.")
+            raise InvalidInput(
+                N_("Unknown template language {language!r}: use 'en' or 'bn'."),
+                language=language,
+            )
         ward = NO_WARD if ticket.ward is None else str(ticket.ward)
         if language == "bn":
             ward = ward.translate(BENGALI_DIGITS)
@@ -300,8 +309,12 @@ class TemplateService:
             ).fetchone()
         if row is None:
             raise NotFound(
-                f"No active {purpose} template in {language!r}: add one on the Reply "
-                "templates page."
+                N_(
+                    "No active {purpose} template in {language!r}: add one on the Reply "
+                    "templates page."
+                ),
+                purpose=purpose,
+                language=language,
             )
         return _template(row)
 
@@ -316,17 +329,25 @@ class TemplateService:
         name = nfc((name or "").strip())
         body = nfc((body or "").strip())
         if not name:
-            raise InvalidInput("Give the template a name.")
+            raise InvalidInput(N_("Give the template a name."))
         if not body:
-            raise InvalidInput("The template text is empty: write the reply.")
+            raise InvalidInput(N_("The template text is empty: write the reply."))
         if len(body) > TEMPLATE_BODY_LIMIT:
             raise InvalidInput(
-                f"The template is {len(body)} characters; keep it under {TEMPLATE_BODY_LIMIT}."
+                N_("The template is {length} characters; keep it under {limit}."),
+                length=len(body),
+                limit=TEMPLATE_BODY_LIMIT,
             )
         if language not in LANGUAGES:
-            raise InvalidInput(f"Unknown language {language!r}: choose English or Bengali.")
+            raise InvalidInput(
+                N_("Unknown language {language!r}: choose English or Bengali."), language=language
+            )
         if purpose not in PURPOSES:
-            raise InvalidInput(f"Unknown purpose {purpose!r}: use {', '.join(PURPOSES)}.")
+            raise InvalidInput(
+                N_("Unknown purpose {purpose!r}: use {purposes}."),
+                purpose=purpose,
+                purposes=", ".join(PURPOSES),
+            )
         template_placeholders(body)
         department_code = department_code or None
         if department_code is not None:
@@ -335,7 +356,7 @@ class TemplateService:
                     "SELECT 1 FROM departments WHERE code = ?", [department_code]
                 ).fetchone()
             if known is None:
-                raise InvalidInput(f"No department {department_code!r}.")
+                raise InvalidInput(N_("No department {code!r}."), code=department_code)
         return {
             "name": name,
             "language": language,

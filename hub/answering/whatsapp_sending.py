@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from hub.delivery.engine import Listing, UnconfirmedItem
 from hub.errors import NotSupported, WindowClosed
+from hub.i18n import N_
 from hub.platforms.base import (
     Channel,
     OutgoingMessage,
@@ -64,7 +65,7 @@ def send_on_whatsapp(
 ) -> PublishedPost:
     """Send `message` as free text inside the window, else as the approved template."""
     if not isinstance(adapter, SendsMessages):
-        raise NotSupported("this account cannot send WhatsApp messages")
+        raise NotSupported(N_("this account cannot send WhatsApp messages"))
     text = OutgoingMessage(
         to=message.to,
         from_number=message.channel,

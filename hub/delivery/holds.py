@@ -14,6 +14,7 @@ from datetime import datetime
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.errors import HubError
+from hub.i18n import N_
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
 from hub.platforms.registry import PlatformAccounts
@@ -126,7 +127,7 @@ class AccountHolds:
         self._audit.authorize(actor, Action.RECONNECT_ACCOUNT)
         adapter = self._platforms.adapter(platform)
         if adapter is None:
-            raise HubError(f"no {platform.value} account is configured")
+            raise HubError(N_("no {platform} account is configured"), platform=platform.value)
         adapter.check()  # raises TokenExpired (etc.) with the platform's message if still bad
         with self._store.transaction() as cur:
             cur.execute(

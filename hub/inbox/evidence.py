@@ -33,6 +33,7 @@ import mutagen
 
 from hub.audit import AuditLog
 from hub.errors import InvalidInput, NotFound, StoreError
+from hub.i18n import N_
 from hub.permissions import Action, Actor
 from hub.publishing.photos import InvalidPhoto, PhotoStore
 from hub.store import Store
@@ -53,8 +54,8 @@ _AMR_WB_SIZES = {0: 18, 1: 24, 2: 33, 3: 37, 4: 41, 5: 47, 6: 51, 7: 59, 8: 61, 
 class InvalidAttachment(InvalidInput):
     """An attachment that is not kept; `code` names the reason for the citizen's message."""
 
-    def __init__(self, message: str, code: str, limit: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, code: str, limit: str = "", /, **values: object) -> None:
+        super().__init__(message, **values)
         self.code = code
         self.limit = limit
 
@@ -101,7 +102,9 @@ class EvidenceStore:
         if kind == "document":
             return self._keep_document(content)
         raise InvalidAttachment(
-            f"a {kind} is not kept as evidence (photos, voice notes and PDFs are)", "video"
+            N_("a {kind} is not kept as evidence (photos, voice notes and PDFs are)"),
+            "video",
+            kind=kind,
         )
 
     def _keep_photo(self, content: bytes, filename: str | None) -> KeptAttachment:
@@ -126,17 +129,21 @@ class EvidenceStore:
         limit = self.limits.audio_max_bytes
         if len(content) > limit:
             raise InvalidAttachment(
-                f"the recording is {len(content)} bytes; at most {limit} are kept",
+                N_("the recording is {size} bytes; at most {most} are kept"),
                 "too_large",
                 megabytes(limit),
+                size=len(content),
+                most=limit,
             )
         kind, seconds = audio_kind_and_duration(content)
         if seconds > self.limits.audio_max_seconds:
             minutes = self.limits.audio_max_seconds // 60
             raise InvalidAttachment(
-                f"the recording lasts {seconds:.0f} s; at most {self.limits.audio_max_seconds} s",
+                N_("the recording lasts {seconds:.0f} s; at most {most} s"),
                 "too_long",
                 str(minutes),
+                seconds=seconds,
+                most=self.limits.audio_max_seconds,
             )
         sealed = self._seal(content)
         shown = self._write_file("audio", content)
@@ -156,12 +163,14 @@ class EvidenceStore:
         limit = self.limits.document_max_bytes
         if len(content) > limit:
             raise InvalidAttachment(
-                f"the document is {len(content)} bytes; at most {limit} are kept",
+                N_("the document is {size} bytes; at most {most} are kept"),
                 "too_large",
                 megabytes(limit),
+                size=len(content),
+                most=limit,
             )
         if not content.startswith(b"%PDF-") or b"%%EOF" not in content[-2048:]:
-            raise InvalidAttachment("the document is not a PDF", "not_pdf")
+            raise InvalidAttachment(N_("the document is not a PDF"), "not_pdf")
         sealed = self._seal(content)
         return KeptAttachment(
             content_type="PDF document",
@@ -228,14 +237,16 @@ class EvidenceStore:
                 Path(temporary).unlink(missing_ok=True)
                 raise
         except OSError as exc:
-            raise StoreError(f"an attachment could not be written ({exc.strerror})") from None
+            raise StoreError(
+                N_("an attachment could not be written ({reason})"), reason=exc.strerror
+            ) from None
 
     @staticmethod
     def _read(path: Path) -> bytes:
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise NotFound("no such attachment") from None
+            raise NotFound(N_("no such attachment")) from None
 
 
 @dataclass(frozen=True)
@@ -283,7 +294,7 @@ class TicketAttachments:
                 "SELECT department_code, interaction_id FROM tickets WHERE id = ?", [ticket_id]
             ).fetchone()
             if found is None:
-                raise NotFound(f"No ticket #{ticket_id}.")
+                raise NotFound(N_("No ticket #{number}."), number=ticket_id)
             self._audit.authorize(actor, Action.VIEW_TICKETS, found[0])
             rows = cur.execute(
                 "SELECT m.id, m.kind, m.status, m.content_type, m.bytes, m.duration_seconds,"
@@ -301,9 +312,9 @@ class TicketAttachments:
         """The shown file of one of the ticket's attachments (the cleaned photo, the audio,
         the PDF); `NotFound` when it is not one of this ticket's or was not kept."""
         if attachment.id not in {a.id for a in self.for_ticket(actor, ticket_id)}:
-            raise NotFound("no such attachment on this ticket")
+            raise NotFound(N_("no such attachment on this ticket"))
         if attachment.status != "stored" or not attachment.shown_name:
-            raise NotFound("this attachment was not kept")
+            raise NotFound(N_("this attachment was not kept"))
         return self._evidence.read_shown(attachment.shown_name, photo=attachment.kind == "image")
 
 
@@ -325,12 +336,14 @@ def audio_kind_and_duration(content: bytes) -> tuple[str, float]:
         "MP4": "MP4 audio",
     }.get(type(found).__name__)
     if found is None or kind is None:
-        raise InvalidAttachment("the file is not an audio recording WhatsApp sends", "not_audio")
+        raise InvalidAttachment(
+            N_("the file is not an audio recording WhatsApp sends"), "not_audio"
+        )
     if kind == "MP4 audio" and not str(getattr(found.info, "codec", "")).startswith("mp4a"):
-        raise InvalidAttachment("the MP4 file holds no AAC audio", "not_audio")
+        raise InvalidAttachment(N_("the MP4 file holds no AAC audio"), "not_audio")
     seconds = float(found.info.length or 0.0)
     if seconds <= 0:
-        raise InvalidAttachment("the recording has no sound in it", "not_audio")
+        raise InvalidAttachment(N_("the recording has no sound in it"), "not_audio")
     return kind, seconds
 
 
@@ -342,24 +355,24 @@ def _amr_seconds(frames: bytes, sizes: dict[int, int]) -> float:
         frame_type = (frames[position] >> 3) & 0x0F
         size = sizes.get(frame_type)
         if size is None or position + size > len(frames):
-            raise InvalidAttachment("the AMR recording is damaged", "not_audio")
+            raise InvalidAttachment(N_("the AMR recording is damaged"), "not_audio")
         position += size
         count += 1
         speech += frame_type in speech_types
     if not speech:
-        raise InvalidAttachment("the AMR recording has no sound in it", "not_audio")
+        raise InvalidAttachment(N_("the AMR recording has no sound in it"), "not_audio")
     return count * 0.02
 
 
 def _safe_file_name(name: str) -> str:
     if not name.replace(".", "").isalnum() or "/" in name or name.startswith("."):
-        raise NotFound("no such attachment")
+        raise NotFound(N_("no such attachment"))
     return name
 
 
 def _hex_name(name: str) -> str:
     if len(name) != 64 or any(c not in "0123456789abcdef" for c in name):
-        raise NotFound("no such attachment")
+        raise NotFound(N_("no such attachment"))
     return name
 
 

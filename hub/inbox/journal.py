@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from hub.errors import StoreError
+from hub.i18n import N_
 
 
 class DeliveryJournal:
@@ -48,7 +49,9 @@ class DeliveryJournal:
                 " body TEXT NOT NULL, received_at TEXT NOT NULL)"
             )
         except sqlite3.Error as exc:
-            raise StoreError(f"the webhook journal {target} cannot be opened: {exc}") from None
+            raise StoreError(
+                N_("the webhook journal {path} cannot be opened: {error}"), path=target, error=exc
+            ) from None
         self._lock = threading.Lock()
         if path is not None:
             self._move_in_duckdb_journal(Path(path).with_suffix(".duckdb"))
@@ -66,7 +69,9 @@ class DeliveryJournal:
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._roll_back()
-                raise StoreError(f"the webhook journal could not keep a delivery: {exc}") from None
+                raise StoreError(
+                    N_("the webhook journal could not keep a delivery: {error}"), error=exc
+                ) from None
 
     def oldest(self, limit: int) -> list[tuple[int, str]]:
         """The oldest kept deliveries: (id, body), by id."""
@@ -131,8 +136,12 @@ class DeliveryJournal:
                 source.close()
         except duckdb.Error as exc:
             raise StoreError(
-                f"the earlier webhook journal {old} cannot be read: {exc}. Move it aside to"
-                " start without it (what it holds was answered 200 but not stored)."
+                N_(
+                    "the earlier webhook journal {path} cannot be read: {error}. Move it aside to"
+                    " start without it (what it holds was answered 200 but not stored)."
+                ),
+                path=old,
+                error=exc,
             ) from None
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.errors import ContentRejected, HubError
+from hub.i18n import N_
 from hub.inbox.evidence import EvidenceStore, InvalidAttachment, KeptAttachment, megabytes
 from hub.platforms.base import Platform, SendsMessages
 from hub.platforms.registry import PlatformAccounts
@@ -98,7 +99,9 @@ class MediaFetcher:
         for row in rows:
             pending = _Pending(*row)
             if pending.kind in ("sticker", "video"):
-                self._refuse(pending, InvalidAttachment(f"a {pending.kind}", "video"), report)
+                self._refuse(
+                    pending, InvalidAttachment(N_("a {kind}"), "video", kind=pending.kind), report
+                )
                 continue
             if not isinstance(adapter, SendsMessages):
                 self._retry(pending, "no WhatsApp account is configured", report)
@@ -109,7 +112,9 @@ class MediaFetcher:
                 if "bytes" in str(exc):
                     self._refuse(
                         pending,
-                        InvalidAttachment(str(exc), "too_large", megabytes(self._max_bytes)),
+                        InvalidAttachment(
+                            exc.template, "too_large", megabytes(self._max_bytes), **exc.values
+                        ),
                         report,
                     )
                 else:  # the address expired or the id is gone: ask again, then give up

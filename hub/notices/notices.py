@@ -111,15 +111,21 @@ def parse_wards(text: str) -> tuple[int, ...]:
         if span:
             low, high = int(span[1]), int(span[2])
             if not 1 <= low <= high <= WARD_COUNT:
-                raise InvalidInput(f"{part} is not a range of Kolkata's wards (1-144).")
+                raise InvalidInput(
+                    N_("{part} is not a range of Kolkata's wards (1-144)."), part=part
+                )
             wards.extend(range(low, high + 1))
         elif part.isdigit():
             number = int(part)
             if not 1 <= number <= WARD_COUNT:
-                raise InvalidInput(f"There is no ward {number}: Kolkata's wards are 1-144.")
+                raise InvalidInput(
+                    N_("There is no ward {number}: Kolkata's wards are 1-144."), number=number
+                )
             wards.append(number)
         else:
-            raise InvalidInput(f"'{part[:20]}' is not a ward: write numbers, e.g. 60-65, 88.")
+            raise InvalidInput(
+                N_("'{part}' is not a ward: write numbers, e.g. 60-65, 88."), part=part[:20]
+            )
     return tuple(sorted(set(wards)))
 
 
@@ -176,7 +182,11 @@ class NoticeService:
         notice = self.get(actor, notice_id)
         self._audit.authorize(actor, Action.SUBMIT_UPDATE, notice.department_code)
         if notice.status not in ("draft", "changes_requested"):
-            raise InvalidInput(f"Notice #{notice_id} is {notice.status}: it cannot be changed.")
+            raise InvalidInput(
+                N_("Notice #{number} is {status}: it cannot be changed."),
+                number=notice_id,
+                status=notice.status,
+            )
         draft = self._cleaned(draft, notice.department_code, strict=False)
         with self._store.transaction() as cur:
             cur.execute(
@@ -202,7 +212,11 @@ class NoticeService:
         notice = self.get(actor, notice_id)
         self._audit.authorize(actor, Action.SUBMIT_UPDATE, notice.department_code)
         if notice.status not in ("draft", "changes_requested"):
-            raise InvalidInput(f"Notice #{notice_id} is {notice.status}: it was submitted already.")
+            raise InvalidInput(
+                N_("Notice #{number} is {status}: it was submitted already."),
+                number=notice_id,
+                status=notice.status,
+            )
         self._cleaned(_draft_of(notice), notice.department_code, strict=True)
         now = self._clock()
         with self._store.transaction() as cur:
@@ -224,7 +238,9 @@ class NoticeService:
         ):
             self._audit.authorize(actor, Action.REVIEW_UPDATE)
         if notice.status in ("rejected", "cancelled"):
-            raise InvalidInput(f"Notice #{notice_id} is {notice.status} already.")
+            raise InvalidInput(
+                N_("Notice #{number} is {status} already."), number=notice_id, status=notice.status
+            )
         now = self._clock()
         with self._store.transaction() as cur:
             cur.execute(
@@ -259,8 +275,11 @@ class NoticeService:
         now = self._clock()
         if notice.ends_at <= now:
             raise InvalidInput(
-                f"Notice #{notice_id}'s window is over: ask its officer for a new window,"
-                " or reject it."
+                N_(
+                    "Notice #{number}'s window is over: ask its officer for a new window,"
+                    " or reject it."
+                ),
+                number=notice_id,
             )
         digest_date = self.digest_date_for(notice.kind, notice.starts_at, notice.ends_at, now)
         with self._store.transaction() as cur:
@@ -330,7 +349,7 @@ class NoticeService:
         self._audit.authorize(actor, Action.REVIEW_UPDATE)
         note = nfc_trimmed(note)
         if not note:
-            raise InvalidInput("Say what to change: the officer reads this note.")
+            raise InvalidInput(N_("Say what to change: the officer reads this note."))
         notice = self._reviewable(actor, notice_id)
         self._review(actor, notice, "changes_requested", review_note=note)
         return self.get(actor, notice_id)
@@ -340,7 +359,7 @@ class NoticeService:
         self._audit.authorize(actor, Action.REVIEW_UPDATE)
         reason = nfc_trimmed(reason)
         if not reason:
-            raise InvalidInput("Give the reason for rejecting: the officer reads it.")
+            raise InvalidInput(N_("Give the reason for rejecting: the officer reads it."))
         notice = self._reviewable(actor, notice_id)
         self._review(actor, notice, "rejected", reject_reason=reason)
         return self.get(actor, notice_id)
@@ -354,7 +373,7 @@ class NoticeService:
                 f"SELECT {_COLUMNS} FROM notices WHERE id = ?", [notice_id]
             ).fetchone()
         if row is None:
-            raise NotFound(f"No notice #{notice_id}.")
+            raise NotFound(N_("No notice #{number}."), number=notice_id)
         notice = _notice(row)
         self._audit.authorize(actor, Action.VIEW_UPDATES, notice.department_code)
         return notice
@@ -441,7 +460,7 @@ class NoticeService:
 
     def _cleaned(self, draft: NoticeDraft, department_code: str, *, strict: bool) -> NoticeDraft:
         if draft.kind not in KINDS:
-            raise InvalidInput(f"Choose the kind of notice: {', '.join(KINDS)}.")
+            raise InvalidInput(N_("Choose the kind of notice: {kinds}."), kinds=", ".join(KINDS))
         text_bn, text_en = (
             one_line(nfc_trimmed(draft.text_bn)),
             one_line(nfc_trimmed(draft.text_en)),
@@ -449,30 +468,41 @@ class NoticeService:
         wards = tuple(sorted(set(draft.wards)))
         bad = [w for w in wards if not 1 <= w <= WARD_COUNT]
         if bad:
-            raise InvalidInput(f"There is no ward {bad[0]}: Kolkata's wards are 1-144.")
+            raise InvalidInput(
+                N_("There is no ward {number}: Kolkata's wards are 1-144."), number=bad[0]
+            )
         if draft.ends_at <= draft.starts_at:
-            raise InvalidInput("The notice must end after it starts.")
+            raise InvalidInput(N_("The notice must end after it starts."))
         cleaned = NoticeDraft(
             draft.kind, text_bn, text_en, wards, draft.starts_at, draft.ends_at, draft.also_post
         )
         if not strict:
             return cleaned
         if not text_bn or not text_en:
-            raise InvalidInput("Write the notice in Bengali and in English: subscribers read one.")
+            raise InvalidInput(
+                N_("Write the notice in Bengali and in English: subscribers read one.")
+            )
         if not wards:
-            raise InvalidInput("Choose the wards the notice is for (e.g. 60-65, 88).")
+            raise InvalidInput(N_("Choose the wards the notice is for (e.g. 60-65, 88)."))
         if draft.ends_at <= self._clock():
             raise InvalidInput(
-                "The notice's window is already over: nobody can act on it. Change the time."
+                N_("The notice's window is already over: nobody can act on it. Change the time.")
             )
         for language, (_, parameters) in self.messages_of(department_code, cleaned).items():
             for parameter in parameters:
                 if len(parameter) > PARAMETER_CHARS:
-                    what = "Bengali" if language == "bn" else "English"
+                    if language == "bn":
+                        message = N_(
+                            "The Bengali notice is {over} character(s) too long for the WhatsApp"
+                            " template (it takes {limit} with the time): shorten it."
+                        )
+                    else:
+                        message = N_(
+                            "The English notice is {over} character(s) too long for the WhatsApp"
+                            " template (it takes {limit} with the time): shorten it."
+                        )
                     raise InvalidInput(
-                        f"The {what} notice is {len(parameter) - PARAMETER_CHARS} character(s)"
-                        f" too long for the WhatsApp template (it takes {PARAMETER_CHARS} with"
-                        " the time): shorten it."
+                        message, over=len(parameter) - PARAMETER_CHARS, limit=PARAMETER_CHARS
                     )
         return cleaned
 
@@ -488,12 +518,17 @@ class NoticeService:
                 detail="own notice",
             )
             raise PermissionDenied(
-                f"Not allowed: you wrote notice #{notice_id}, and nobody reviews their own."
-                " Ask a colleague in the IT team."
+                N_(
+                    "Not allowed: you wrote notice #{number}, and nobody reviews their own."
+                    " Ask a colleague in the IT team."
+                ),
+                number=notice_id,
             )
         if notice.status != "submitted":
             raise InvalidInput(
-                f"Notice #{notice_id} is {notice.status}: only a submitted one is reviewed."
+                N_("Notice #{number} is {status}: only a submitted one is reviewed."),
+                number=notice_id,
+                status=notice.status,
             )
         return notice
 

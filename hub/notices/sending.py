@@ -49,6 +49,7 @@ from hub.delivery.engine import (
 from hub.delivery.holds import AccountHolds
 from hub.delivery.kinds import NOTICE_OUTBOX, NOTICE_WORDS
 from hub.errors import NotSupported, TemplateMissing, Withdrawn
+from hub.i18n import N_
 from hub.notices.notices import NoticeDraft, NoticeService
 from hub.notices.texts import (
     PARAMETER_CHARS,
@@ -590,18 +591,22 @@ class NoticeDelivery(KindBase):
 
         def withdrawn() -> str | None:
             stopped = self.held_back(message.wa_id)
-            return "the subscriber sent STOP: not sent" if stopped else None
+            return N_("the subscriber sent STOP: not sent") if stopped else None
 
         reason = withdrawn()
         if reason:
             raise Withdrawn(reason)
         if not isinstance(adapter, SendsMessages):
-            raise NotSupported("this account cannot send WhatsApp messages")
+            raise NotSupported(N_("this account cannot send WhatsApp messages"))
         template = (message.template, message.language)
         if template in self._missing_templates:
             raise TemplateMissing(
-                f"the template {template[0]} is not approved in {template[1]} (132001 on an"
-                " earlier message this cycle): not tried"
+                N_(
+                    "the template {template} is not approved in {language} (132001 on an"
+                    " earlier message this cycle): not tried"
+                ),
+                template=template[0],
+                language=template[1],
             )
         try:
             return adapter.send_message(

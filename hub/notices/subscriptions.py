@@ -27,6 +27,7 @@ from hub.commands import SubscriptionCommand, department_aliases, read_command
 from hub.config import SANDBOX_WHATSAPP, Settings
 from hub.departments import DepartmentService
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.notices.texts import answer, wards_words
 from hub.permissions import Action, Actor
 from hub.store import Store
@@ -476,25 +477,29 @@ class SubscriptionService:
         source = nfc_trimmed(consent_source)
         if not source:
             raise InvalidInput(
-                "Say where the consent is recorded (e.g. 'paper form 2026/114'): a subscriber"
-                " is added only with their consent."
+                N_(
+                    "Say where the consent is recorded (e.g. 'paper form 2026/114'): a subscriber"
+                    " is added only with their consent."
+                )
             )
         digits = re.sub(r"[\s\-+()]", "", phone or "")
         if len(digits) == 10 and digits[0] in "6789":
             digits = "91" + digits
         if not re.fullmatch(r"\d{11,15}", digits):
-            raise InvalidInput("The WhatsApp number must be 10 digits, or with +91 before it.")
+            raise InvalidInput(N_("The WhatsApp number must be 10 digits, or with +91 before it."))
         if role not in ROLES:
-            raise InvalidInput(f"Role must be one of {', '.join(ROLES)}.")
+            raise InvalidInput(N_("Role must be one of {roles}."), roles=", ".join(ROLES))
         if language not in ("bn", "en"):
-            raise InvalidInput("Language must be bn or en.")
+            raise InvalidInput(N_("Language must be bn or en."))
         bad = [w for w in wards if not 1 <= w <= WARD_COUNT]
         if bad:
-            raise InvalidInput(f"There is no ward {bad[0]} (Kolkata's wards are 1-144).")
+            raise InvalidInput(
+                N_("There is no ward {number} (Kolkata's wards are 1-144)."), number=bad[0]
+            )
         if department_code is not None:
             self._departments.get(actor, department_code)
         if not wards and department_code is None:
-            raise InvalidInput("Choose the wards or the department they follow.")
+            raise InvalidInput(N_("Choose the wards or the department they follow."))
         channel = self._settings_channel()
         now = self._clock()
         command = SubscriptionCommand(

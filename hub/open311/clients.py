@@ -21,6 +21,7 @@ from datetime import datetime
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.permissions import Action, Actor
 from hub.store import Store
 from hub.text import nfc_trimmed
@@ -79,9 +80,11 @@ class Open311Clients:
         self._audit.authorize(actor, Action.MANAGE_OPEN311_CLIENTS)
         name = nfc_trimmed(name or "")
         if not name:
-            raise InvalidInput("Name the application the key is for (e.g. 'Ward 65 kiosk').")
+            raise InvalidInput(N_("Name the application the key is for (e.g. 'Ward 65 kiosk')."))
         if len(name) > MAX_NAME_CHARS:
-            raise InvalidInput(f"Keep the application's name under {MAX_NAME_CHARS} characters.")
+            raise InvalidInput(
+                N_("Keep the application's name under {count} characters."), count=MAX_NAME_CHARS
+            )
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         now = self._clock()
         with self._store.transaction() as cur:
@@ -110,7 +113,10 @@ class Open311Clients:
                 [self._clock(), actor.username, client_id],
             ).fetchone()
             if row is None:
-                raise NotFound(f"No active Open311 key #{client_id}: it may be revoked already.")
+                raise NotFound(
+                    N_("No active Open311 key #{number}: it may be revoked already."),
+                    number=client_id,
+                )
             self._audit.record(
                 cur,
                 actor=actor,
@@ -148,7 +154,7 @@ class Open311Clients:
                 f"SELECT {_COLUMNS} FROM open311_clients WHERE id = ?", [client_id]
             ).fetchone()
         if row is None:
-            raise NotFound(f"No Open311 key #{client_id}.")
+            raise NotFound(N_("No Open311 key #{number}."), number=client_id)
         return Open311Client(*row)
 
 

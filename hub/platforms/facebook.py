@@ -46,6 +46,7 @@ from hub.errors import (
     TemporaryFailure,
     TokenExpired,
 )
+from hub.i18n import N_
 from hub.platforms.base import (
     Capabilities,
     Interaction,
@@ -157,8 +158,10 @@ def _decode_cursor(cursor: str | None) -> dict[str, _Watermark]:
         return {str(k): _Watermark.from_json(v) for k, v in data["posts"].items()}
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise InvalidInput(
-            "the stored Facebook comments cursor cannot be read (it was not written by this "
-            "version of the hub): clear it to read the recent comments again."
+            N_(
+                "the stored Facebook comments cursor cannot be read (it was not written by this "
+                "version of the hub): clear it to read the recent comments again."
+            )
         ) from exc
 
 
@@ -192,22 +195,29 @@ class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
         graph_url = (graph_url or REAL_GRAPH_URL).rstrip("/")
         if not re.fullmatch(r"v\d+\.\d+", graph_version or ""):
             raise ConfigurationError(
-                f"the Graph API version {graph_version!r} is not of the form vNN.N: set "
-                "HUB_FACEBOOK__GRAPH_VERSION, e.g. v24.0."
+                N_(
+                    "the Graph API version {version!r} is not of the form vNN.N: set "
+                    "HUB_FACEBOOK__GRAPH_VERSION, e.g. v24.0."
+                ),
+                version=graph_version,
             )
         if not re.fullmatch(r"\d+", page_id or ""):
             raise ConfigurationError(
-                "the Facebook Page id must be the Page's numeric id: set HUB_FACEBOOK__PAGE_ID."
+                N_("the Facebook Page id must be the Page's numeric id: set HUB_FACEBOOK__PAGE_ID.")
             )
         if not page_token:
             raise ConfigurationError(
-                "no Facebook Page token is configured: connect the Page in the hub "
-                "(HUB_FACEBOOK__PAGE_TOKEN)."
+                N_(
+                    "no Facebook Page token is configured: connect the Page in the hub "
+                    "(HUB_FACEBOOK__PAGE_TOKEN)."
+                )
             )
         if not graph_url.startswith(("http://", "https://")):
             raise ConfigurationError(
-                "the Graph API URL must start with http:// or https://: "
-                "fix HUB_FACEBOOK__GRAPH_URL."
+                N_(
+                    "the Graph API URL must start with http:// or https://: "
+                    "fix HUB_FACEBOOK__GRAPH_URL."
+                )
             )
         self.graph_url = graph_url
         self.page_id = page_id
@@ -310,7 +320,7 @@ class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
         data = answer.get("data", {})
         if not data.get("is_valid", False):
             subcode = data.get("error", {}).get("subcode")
-            raise self._error(TokenExpired, self._token_explanation(subcode), code=190)
+            raise self._token_refused(subcode, code=190)
         expires_at = int(data.get("expires_at") or 0)
         if expires_at and datetime.fromtimestamp(expires_at, UTC) < utc_now() + timedelta(days=7):
             when = datetime.fromtimestamp(expires_at, UTC).strftime("%d %b %Y %H:%M UTC")
@@ -340,21 +350,28 @@ class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
         if len(photos) > MAX_PHOTOS_PER_POST:
             raise self._error(
                 ContentRejected,
-                f"a Facebook post can carry at most {MAX_PHOTOS_PER_POST} photos and this one has "
-                f"{len(photos)}: remove some or split the post.",
+                N_(
+                    "a Facebook post can carry at most {limit} photos and this one has "
+                    "{count}: remove some or split the post."
+                ),
+                limit=MAX_PHOTOS_PER_POST,
+                count=len(photos),
             )
         for photo in photos:
             if len(photo.content) > MAX_PHOTO_BYTES:
                 raise self._error(
                     ContentRejected,
-                    f"the photo {photo.filename} is larger than 10 MB: resize it and try again.",
+                    N_("the photo {filename} is larger than 10 MB: resize it and try again."),
+                    filename=photo.filename,
                 )
         text = nfc(request.text or "")
         if photos and request.link:
             # A photo post cannot also carry a link preview; the link stays clickable in the text.
             text = f"{text}\n{request.link}".strip()
         if not text.strip() and not photos and not request.link:
-            raise self._error(ContentRejected, "the post is empty: write a text or add a photo.")
+            raise self._error(
+                ContentRejected, N_("the post is empty: write a text or add a photo.")
+            )
         schedule = self._schedule_arguments(request.scheduled_at)
 
         if not photos:
@@ -410,20 +427,22 @@ class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
             return {}
         if scheduled_at.tzinfo is None:
             raise self._error(
-                ContentRejected, "the scheduled time has no time zone: give an aware datetime."
+                ContentRejected, N_("the scheduled time has no time zone: give an aware datetime.")
             )
         ahead = scheduled_at - utc_now()
         if ahead < MIN_SCHEDULE_AHEAD:
             raise self._error(
                 ContentRejected,
-                "Facebook schedules posts at least 10 minutes ahead: pick a later time or "
-                "publish now.",
+                N_(
+                    "Facebook schedules posts at least 10 minutes ahead: pick a later time or "
+                    "publish now."
+                ),
             )
         if ahead > self.max_schedule_ahead:
             raise self._error(
                 ContentRejected,
-                f"Facebook schedules posts at most {self.max_schedule_ahead.days} days ahead: "
-                "pick an earlier time.",
+                N_("Facebook schedules posts at most {days} days ahead: pick an earlier time."),
+                days=self.max_schedule_ahead.days,
             )
         return {"published": "false", "scheduled_publish_time": str(int(scheduled_at.timestamp()))}
 
@@ -466,7 +485,7 @@ class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
         """Reply as the Page in the thread of a comment."""
         text = nfc(text or "")
         if not text.strip():
-            raise self._error(ContentRejected, "the reply is empty: write a text.")
+            raise self._error(ContentRejected, N_("the reply is empty: write a text."))
         created = self._call(
             "reply to the comment",
             write=True,
@@ -754,107 +773,170 @@ class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
         if code == 2635:
             return self._error(
                 PlatformError,
-                f"Facebook has retired Graph API version {self.graph_version}: set "
-                "HUB_FACEBOOK__GRAPH_VERSION to a current version (v21.0 or later) "
-                f"{details}.",
+                N_(
+                    "Facebook has retired Graph API version {version}: set "
+                    "HUB_FACEBOOK__GRAPH_VERSION to a current version (v21.0 or later) "
+                    "{details}."
+                ),
                 code=code,
+                version=self.graph_version,
+                details=details,
             )
         if code in _TOKEN_CODES:
-            return self._error(
-                TokenExpired, f"{self._token_explanation(subcode)} {details}.", code=code
-            )
+            return self._token_refused(subcode, code=code, details=details)
         if code in _RATE_LIMIT_CODES or (code is not None and 80000 <= code <= 80099):
             wait = self._rate_limit_wait_seconds()
             return self._error(
                 RateLimited,
-                f"Facebook is throttling the Page's calls, so the hub could not {action}: it "
-                f"will try again in about {round(wait / 60)} minutes {details}.",
+                N_(
+                    "Facebook is throttling the Page's calls, so the hub could not {action}: it "
+                    "will try again in about {minutes} minutes {details}."
+                ),
                 code=code,
                 retry_after_seconds=wait,
+                action=action,
+                minutes=round(wait / 60),
+                details=details,
             )
         if code == 10 or (code is not None and 200 <= code <= 299):
             named = re.search(r"pages_[a-z_]+", str(error.get("message", "")))
             needed = named.group(0) if named else permission
             return self._error(
                 PermissionMissing,
-                f"the Page token lacks a permission to {action} (likely {needed}): reconnect "
-                f"the Page in the hub and grant it {details}.",
+                N_(
+                    "the Page token lacks a permission to {action} (likely {needed}): reconnect "
+                    "the Page in the hub and grant it {details}."
+                ),
                 code=code,
+                action=action,
+                needed=needed,
+                details=details,
             )
         if code == 506:
             return self._error(
                 DuplicateContent,
-                f"Facebook refused to {action} because the same text was posted very recently: "
-                f"change the text or delete the earlier post {details}.",
+                N_(
+                    "Facebook refused to {action} because the same text was posted very recently: "
+                    "change the text or delete the earlier post {details}."
+                ),
                 code=code,
+                action=action,
+                details=details,
             )
         if code == 368:
             return self._error(
                 ContentRejected,
-                f"Facebook blocked the attempt to {action} as against its policies; the Page "
-                f"may be temporarily restricted: review the content and wait {details}.",
+                N_(
+                    "Facebook blocked the attempt to {action} as against its policies; the Page "
+                    "may be temporarily restricted: review the content and wait {details}."
+                ),
                 code=code,
+                action=action,
+                details=details,
             )
         if (code == 100 and subcode == 33) or code == 803:
             return self._error(
                 ContentRejected,
-                f"could not {action}: the post or comment no longer exists or the Page token "
-                f"cannot see it {details}.",
+                N_(
+                    "could not {action}: the post or comment no longer exists or the Page token "
+                    "cannot see it {details}."
+                ),
                 code=code,
+                action=action,
+                details=details,
             )
         if code in (100, 324, 1609005):
             return self._error(
                 ContentRejected,
-                f"Facebook refused to {action}: invalid content {details}.",
+                N_("Facebook refused to {action}: invalid content {details}."),
                 code=code,
+                action=action,
+                details=details,
             )
         if code in (1, 2) or error.get("is_transient") or (status is not None and status >= 500):
             return self._error(
                 TemporaryFailure,
-                f"Facebook failed to {action} for now; it is safe to retry later {details}.",
+                N_("Facebook failed to {action} for now; it is safe to retry later {details}."),
                 code=code,
+                action=action,
+                details=details,
             )
-        return self._error(PlatformError, f"Facebook refused to {action} {details}.", code=code)
+        return self._error(
+            PlatformError,
+            N_("Facebook refused to {action} {details}."),
+            code=code,
+            action=action,
+            details=details,
+        )
 
     def _transport_error(
         self, exc: requests.RequestException, action: str, write: bool
     ) -> PlatformError:
-        where = f"the Graph API at {self.graph_url}"
         if never_sent(exc):
             return self._error(
                 TemporaryFailure,
-                f"could not reach {where} to {action}; nothing was sent, so it is safe to retry.",
+                N_(
+                    "could not reach the Graph API at {url} to {action}; nothing was sent, so it "
+                    "is safe to retry."
+                ),
+                url=self.graph_url,
+                action=action,
             )
-        kind = (
-            "no answer came in time"
-            if isinstance(exc, requests.Timeout)
-            else "the connection was lost"
-        )
+        timed_out = isinstance(exc, requests.Timeout)
         if write:
-            return self._error(
-                OutcomeUnknown,
-                f"the request to {action} was sent to {where} but {kind}: it may have been "
-                "accepted. Check the Page's recent posts before trying again.",
+            if timed_out:
+                message = N_(
+                    "the request to {action} was sent to the Graph API at {url} but no answer"
+                    " came in time: it may have been accepted. Check the Page's recent posts"
+                    " before trying again."
+                )
+            else:
+                message = N_(
+                    "the request to {action} was sent to the Graph API at {url} but the"
+                    " connection was lost: it may have been accepted. Check the Page's recent"
+                    " posts before trying again."
+                )
+            return self._error(OutcomeUnknown, message, action=action, url=self.graph_url)
+        if timed_out:
+            message = N_(
+                "no answer came in time while trying to {action} at the Graph API at {url};"
+                " retry later."
             )
-        return self._error(
-            TemporaryFailure, f"{kind} while trying to {action} at {where}; retry later."
-        )
+        else:
+            message = N_(
+                "the connection was lost while trying to {action} at the Graph API at {url};"
+                " retry later."
+            )
+        return self._error(TemporaryFailure, message, action=action, url=self.graph_url)
 
     def _unreadable_answer(self, action: str, write: bool) -> PlatformError:
         status = self._last_status()
-        shown = f"HTTP {status}" if status is not None else "no status"
         # A write that got a 2xx it cannot read, or a gateway timeout, may well have been done.
         if write and (status is None or 200 <= status < 300 or status == 504):
-            return self._error(
-                OutcomeUnknown,
-                f"Facebook's answer to the request to {action} could not be read ({shown}): "
-                "it may have been accepted. Check the Page's recent posts before trying again.",
+            if status is None:
+                message = N_(
+                    "Facebook's answer to the request to {action} could not be read (no status):"
+                    " it may have been accepted. Check the Page's recent posts before trying"
+                    " again."
+                )
+            else:
+                message = N_(
+                    "Facebook's answer to the request to {action} could not be read (HTTP"
+                    " {status}): it may have been accepted. Check the Page's recent posts before"
+                    " trying again."
+                )
+            return self._error(OutcomeUnknown, message, action=action, status=status)
+        if status is None:
+            message = N_(
+                "Facebook answered the request to {action} with something unreadable (no"
+                " status); retry later."
             )
-        return self._error(
-            TemporaryFailure,
-            f"Facebook answered the request to {action} with something unreadable ({shown}); "
-            "retry later.",
-        )
+        else:
+            message = N_(
+                "Facebook answered the request to {action} with something unreadable (HTTP"
+                " {status}); retry later."
+            )
+        return self._error(TemporaryFailure, message, action=action, status=status)
 
     def _rate_limit_wait_seconds(self) -> float:
         response = getattr(self._exchange, "response", None)
@@ -869,11 +951,35 @@ class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
             minutes = 0.0
         return minutes * 60 if minutes > 0 else DEFAULT_RATE_LIMIT_WAIT_SECONDS
 
-    @staticmethod
-    def _token_explanation(subcode: int | None) -> str:
+    def _token_refused(
+        self, subcode: int | None, *, code: int | None, details: str | None = None
+    ) -> PlatformError:
+        """`TokenExpired`, saying why the token was refused (with Facebook's details if any)."""
         meaning = _TOKEN_SUBCODE_MEANING.get(subcode or 0, "the token is invalid or revoked")
-        shown = f" (subcode {subcode})" if subcode else ""
-        return f"Facebook refused the Page token: {meaning}{shown}. Reconnect the Page in the hub"
+        if details is None:
+            if subcode:
+                message = N_(
+                    "Facebook refused the Page token: {meaning} (subcode {subcode}). Reconnect"
+                    " the Page in the hub"
+                )
+            else:
+                message = N_(
+                    "Facebook refused the Page token: {meaning}. Reconnect the Page in the hub"
+                )
+            return self._error(TokenExpired, message, code=code, meaning=meaning, subcode=subcode)
+        if subcode:
+            message = N_(
+                "Facebook refused the Page token: {meaning} (subcode {subcode}). Reconnect the"
+                " Page in the hub {details}."
+            )
+        else:
+            message = N_(
+                "Facebook refused the Page token: {meaning}. Reconnect the Page in the hub"
+                " {details}."
+            )
+        return self._error(
+            TokenExpired, message, code=code, meaning=meaning, subcode=subcode, details=details
+        )
 
     @staticmethod
     def _details(error: dict[str, Any]) -> str:
@@ -891,13 +997,26 @@ class FacebookPageAdapter(ReadsPostComments, SchedulesPosts):
         *,
         code: int | None = None,
         retry_after_seconds: float | None = None,
+        **values: object,
     ) -> PlatformError:
-        return kind(
-            self._scrub(message),
+        """`message` is a catalogue template; its values are scrubbed of the token."""
+        values = {k: self._scrub(v) if isinstance(v, str) else v for k, v in values.items()}
+        error = kind(
+            message,
             platform=Platform.FACEBOOK.value,
             code=code,
             retry_after_seconds=retry_after_seconds,
+            **values,
         )
+        if self._scrub(error.message) != error.message:
+            # The token only shows across a value's edge: keep the scrubbed English alone.
+            error = kind(
+                self._scrub(error.message),
+                platform=Platform.FACEBOOK.value,
+                code=code,
+                retry_after_seconds=retry_after_seconds,
+            )
+        return error
 
     def _scrub(self, text: str) -> str:
         text = _TOKEN_PATTERN.sub("access_token=[hidden]", text)

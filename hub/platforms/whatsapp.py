@@ -65,6 +65,7 @@ from hub.errors import (
     WindowClosed,
     Withdrawn,
 )
+from hub.i18n import N_
 from hub.platforms.base import (
     Capabilities,
     MediaDownload,
@@ -113,13 +114,17 @@ class WhatsAppAdapter:
         is each number's throughput, which the adapter keeps to (Meta's default: 80)."""
         if not access_token:
             raise ConfigurationError(
-                "no WhatsApp access token is configured: set HUB_WHATSAPP__ACCESS_TOKEN "
-                "(a system user's permanent token with whatsapp_business_messaging)."
+                N_(
+                    "no WhatsApp access token is configured: set HUB_WHATSAPP__ACCESS_TOKEN "
+                    "(a system user's permanent token with whatsapp_business_messaging)."
+                )
             )
         if not numbers:
             raise ConfigurationError(
-                "no WhatsApp number is configured: set HUB_WHATSAPP__NUMBERS to the phone "
-                "number id(s) of the city's WhatsApp Business Account."
+                N_(
+                    "no WhatsApp number is configured: set HUB_WHATSAPP__NUMBERS to the phone "
+                    "number id(s) of the city's WhatsApp Business Account."
+                )
             )
         self.api_url = (api_url or REAL_GRAPH_URL).rstrip("/")
         self._base = f"{self.api_url}/{api_version}"
@@ -200,7 +205,8 @@ class WhatsAppAdapter:
         """Send a text (in reply to `context_id` when set) or a template message."""
         if message.from_number not in self.numbers:
             raise ConfigurationError(
-                f"the WhatsApp number {message.from_number} is not one of the city's numbers"
+                N_("the WhatsApp number {number} is not one of the city's numbers"),
+                number=message.from_number,
             )
         body: dict[str, Any] = {
             "messaging_product": "whatsapp",
@@ -228,11 +234,13 @@ class WhatsAppAdapter:
         else:
             text = message.text or ""
             if not text.strip():
-                raise ContentRejected("an empty WhatsApp message cannot be sent")
+                raise ContentRejected(N_("an empty WhatsApp message cannot be sent"))
             if len(text) > MAX_TEXT_CHARS:
                 raise ContentRejected(
-                    f"the message is {len(text)} characters; WhatsApp takes {MAX_TEXT_CHARS}",
+                    N_("the message is {length} characters; WhatsApp takes {limit}"),
                     platform=Platform.WHATSAPP.value,
+                    length=len(text),
+                    limit=MAX_TEXT_CHARS,
                 )
             body["type"] = "text"
             body["text"] = {"body": text, "preview_url": False}
@@ -250,7 +258,7 @@ class WhatsAppAdapter:
         sent = answer.get("messages") or []
         if not sent or not isinstance(sent[0], dict) or not sent[0].get("id"):
             raise OutcomeUnknown(
-                "WhatsApp answered without a message id: the message may have been sent",
+                N_("WhatsApp answered without a message id: the message may have been sent"),
                 platform=Platform.WHATSAPP.value,
             )
         return PublishedPost(
@@ -283,14 +291,17 @@ class WhatsAppAdapter:
         url = info.get("url")
         if not url:
             raise TemporaryFailure(
-                f"WhatsApp gave no download address for attachment {media_id}",
+                N_("WhatsApp gave no download address for attachment {media_id}"),
                 platform=Platform.WHATSAPP.value,
+                media_id=media_id,
             )
         declared_size = _as_int(info.get("file_size"))
         if declared_size is not None and declared_size > max_bytes:
             raise ContentRejected(
-                f"the attachment is {declared_size} bytes; the hub keeps at most {max_bytes}",
+                N_("the attachment is {size} bytes; the hub keeps at most {limit}"),
                 platform=Platform.WHATSAPP.value,
+                size=declared_size,
+                limit=max_bytes,
             )
         try:
             response = self._http.request(
@@ -303,8 +314,9 @@ class WhatsAppAdapter:
             )
         except TransportError as exc:
             raise TemporaryFailure(
-                f"the attachment could not be downloaded ({type(exc).__name__}); it is tried again",
+                N_("the attachment could not be downloaded ({error}); it is tried again"),
                 platform=Platform.WHATSAPP.value,
+                error=type(exc).__name__,
             ) from None
         try:
             if response.status >= 400:
@@ -315,13 +327,15 @@ class WhatsAppAdapter:
                 content += chunk
                 if len(content) > max_bytes:
                     raise ContentRejected(
-                        f"the attachment is over {max_bytes} bytes, the most the hub keeps",
+                        N_("the attachment is over {limit} bytes, the most the hub keeps"),
                         platform=Platform.WHATSAPP.value,
+                        limit=max_bytes,
                     )
         except TransportError as exc:
             raise TemporaryFailure(
-                f"the attachment's download broke off ({type(exc).__name__}); it is tried again",
+                N_("the attachment's download broke off ({error}); it is tried again"),
                 platform=Platform.WHATSAPP.value,
+                error=type(exc).__name__,
             ) from None
         finally:
             response.release_conn()
@@ -361,27 +375,35 @@ class WhatsAppAdapter:
         except orjson.JSONDecodeError:
             if method == "POST":
                 raise OutcomeUnknown(
-                    f"WhatsApp's answer to '{action}' was not JSON: it may have been done",
+                    N_("WhatsApp's answer to '{action}' was not JSON: it may have been done"),
                     platform=Platform.WHATSAPP.value,
+                    action=action,
                 ) from None
             raise TemporaryFailure(
-                f"WhatsApp's answer to '{action}' was not JSON; try again later",
+                N_("WhatsApp's answer to '{action}' was not JSON; try again later"),
                 platform=Platform.WHATSAPP.value,
+                action=action,
             ) from None
         return answer if isinstance(answer, dict) else {}
 
     def _transport_error(self, exc: TransportError, method: str, action: str) -> PlatformError:
         if never_sent(exc) or method == "GET":
             return TemporaryFailure(
-                f"could not reach WhatsApp to {action} ({type(exc).__name__}); nothing was "
-                "done, it is tried again later",
+                N_(
+                    "could not reach WhatsApp to {action} ({error}); nothing was "
+                    "done, it is tried again later"
+                ),
                 platform=Platform.WHATSAPP.value,
+                action=action,
+                error=type(exc).__name__,
             )
-        what = "no answer came in time" if isinstance(exc, TransportTimeout) else "the line broke"
-        return OutcomeUnknown(
-            f"WhatsApp was asked to {action} but {what}: it may have been done",
-            platform=Platform.WHATSAPP.value,
-        )
+        if isinstance(exc, TransportTimeout):
+            message = N_(
+                "WhatsApp was asked to {action} but no answer came in time: it may have been done"
+            )
+        else:
+            message = N_("WhatsApp was asked to {action} but the line broke: it may have been done")
+        return OutcomeUnknown(message, platform=Platform.WHATSAPP.value, action=action)
 
     def _raise_for(self, response: urllib3.BaseHTTPResponse, action: str) -> None:
         try:
@@ -398,64 +420,98 @@ class WhatsAppAdapter:
         platform = Platform.WHATSAPP.value
         if code == 131047:
             raise WindowClosed(
-                "more than 24 hours have passed since the citizen last wrote: only an "
-                f"approved template can be sent now {where}",
+                N_(
+                    "more than 24 hours have passed since the citizen last wrote: only an "
+                    "approved template can be sent now {where}"
+                ),
                 platform=platform,
                 code=code,
+                where=where,
             )
         if code == 131056:
             # Too many messages to this one person: this message waits, the number does not.
             raise TemporaryFailure(
-                f"too many messages to this person in a short time; it is tried again {where}",
+                N_("too many messages to this person in a short time; it is tried again {where}"),
                 platform=platform,
                 code=code,
+                where=where,
             )
         if code in _RATE_LIMIT_CODES or response.status == 429:
             wait = _THROUGHPUT_WAIT_SECONDS if code == 130429 else DEFAULT_RATE_LIMIT_WAIT_SECONDS
             raise RateLimited(
-                f"WhatsApp's rate limit was reached trying to {action}: the number waits {where}",
+                N_(
+                    "WhatsApp's rate limit was reached trying to {action}: the number waits {where}"
+                ),
                 platform=platform,
                 code=code,
                 retry_after_seconds=_retry_after(response) or wait,
+                action=action,
+                where=where,
             )
         if code == 190 or response.status == 401:
             raise TokenExpired(
-                "the WhatsApp access token expired or was revoked: issue a new system-user "
-                f"token, then resume the account on Platform accounts {where}",
+                N_(
+                    "the WhatsApp access token expired or was revoked: issue a new system-user "
+                    "token, then resume the account on Platform accounts {where}"
+                ),
                 platform=platform,
                 code=code,
+                where=where,
             )
         if code == 131026:
             raise Undeliverable(
-                f"WhatsApp cannot deliver to this number (not on WhatsApp, or an old app) {where}",
+                N_(
+                    "WhatsApp cannot deliver to this number (not on WhatsApp, or an old app)"
+                    " {where}"
+                ),
                 platform=platform,
                 code=code,
+                where=where,
             )
         if code == 132001:
             raise TemplateMissing(
-                "the message template does not exist in that language: have it approved in "
-                f"WhatsApp Manager for the language, nothing was sent {where}",
+                N_(
+                    "the message template does not exist in that language: have it approved in "
+                    "WhatsApp Manager for the language, nothing was sent {where}"
+                ),
                 platform=platform,
                 code=code,
+                where=where,
             )
         if code in _TEMPORARY_CODES or response.status >= 500:
             raise TemporaryFailure(
-                f"WhatsApp failed to {action}; it is tried again later {where}",
+                N_("WhatsApp failed to {action}; it is tried again later {where}"),
                 platform=platform,
                 code=code,
+                action=action,
+                where=where,
             )
         if code == 10 or (code is not None and 200 <= code <= 299):
             raise PermissionMissing(
-                f"the WhatsApp token lacks a permission to {action} "
-                f"(whatsapp_business_messaging) {where}",
+                N_(
+                    "the WhatsApp token lacks a permission to {action} "
+                    "(whatsapp_business_messaging) {where}"
+                ),
                 platform=platform,
                 code=code,
+                action=action,
+                where=where,
             )
         if code in _REJECTED_CODES or response.status in (400, 404):
             raise ContentRejected(
-                f"WhatsApp refused to {action} {where}", platform=platform, code=code
+                N_("WhatsApp refused to {action} {where}"),
+                platform=platform,
+                code=code,
+                action=action,
+                where=where,
             )
-        raise PlatformError(f"WhatsApp refused to {action} {where}", platform=platform, code=code)
+        raise PlatformError(
+            N_("WhatsApp refused to {action} {where}"),
+            platform=platform,
+            code=code,
+            action=action,
+            where=where,
+        )
 
 
 class Pacer:

@@ -43,6 +43,7 @@ from hub.errors import (
     TemporaryFailure,
     TokenExpired,
 )
+from hub.i18n import N_
 from hub.platforms.base import (
     Capabilities,
     Interaction,
@@ -84,11 +85,11 @@ _NO_MENTIONS_NOTE = (
     "reply, but citizens' mentions will not be pulled. Upgrade the X developer project's access "
     "level to read mentions."
 )
-_HIDE_NOTE = (
+_HIDE_NOTE = N_(
     "X: hiding a citizen's mention is not available through this API access level; "
     "moderate on x.com instead."
 )
-_TOKEN_EXPIRED_MESSAGE = (
+_TOKEN_EXPIRED_MESSAGE = N_(
     "X rejected the credentials: regenerate the access token and update "
     "HUB_X__ACCESS_TOKEN / reconnect the account."
 )
@@ -283,9 +284,8 @@ class XAccountAdapter(ReadsMentions):
         ]
         if missing:
             raise ConfigurationError(
-                "X account not configured: set "
-                + ", ".join(f"HUB_X__{m.upper()}" for m in missing)
-                + " (or turn the sandbox on)."
+                N_("X account not configured: set {settings} (or turn the sandbox on)."),
+                settings=", ".join(f"HUB_X__{m.upper()}" for m in missing),
             )
         self.api_url = (api_url or REAL_API_URL).rstrip("/")
         self.user_id = user_id
@@ -392,8 +392,10 @@ class XAccountAdapter(ReadsMentions):
         """Publish text with up to 4 photos; refused before any request when X would refuse it."""
         if request.scheduled_at is not None:
             raise NotSupported(
-                "X has no native scheduling through this API: the hub publishes X posts itself "
-                "at the due time; publish without scheduled_at.",
+                N_(
+                    "X has no native scheduling through this API: the hub publishes X posts itself "
+                    "at the due time; publish without scheduled_at."
+                ),
                 platform=Platform.X,
             )
         text = nfc(request.text.strip())
@@ -401,14 +403,18 @@ class XAccountAdapter(ReadsMentions):
             text = f"{text}\n\n{request.link}" if text else request.link
         if len(request.photos) > MAX_PHOTOS:
             raise ContentRejected(
-                f"X allows at most {MAX_PHOTOS} photos in a post; this one has "
-                f"{len(request.photos)}. Remove some or split the post.",
+                N_(
+                    "X allows at most {limit} photos in a post; this one has "
+                    "{count}. Remove some or split the post."
+                ),
                 platform=Platform.X,
+                limit=MAX_PHOTOS,
+                count=len(request.photos),
             )
         for photo in request.photos:
             self._check_photo(photo.content, photo.filename, photo.mime_type)
         if not text and not request.photos:
-            raise ContentRejected("An X post needs text or a photo.", platform=Platform.X)
+            raise ContentRejected(N_("An X post needs text or a photo."), platform=Platform.X)
         self._check_length(text)
         media_ids = [self._upload_photo(p.content, p.mime_type, p.alt_text) for p in request.photos]
         created = self._call(
@@ -424,7 +430,7 @@ class XAccountAdapter(ReadsMentions):
         """Reply in the thread of post `parent_id`."""
         text = nfc(text.strip())
         if not text:
-            raise ContentRejected("A reply needs text.", platform=Platform.X)
+            raise ContentRejected(N_("A reply needs text."), platform=Platform.X)
         self._check_length(text)
         created = self._call(
             "POST",
@@ -466,7 +472,15 @@ class XAccountAdapter(ReadsMentions):
                 )
             except NotSupported as exc:
                 raise NotSupported(
-                    f"{_NO_MENTIONS_NOTE} ({exc.message})", platform=Platform.X, code=exc.code
+                    # _NO_MENTIONS_NOTE, then why.
+                    N_(
+                        "This X API access level has no access to mentions (publish-only): the hub"
+                        " can post and reply, but citizens' mentions will not be pulled. Upgrade"
+                        " the X developer project's access level to read mentions. ({reason})"
+                    ),
+                    platform=Platform.X,
+                    code=exc.code,
+                    reason=exc.message,
                 ) from exc
             requests_made += 1
             for interaction in mentions_from_page(page, user_id):
@@ -550,26 +564,43 @@ class XAccountAdapter(ReadsMentions):
         length = weighted_length(text)
         if length > MAX_WEIGHTED_LENGTH:
             raise ContentRejected(
-                f"The text is {length} characters as X counts them (at most "
-                f"{MAX_WEIGHTED_LENGTH}; every link counts 23, each emoji 2, Chinese, Japanese "
-                "and Korean characters 2): shorten it by "
-                f"{length - MAX_WEIGHTED_LENGTH}.",
+                N_(
+                    "The text is {length} characters as X counts them (at most "
+                    "{limit}; every link counts 23, each emoji 2, Chinese, Japanese "
+                    "and Korean characters 2): shorten it by "
+                    "{over}."
+                ),
                 platform=Platform.X,
+                length=length,
+                limit=MAX_WEIGHTED_LENGTH,
+                over=length - MAX_WEIGHTED_LENGTH,
             )
 
     @staticmethod
     def _check_photo(content: bytes, filename: str, mime_type: str) -> None:
         if mime_type not in SUPPORTED_IMAGE_TYPES:
+            if mime_type:
+                message = N_(
+                    "X does not take {mime_type} ({filename}) as a photo: use "
+                    "JPEG, PNG, WebP or GIF."
+                )
+            else:
+                message = N_(
+                    "X does not take this file type ({filename}) as a photo: use "
+                    "JPEG, PNG, WebP or GIF."
+                )
             raise ContentRejected(
-                f"X does not take {mime_type or 'this file type'} ({filename}) as a photo: use "
-                "JPEG, PNG, WebP or GIF.",
-                platform=Platform.X,
+                message, platform=Platform.X, mime_type=mime_type, filename=filename
             )
         if len(content) > IMAGE_MAX_BYTES:
             raise ContentRejected(
-                f"The photo {filename} is {len(content) / 1024 / 1024:.1f} MB; X takes photos "
-                "up to 5 MB. Resize it and try again.",
+                N_(
+                    "The photo {filename} is {size:.1f} MB; X takes photos "
+                    "up to 5 MB. Resize it and try again."
+                ),
                 platform=Platform.X,
+                filename=filename,
+                size=len(content) / 1024 / 1024,
             )
 
     def _published(self, created: dict[str, Any]) -> PublishedPost:
@@ -614,7 +645,7 @@ class XAccountAdapter(ReadsMentions):
         media_id = str((answer.get("data") or {}).get("id", ""))
         if not media_id:
             raise TemporaryFailure(
-                "X accepted a photo upload but returned no media id; try again.",
+                N_("X accepted a photo upload but returned no media id; try again."),
                 platform=Platform.X,
             )
         if alt_text:
@@ -640,7 +671,7 @@ class XAccountAdapter(ReadsMentions):
         media_id = str((started.get("data") or {}).get("id", ""))
         if not media_id:
             raise TemporaryFailure(
-                "X started a photo upload but returned no media id; try again.",
+                N_("X started a photo upload but returned no media id; try again."),
                 platform=Platform.X,
             )
         segments = math.ceil(len(content) / self.chunk_size)
@@ -666,15 +697,19 @@ class XAccountAdapter(ReadsMentions):
         except tweepy.HTTPException as exc:
             raise self._translate_http(exc, action) from exc
         except requests.JSONDecodeError as exc:  # a 2xx whose body is not JSON (a proxy's page)
-            error_type = OutcomeUnknown if method != "GET" else TemporaryFailure
-            raise error_type(
-                f"X answered {action} with something that is not X's JSON; "
-                + (
-                    "check the account before trying again, it may have been accepted."
-                    if method != "GET"
-                    else "try again later."
-                ),
+            if method != "GET":
+                raise OutcomeUnknown(
+                    N_(
+                        "X answered {action} with something that is not X's JSON; "
+                        "check the account before trying again, it may have been accepted."
+                    ),
+                    platform=Platform.X,
+                    action=action,
+                ) from exc
+            raise TemporaryFailure(
+                N_("X answered {action} with something that is not X's JSON; try again later."),
                 platform=Platform.X,
+                action=action,
             ) from exc
         except requests.RequestException as exc:
             raise self._translate_transport(exc, method, action) from exc
@@ -696,10 +731,14 @@ class XAccountAdapter(ReadsMentions):
             return TokenExpired(_TOKEN_EXPIRED_MESSAGE, platform=x, code=401)
         if status == 402:
             return NotSupported(
-                f"X refused to {action}: the developer account is out of credits (402). Add "
-                f"credits or change the plan in the X developer console, then try again.{said}",
+                N_(
+                    "X refused to {action}: the developer account is out of credits (402). Add "
+                    "credits or change the plan in the X developer console, then try again.{said}"
+                ),
                 platform=x,
                 code=402,
+                action=action,
+                said=said,
             )
         if status == 403:
             return self._translate_forbidden(problem, problem_type, detail, action)
@@ -707,21 +746,37 @@ class XAccountAdapter(ReadsMentions):
             return self._translate_rate_limit(exc, problem_type, action)
         if status == 400:
             return ContentRejected(
-                f"X refused to {action} as invalid (400).{said}", platform=x, code=400
+                N_("X refused to {action} as invalid (400).{said}"),
+                platform=x,
+                code=400,
+                action=action,
+                said=said,
             )
         if status == 404:
             return PlatformError(
-                f"X could not find what was asked for to {action} (404).{said}",
+                N_("X could not find what was asked for to {action} (404).{said}"),
                 platform=x,
                 code=404,
+                action=action,
+                said=said,
             )
         if status >= 500:
             return TemporaryFailure(
-                f"X failed to {action} ({status}); this is on X's side, try again later.{said}",
+                N_("X failed to {action} ({status}); this is on X's side, try again later.{said}"),
                 platform=x,
                 code=status,
+                action=action,
+                status=status,
+                said=said,
             )
-        return PlatformError(f"X refused to {action} ({status}).{said}", platform=x, code=status)
+        return PlatformError(
+            N_("X refused to {action} ({status}).{said}"),
+            platform=x,
+            code=status,
+            action=action,
+            status=status,
+            said=said,
+        )
 
     def _translate_forbidden(
         self, problem: dict[str, Any], problem_type: str, detail: str, action: str
@@ -731,8 +786,10 @@ class XAccountAdapter(ReadsMentions):
         lowered = detail.lower()
         if "duplicate content" in lowered:
             return DuplicateContent(
-                "X refused the post as a duplicate of a recent one from the account: change the "
-                "text before posting again.",
+                N_(
+                    "X refused the post as a duplicate of a recent one from the account: change"
+                    " the text before posting again."
+                ),
                 platform=x,
                 code=403,
             )
@@ -740,26 +797,40 @@ class XAccountAdapter(ReadsMentions):
             "/client-forbidden"
         ):
             return NotSupported(
-                f"X refused to {action}: the developer project's access level does not include "
-                f"this endpoint.{said}",
+                N_(
+                    "X refused to {action}: the developer project's access level does not include "
+                    "this endpoint.{said}"
+                ),
                 platform=x,
                 code="client-not-enrolled",
+                action=action,
+                said=said,
             )
         if "reply" in lowered or "deleted or not visible" in lowered:
             return ContentRejected(
-                f"X refused to {action}: the account may only reply where it was mentioned or "
-                f"already took part, to a post that still exists.{said}",
+                N_(
+                    "X refused to {action}: the account may only reply where it was mentioned or "
+                    "already took part, to a post that still exists.{said}"
+                ),
                 platform=x,
                 code=403,
+                action=action,
+                said=said,
             )
         if "too long" in lowered or "shorter" in lowered:
-            return ContentRejected(f"X refused the text as too long.{said}", platform=x, code=403)
+            return ContentRejected(
+                N_("X refused the text as too long.{said}"), platform=x, code=403, said=said
+            )
         return PermissionMissing(
-            f"X refused to {action} (403): the app or token lacks the permission for it (check "
-            "the app has Read and Write access, then regenerate the access token)."
-            f"{said}",
+            N_(
+                "X refused to {action} (403): the app or token lacks the permission for it (check "
+                "the app has Read and Write access, then regenerate the access token)."
+                "{said}"
+            ),
             platform=x,
             code=403,
+            action=action,
+            said=said,
         )
 
     def _translate_rate_limit(
@@ -776,19 +847,26 @@ class XAccountAdapter(ReadsMentions):
         )
         if problem_type.endswith("/usage-capped"):
             return RateLimited(
-                f"X refused to {action}: the developer project's monthly usage cap is reached. "
-                "Nothing more can be posted or read through the API until the cap resets next "
-                "month or the plan is upgraded.",
+                N_(
+                    "X refused to {action}: the developer project's monthly usage cap is reached. "
+                    "Nothing more can be posted or read through the API until the cap resets next "
+                    "month or the plan is upgraded."
+                ),
                 platform=Platform.X,
                 code="usage-capped",
                 retry_after_seconds=None,
+                action=action,
             )
         return RateLimited(
-            f"X's rate limit is reached (trying to {action}); the hub will try again in "
-            f"{wait} seconds.",
+            N_(
+                "X's rate limit is reached (trying to {action}); the hub will try again in "
+                "{wait} seconds."
+            ),
             platform=Platform.X,
             code=429,
             retry_after_seconds=wait,
+            action=action,
+            wait=wait,
         )
 
     def _translate_transport(
@@ -797,25 +875,34 @@ class XAccountAdapter(ReadsMentions):
         x = Platform.X
         if never_sent(exc):
             return TemporaryFailure(
-                f"Could not reach X to {action} (no connection to {urlsplit(self.api_url).netloc}"
-                "); nothing was sent. Try again later.",
+                N_(
+                    "Could not reach X to {action} (no connection to {host}"
+                    "); nothing was sent. Try again later."
+                ),
                 platform=x,
+                action=action,
+                host=urlsplit(self.api_url).netloc,
             )
+        timed_out = isinstance(exc, requests.Timeout)
         if method == "GET":
-            what = "timed out" if isinstance(exc, requests.Timeout) else "was cut off"
-            return TemporaryFailure(
-                f"X's answer {what} while trying to {action}; try again later.", platform=x
+            if timed_out:
+                message = N_("X's answer timed out while trying to {action}; try again later.")
+            else:
+                message = N_("X's answer was cut off while trying to {action}; try again later.")
+            return TemporaryFailure(message, platform=x, action=action)
+        if timed_out:
+            message = N_(
+                "Sent to X to {action}, but no answer came within {seconds:g} seconds: it may or"
+                " may not have been accepted. Check the account's recent posts before trying"
+                " again, so it is not published twice."
             )
-        what = (
-            f"no answer came within {self.timeout:g} seconds"
-            if isinstance(exc, requests.Timeout)
-            else "the connection was lost before X answered"
-        )
-        return OutcomeUnknown(
-            f"Sent to X to {action}, but {what}: it may or may not have been accepted. Check the "
-            "account's recent posts before trying again, so it is not published twice.",
-            platform=x,
-        )
+        else:
+            message = N_(
+                "Sent to X to {action}, but the connection was lost before X answered: it may or"
+                " may not have been accepted. Check the account's recent posts before trying"
+                " again, so it is not published twice."
+            )
+        return OutcomeUnknown(message, platform=x, action=action, seconds=self.timeout)
 
 
 __all__ = ["XAccountAdapter", "mentions_from_page"]

@@ -34,6 +34,7 @@ from hub.audit import AuditLog
 from hub.clock import as_utc, format_local, utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
 from hub.publishing.models import Post, PostStatus, UpdateKind
@@ -124,9 +125,9 @@ class ScheduleService:
         """Posts that went live or are due in [start, end), in time order, optionally filtered."""
         self._audit.authorize(actor, Action.MANAGE_SCHEDULE)
         if start.tzinfo is None or end.tzinfo is None:
-            raise InvalidInput("Give the calendar's period with its time zone.")
+            raise InvalidInput(N_("Give the calendar's period with its time zone."))
         if end <= start:
-            raise InvalidInput("The calendar's period ends before it starts.")
+            raise InvalidInput(N_("The calendar's period ends before it starts."))
         where = ["coalesce(p.published_at, p.scheduled_at) >= ?"]
         where.append("coalesce(p.published_at, p.scheduled_at) < ?")
         params: list = [as_utc(start), as_utc(end)]
@@ -189,14 +190,17 @@ class ScheduleService:
         """
         self._audit.authorize(actor, Action.MANAGE_SCHEDULE)
         if new_time.tzinfo is None:
-            raise InvalidInput("The new time has no time zone: give it in Asia/Kolkata time.")
+            raise InvalidInput(N_("The new time has no time zone: give it in Asia/Kolkata time."))
         now = self._clock()
         zone = self._settings.display_zone
         at = as_utc(new_time)
         if at < now - PUBLISH_NOW_GRACE:
             raise InvalidInput(
-                f"{format_local(at, zone)} has passed: choose a time from now on "
-                "(the current minute publishes at once)."
+                N_(
+                    "{time} has passed: choose a time from now on "
+                    "(the current minute publishes at once)."
+                ),
+                time=format_local(at, zone),
             )
         at = max(at, now)
         with self._store.transaction() as cur:
@@ -204,9 +208,14 @@ class ScheduleService:
             _require_changeable(before, "rescheduled")
             if before.outcome_unknown and not confirm_not_live:
                 raise InvalidInput(
-                    f"Post {post_id} may already be live on {_label(before.post.platform)}: an "
-                    "earlier attempt was sent and no answer came. Look at the account first; if "
-                    "the post is not there, reschedule it again and confirm that you checked."
+                    N_(
+                        "Post {number} may already be live on {platform}: an "
+                        "earlier attempt was sent and no answer came. Look at the account "
+                        "first; if the post is not there, reschedule it again and confirm that "
+                        "you checked."
+                    ),
+                    number=post_id,
+                    platform=_label(before.post.platform),
                 )
             native = (
                 before.post.native_scheduling if native_scheduling is None else native_scheduling
@@ -216,9 +225,12 @@ class ScheduleService:
                 NATIVE_SCHEDULING_MIN_LEAD <= at - now <= NATIVE_SCHEDULING_MAX_LEAD
             ):
                 raise InvalidInput(
-                    "Facebook's own scheduling needs a time between 10 minutes and 30 days "
-                    f"ahead; {format_local(at, zone)} is not. Choose another time, or turn "
-                    "Facebook's scheduling off for this post."
+                    N_(
+                        "Facebook's own scheduling needs a time between 10 minutes and 30 days "
+                        "ahead; {time} is not. Choose another time, or turn "
+                        "Facebook's scheduling off for this post."
+                    ),
+                    time=format_local(at, zone),
                 )
             changed = cur.execute(
                 "UPDATE posts SET status = 'scheduled', scheduled_at = ?, native_scheduling = ?,"
@@ -229,7 +241,9 @@ class ScheduleService:
             ).fetchone()
             if changed is None:
                 _require_changeable(_read_entry(cur, post_id), "rescheduled")
-                raise InvalidInput(f"Post {post_id} changed meanwhile: reload the page.")
+                raise InvalidInput(
+                    N_("Post {number} changed meanwhile: reload the page."), number=post_id
+                )
             platform = before.post.platform.value
             record_update_event(
                 cur,
@@ -267,7 +281,7 @@ class ScheduleService:
         self._audit.authorize(actor, Action.MANAGE_SCHEDULE)
         note = nfc_trimmed(note or "")
         if not note:
-            raise InvalidInput("Say why the post is cancelled; the officer sees the note.")
+            raise InvalidInput(N_("Say why the post is cancelled; the officer sees the note."))
         now = self._clock()
         with self._store.transaction() as cur:
             before = _read_entry(cur, post_id)
@@ -279,7 +293,9 @@ class ScheduleService:
             ).fetchone()
             if changed is None:
                 _require_changeable(_read_entry(cur, post_id), "cancelled")
-                raise InvalidInput(f"Post {post_id} changed meanwhile: reload the page.")
+                raise InvalidInput(
+                    N_("Post {number} changed meanwhile: reload the page."), number=post_id
+                )
             update_id = before.post.update_id
             record_update_event(
                 cur,
@@ -353,7 +369,7 @@ def _read_entry(cur: duckdb.DuckDBPyConnection, post_id: int) -> CalendarEntry:
         [post_id],
     ).fetchone()
     if row is None:
-        raise NotFound(f"There is no post number {post_id}.")
+        raise NotFound(N_("There is no post number {number}."), number=post_id)
     return _entry(row)
 
 
@@ -361,23 +377,47 @@ def _label(platform: Platform) -> str:
     return "Facebook" if platform is Platform.FACEBOOK else "X"
 
 
+# Why a post cannot be rescheduled or cancelled, by what was tried and the post's status:
+# one whole sentence each to translate.
 _WHY_UNCHANGEABLE = {
-    PostStatus.PUBLISHING: (
-        "is being published right now: wait a minute and look again; once it is live it "
-        "can no longer be {what}"
-    ),
-    PostStatus.UNCONFIRMED: (
-        "was sent and the platform did not answer: the hub is checking whether it went live. "
-        "Wait for that check (see the attention list) before it can be {what}"
-    ),
-    PostStatus.PUBLISHED: (
-        "is already live: it can no longer be {what} here; remove it on the platform "
-        "itself if it must go"
-    ),
-    PostStatus.CANCELLED: (
-        "was cancelled: it cannot be {what}. For the update to go out after all, the "
-        "officer writes it again as a new update"
-    ),
+    "rescheduled": {
+        PostStatus.PUBLISHING: N_(
+            "Post {number} ({platform}) is being published right now: wait a minute and "
+            "look again; once it is live it can no longer be rescheduled."
+        ),
+        PostStatus.UNCONFIRMED: N_(
+            "Post {number} ({platform}) was sent and the platform did not answer: the hub is "
+            "checking whether it went live. Wait for that check (see the attention list) "
+            "before it can be rescheduled."
+        ),
+        PostStatus.PUBLISHED: N_(
+            "Post {number} ({platform}) is already live: it can no longer be rescheduled "
+            "here; remove it on the platform itself if it must go."
+        ),
+        PostStatus.CANCELLED: N_(
+            "Post {number} ({platform}) was cancelled: it cannot be rescheduled. For the "
+            "update to go out after all, the officer writes it again as a new update."
+        ),
+    },
+    "cancelled": {
+        PostStatus.PUBLISHING: N_(
+            "Post {number} ({platform}) is being published right now: wait a minute and "
+            "look again; once it is live it can no longer be cancelled."
+        ),
+        PostStatus.UNCONFIRMED: N_(
+            "Post {number} ({platform}) was sent and the platform did not answer: the hub is "
+            "checking whether it went live. Wait for that check (see the attention list) "
+            "before it can be cancelled."
+        ),
+        PostStatus.PUBLISHED: N_(
+            "Post {number} ({platform}) is already live: it can no longer be cancelled "
+            "here; remove it on the platform itself if it must go."
+        ),
+        PostStatus.CANCELLED: N_(
+            "Post {number} ({platform}) was cancelled: it cannot be cancelled. For the "
+            "update to go out after all, the officer writes it again as a new update."
+        ),
+    },
 }
 
 
@@ -385,8 +425,11 @@ def _require_changeable(entry: CalendarEntry, what: str) -> None:
     status = entry.post.status
     if status in CHANGEABLE:
         return
-    why = _WHY_UNCHANGEABLE[status].format(what=what)
-    raise InvalidInput(f"Post {entry.post.id} ({_label(entry.post.platform)}) {why}.")
+    raise InvalidInput(
+        _WHY_UNCHANGEABLE[what][status],
+        number=entry.post.id,
+        platform=_label(entry.post.platform),
+    )
 
 
 __all__ = [

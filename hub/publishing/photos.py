@@ -41,8 +41,11 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from hub.errors import InvalidInput, NotFound, StoreError
+from hub.i18n import N_
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hub.config import Settings
 
 __all__ = ["InvalidPhoto", "PhotoLimits", "PhotoStore", "StoredPhoto"]
@@ -82,17 +85,49 @@ _OPTIMIZE_MAX_PIXELS = 24_000_000
 # downloaded ones are far smaller than this.
 _WEBP_MAX_PIXELS = 20_000_000
 
-_SMALLER_PHOTO = "send a smaller photo (most phone cameras have a 'reduce size' option)"
-_SEND_AGAIN = "choose the photo and send it again; if that fails too, take or export it again"
+_SMALLER_PHOTO = N_("send a smaller photo (most phone cameras have a 'reduce size' option)")
+_SEND_AGAIN = N_("choose the photo and send it again; if that fails too, take or export it again")
 
 
 class InvalidPhoto(InvalidInput):
-    """A photo cannot be accepted; `reason` says why, the message also what to do."""
+    """A photo cannot be accepted; `reason` says why, the message also what to do.
 
-    def __init__(self, filename: str, reason: str, advice: str) -> None:
+    `reason` and `advice` are catalogue strings (``N_``) filled in with `values`, so that
+    `translated` shows both in the reader's language; a `kind` value is one of the
+    catalogue words of `_describe_content` and is translated too.
+    """
+
+    def __init__(self, filename: str, reason: str, advice: str, **values: object) -> None:
         self.filename = filename
-        self.reason = reason
-        super().__init__(f"{filename}: {reason} — {advice}")
+        self.reason = reason.format(**values) if values else reason
+        self.advice = advice.format(**values) if values else advice
+        self._reason_template = reason
+        self._advice_template = advice
+        self._part_values = values
+        super().__init__(
+            N_("{filename}: {reason} — {advice}"),
+            filename=filename,
+            reason=self.reason,
+            advice=self.advice,
+        )
+
+    def translated(self, translate: Callable[[str], str]) -> str:
+        """The message in the reader's language: the reason and the advice translated too."""
+        values = dict(self._part_values)
+        if isinstance(values.get("kind"), str):
+            values["kind"] = translate(values["kind"])
+        try:
+            reason = translate(self._reason_template)
+            advice = translate(self._advice_template)
+            if values:
+                reason = reason.format(**values)
+                advice = advice.format(**values)
+            return translate(self.template).format(
+                filename=self.filename, reason=reason, advice=advice
+            )
+        except (KeyError, IndexError, ValueError):
+            # A translation that lost a placeholder must not hide the error itself.
+            return self.message
 
 
 @dataclass(frozen=True)
@@ -181,8 +216,11 @@ class PhotoStore:
         if _PHOTO_NAME.fullmatch(name) or _THUMB_NAME.fullmatch(name):
             return self.root / name
         raise InvalidInput(
-            f"{name[:80]!r} is not the name of a stored photo: use the name the hub gave "
-            "when the photo was accepted."
+            N_(
+                "{name!r} is not the name of a stored photo: use the name the hub gave "
+                "when the photo was accepted."
+            ),
+            name=name[:80],
         )
 
     def delete(self, stored_name: str, thumb_name: str) -> None:
@@ -193,8 +231,12 @@ class PhotoStore:
                 path.unlink(missing_ok=True)
         except OSError as exc:
             raise StoreError(
-                f"the photo {stored_name} could not be deleted ({exc.strerror}): "
-                "check that the photos folder is writable."
+                N_(
+                    "the photo {name} could not be deleted ({reason}): "
+                    "check that the photos folder is writable."
+                ),
+                name=stored_name,
+                reason=exc.strerror,
             ) from exc
 
     def _process(self, name: str, image: Image.Image) -> tuple[str, tuple[int, int], bytes, bytes]:
@@ -229,12 +271,14 @@ class PhotoStore:
         Only the header is read; `_load` decodes the pixels.
         """
         if not data:
-            raise InvalidPhoto(name, "is empty (0 bytes)", _SEND_AGAIN)
+            raise InvalidPhoto(name, N_("is empty (0 bytes)"), _SEND_AGAIN)
         if len(data) > self.limits.max_bytes:
             raise InvalidPhoto(
                 name,
-                f"is {_human_size(len(data))}; the limit is {_human_size(self.limits.max_bytes)}",
+                N_("is {size}; the limit is {limit}"),
                 _SMALLER_PHOTO,
+                size=_human_size(len(data)),
+                limit=_human_size(self.limits.max_bytes),
             )
         pixel_limit = self._pixel_limit()
         try:
@@ -252,9 +296,13 @@ class PhotoStore:
             crossed = pillow_limit * (2 if isinstance(exc, Image.DecompressionBombError) else 1)
             raise InvalidPhoto(
                 name,
-                f"is over {_megapixels(crossed)} megapixels, far more than a photo needs; "
-                f"the limit is {_megapixels(pixel_limit)} megapixels",
+                N_(
+                    "is over {megapixels} megapixels, far more than a photo needs; "
+                    "the limit is {limit} megapixels"
+                ),
                 _SMALLER_PHOTO,
+                megapixels=_megapixels(crossed),
+                limit=_megapixels(pixel_limit),
             ) from exc
         except UnidentifiedImageError as exc:
             raise _not_accepted(name, data) from exc
@@ -271,17 +319,29 @@ class PhotoStore:
             image.close()
             raise InvalidPhoto(
                 name,
-                f"is {width}×{height} pixels ({_megapixels(width * height)} megapixels); "
-                f"the limit is {_megapixels(pixel_limit)} megapixels",
+                N_(
+                    "is {width}×{height} pixels ({megapixels} megapixels); "
+                    "the limit is {limit} megapixels"
+                ),
                 _SMALLER_PHOTO,
+                width=width,
+                height=height,
+                megapixels=_megapixels(width * height),
+                limit=_megapixels(pixel_limit),
             )
         if image.format == "WEBP" and width * height > _WEBP_MAX_PIXELS:
             image.close()
             raise InvalidPhoto(
                 name,
-                f"is a WebP image of {width}×{height} pixels ({_megapixels(width * height)} "
-                f"megapixels); the limit for WebP is {_megapixels(_WEBP_MAX_PIXELS)} megapixels",
-                "export it as JPEG, or send a smaller photo, and try again",
+                N_(
+                    "is a WebP image of {width}×{height} pixels ({megapixels} "
+                    "megapixels); the limit for WebP is {limit} megapixels"
+                ),
+                N_("export it as JPEG, or send a smaller photo, and try again"),
+                width=width,
+                height=height,
+                megapixels=_megapixels(width * height),
+                limit=_megapixels(_WEBP_MAX_PIXELS),
             )
         return image
 
@@ -349,8 +409,12 @@ class PhotoStore:
                 with contextlib.suppress(OSError):
                     path.unlink()
             raise StoreError(
-                f"the photo {stored.original_name} could not be saved ({exc.strerror}): "
-                "try again later, and tell the IT team if it keeps happening."
+                N_(
+                    "the photo {name} could not be saved ({reason}): "
+                    "try again later, and tell the IT team if it keeps happening."
+                ),
+                name=stored.original_name,
+                reason=exc.strerror,
             ) from exc
 
     def _write_atomically(self, name: str, content: bytes) -> Path:
@@ -378,8 +442,11 @@ class PhotoStore:
     def _checked(self, name: str, pattern: re.Pattern[str]) -> Path:
         if not pattern.fullmatch(name):
             raise InvalidInput(
-                f"{name[:80]!r} is not the name of a stored photo: use the name the hub gave "
-                "when the photo was accepted."
+                N_(
+                    "{name!r} is not the name of a stored photo: use the name the hub gave "
+                    "when the photo was accepted."
+                ),
+                name=name[:80],
             )
         return self.root / name
 
@@ -387,14 +454,19 @@ class PhotoStore:
         try:
             return path.read_bytes()
         except FileNotFoundError as exc:
-            raise NotFound(
-                f"the {what} {path.name} is not in the photo store: it may have been deleted."
-            ) from exc
+            raise NotFound(_NOT_IN_STORE[what], name=path.name) from exc
         except OSError as exc:
-            raise StoreError(
-                f"the {what} {path.name} could not be read ({exc.strerror}): "
-                "check the photos folder."
-            ) from exc
+            raise StoreError(_UNREADABLE[what], name=path.name, reason=exc.strerror) from exc
+
+
+_NOT_IN_STORE = {
+    "photo": N_("the photo {name} is not in the photo store: it may have been deleted."),
+    "thumbnail": N_("the thumbnail {name} is not in the photo store: it may have been deleted."),
+}
+_UNREADABLE = {
+    "photo": N_("the photo {name} could not be read ({reason}): check the photos folder."),
+    "thumbnail": N_("the thumbnail {name} could not be read ({reason}): check the photos folder."),
+}
 
 
 # -- image helpers ---------------------------------------------------------------------------
@@ -506,23 +578,26 @@ def _not_accepted(name: str, data: bytes) -> InvalidPhoto:
         # Looks like an accepted type by its first bytes but Pillow could not open it.
         return _damaged(name)
     if kind == "a HEIC photo":
-        advice = (
+        advice = N_(
             "on an iPhone choose Settings › Camera › Formats › Most Compatible, "
             "or export the photo as JPEG, and try again"
         )
     else:
-        advice = "export it as JPEG and try again"
-    return InvalidPhoto(name, f"is not a JPEG, PNG or WebP image (its content is {kind})", advice)
+        advice = N_("export it as JPEG and try again")
+    return InvalidPhoto(
+        name, N_("is not a JPEG, PNG or WebP image (its content is {kind})"), advice, kind=kind
+    )
 
 
 def _damaged(name: str) -> InvalidPhoto:
     return InvalidPhoto(
-        name, "could not be read as an image (the file is damaged or incomplete)", _SEND_AGAIN
+        name, N_("could not be read as an image (the file is damaged or incomplete)"), _SEND_AGAIN
     )
 
 
 def _describe_content(data: bytes) -> str | None:
-    """What the bytes look like, in words, for the message only (never to decide anything).
+    """What the bytes look like, in words (catalogue strings), for the message only (never to
+    decide anything).
 
     None when they start like a JPEG, PNG or WebP file.
     """
@@ -532,33 +607,33 @@ def _describe_content(data: bytes) -> str | None:
     ):
         return None
     if head.startswith(b"%PDF"):
-        return "a PDF document"
+        return N_("a PDF document")
     if head.startswith((b"GIF87a", b"GIF89a")):
-        return "a GIF image"
+        return N_("a GIF image")
     if head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
-            return "a HEIC photo"
+            return N_("a HEIC photo")
         if brand in (b"avif", b"avis"):
-            return "an AVIF image"
-        return "a video"
+            return N_("an AVIF image")
+        return N_("a video")
     if head.startswith((b"II*\x00", b"MM\x00*")):
-        return "a TIFF image"
+        return N_("a TIFF image")
     if head.startswith(b"BM"):
-        return "a BMP image"
+        return N_("a BMP image")
     if head.startswith(b"PK\x03\x04"):
-        return "a ZIP archive or an Office document"
+        return N_("a ZIP archive or an Office document")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "an Office document"
+        return N_("an Office document")
     if b"<svg" in data[:1024].lower():
-        return "an SVG drawing"
+        return N_("an SVG drawing")
     try:
         text = data[:1024].decode("utf-8")
     except UnicodeDecodeError:
-        return "not a picture this hub recognises"
+        return N_("not a picture this hub recognises")
     if all(ch.isprintable() or ch in "\r\n\t" for ch in text):
-        return "text"
-    return "not a picture this hub recognises"
+        return N_("text")
+    return N_("not a picture this hub recognises")
 
 
 def _human_size(size: int) -> str:

@@ -34,6 +34,7 @@ from hub.audit import AuditLog
 from hub.clock import as_utc, format_local, utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, PermissionDenied
+from hub.i18n import N_
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
 from hub.publishing.compose import (
@@ -141,8 +142,12 @@ class ReviewService:
         unknown = sorted(set(fields) - set(REVIEWER_EDITABLE_FIELDS))
         if unknown:
             raise InvalidInput(
-                f"A reviewer can edit {', '.join(REVIEWER_EDITABLE_FIELDS)}; not "
-                f"{', '.join(unknown)}. Request changes from the officer for anything else."
+                N_(
+                    "A reviewer can edit {editable}; not "
+                    "{fields}. Request changes from the officer for anything else."
+                ),
+                editable=", ".join(REVIEWER_EDITABLE_FIELDS),
+                fields=", ".join(unknown),
             )
         self._refuse_own(actor, update_id, Action.REVIEW_UPDATE)
         now = self._clock()
@@ -253,7 +258,7 @@ class ReviewService:
         self._audit.authorize(actor, Action.REVIEW_UPDATE)
         note = nfc_trimmed(note or "")
         if not note:
-            raise InvalidInput("Write a note telling the officer what to change.")
+            raise InvalidInput(N_("Write a note telling the officer what to change."))
         self._refuse_own(actor, update_id, Action.REVIEW_UPDATE)
         now = self._clock()
         with self._store.transaction() as cur:
@@ -281,10 +286,12 @@ class ReviewService:
         self._audit.authorize(actor, Action.REVIEW_UPDATE)
         if reason_code not in REJECT_REASONS:
             choices = ", ".join(f"{code} ({label})" for code, label in REJECT_REASONS.items())
-            raise InvalidInput(f"Choose the reason for rejecting: one of {choices}.")
+            raise InvalidInput(
+                N_("Choose the reason for rejecting: one of {choices}."), choices=choices
+            )
         note = nfc_trimmed(note or "")
         if not note:
-            raise InvalidInput("Write a note telling the officer why the update is rejected.")
+            raise InvalidInput(N_("Write a note telling the officer why the update is rejected."))
         self._refuse_own(actor, update_id, Action.REVIEW_UPDATE)
         now = self._clock()
         with self._store.transaction() as cur:
@@ -326,8 +333,10 @@ class ReviewService:
         reason = nfc_trimmed(reason or "")
         if not reason:
             raise InvalidInput(
-                "Give the reason for letting this launch through late; it is recorded and "
-                "shown with the department's late notices."
+                N_(
+                    "Give the reason for letting this launch through late; it is recorded and "
+                    "shown with the department's late notices."
+                )
             )
         self._refuse_own(actor, update_id, Action.OVERRIDE_LAUNCH_RULE)
         now = self._clock()
@@ -335,18 +344,23 @@ class ReviewService:
             update = read_update(cur, update_id)
             if update.kind is not UpdateKind.LAUNCH:
                 raise InvalidInput(
-                    f"Update {update_id} is a work update: the 24-hour rule applies to "
-                    "launches only."
+                    N_(
+                        "Update {number} is a work update: the 24-hour rule applies to "
+                        "launches only."
+                    ),
+                    number=update_id,
                 )
             if update.override_reason is not None:
                 raise InvalidInput(
-                    f"The 24-hour rule was already overridden for update {update_id}: "
-                    f"{update.override_reason}"
+                    N_("The 24-hour rule was already overridden for update {number}: {reason}"),
+                    number=update_id,
+                    reason=update.override_reason,
                 )
             if update.status not in OVERRIDABLE:
                 raise InvalidInput(
-                    f"Update {update_id} is {update.status.value.replace('_', ' ')}: there is "
-                    "nothing left to override."
+                    N_("Update {number} is {status}: there is nothing left to override."),
+                    number=update_id,
+                    status=update.status.value.replace("_", " "),
                 )
             was_refused = awaits_launch_override(update)
             changed = cur.execute(
@@ -355,7 +369,10 @@ class ReviewService:
                 [reason, actor.username, now, update_id],
             ).fetchone()
             if changed is None:
-                raise InvalidInput(f"Update {update_id} was changed meanwhile: reload the page.")
+                raise InvalidInput(
+                    N_("Update {number} was changed meanwhile: reload the page."),
+                    number=update_id,
+                )
             record_update_event(
                 cur,
                 update_id,
@@ -412,8 +429,11 @@ class ReviewService:
             detail="own update",
         )
         raise PermissionDenied(
-            f"Not allowed: you wrote update {update_id}, and nobody reviews their own update. "
-            "Ask a colleague in the IT team to review it."
+            N_(
+                "Not allowed: you wrote update {number}, and nobody reviews their own update. "
+                "Ask a colleague in the IT team to review it."
+            ),
+            number=update_id,
         )
 
     def _set_reviewed(
@@ -447,7 +467,10 @@ class ReviewService:
             [*assignments.values(), update.id],
         ).fetchone()
         if changed is None:
-            raise InvalidInput(f"Update {update.id} was changed meanwhile: reload the page.")
+            raise InvalidInput(
+                N_("Update {number} was changed meanwhile: reload the page."),
+                number=update.id,
+            )
 
     def _checked_schedule(
         self,
@@ -519,11 +542,33 @@ def _platform_label(platform: Platform) -> str:
     return "Facebook" if platform is Platform.FACEBOOK else "X"
 
 
+# What `_require_submitted` refuses, by what was tried: one whole sentence each to translate.
+_NOT_SUBMITTED = {
+    "edited": N_(
+        "Update {number} is {status}, not waiting for "
+        "review: only a submitted update can be edited."
+    ),
+    "approved": N_(
+        "Update {number} is {status}, not waiting for "
+        "review: only a submitted update can be approved."
+    ),
+    "sent back": N_(
+        "Update {number} is {status}, not waiting for "
+        "review: only a submitted update can be sent back."
+    ),
+    "rejected": N_(
+        "Update {number} is {status}, not waiting for "
+        "review: only a submitted update can be rejected."
+    ),
+}
+
+
 def _require_submitted(update: Update, what: str) -> None:
     if update.status is not UpdateStatus.SUBMITTED:
         raise InvalidInput(
-            f"Update {update.id} is {update.status.value.replace('_', ' ')}, not waiting for "
-            f"review: only a submitted update can be {what}."
+            _NOT_SUBMITTED[what],
+            number=update.id,
+            status=update.status.value.replace("_", " "),
         )
 
 
@@ -554,8 +599,12 @@ def record_notice_post(
         too_long = x_overshoot_message(x_text, separate=True)
         if too_long:
             raise InvalidInput(
-                f"Notice #{notice_id} is also to be posted on X, and even in English alone it"
-                f" does not fit ({too_long}) Request changes for a shorter text."
+                N_(
+                    "Notice #{number} is also to be posted on X, and even in English alone it"
+                    " does not fit ({problem}) Request changes for a shorter text."
+                ),
+                number=notice_id,
+                problem=too_long,
             )
     fields = replace(fields, x_text=x_text)
     platforms = [Platform.FACEBOOK, Platform.X]

@@ -40,6 +40,7 @@ from hub.audit import AuditLog
 from hub.clock import format_local, utc_now
 from hub.config import Settings
 from hub.errors import HubError, InvalidInput, NotFound
+from hub.i18n import N_
 from hub.permissions import Action, Actor, Role
 from hub.platforms.base import PUBLISHING_PLATFORMS, Platform
 from hub.publishing.compose import (
@@ -77,8 +78,10 @@ LATE_REFUSED_EVENT = "late_refused"
 class LateLaunchNotice(InvalidInput):
     """A launch was submitted less than the notice period before its event."""
 
-    def __init__(self, message: str, *, event_at: datetime, deadline: datetime) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, event_at: datetime, deadline: datetime, **values: object
+    ) -> None:
+        super().__init__(message, **values)
         self.event_at = event_at
         self.deadline = deadline
 
@@ -223,7 +226,7 @@ def read_update(cur: duckdb.DuckDBPyConnection, update_id: int) -> Update:
     """One update, fully loaded; `NotFound` if there is none with that number."""
     found = read_updates(cur, "id = ?", [update_id], limit=1)
     if not found:
-        raise NotFound(f"There is no update number {update_id}.")
+        raise NotFound(N_("There is no update number {number}."), number=update_id)
     return found[0]
 
 
@@ -234,7 +237,7 @@ def department_of_update(store: Store, update_id: int) -> str:
             "SELECT department_code FROM updates WHERE id = ?", [update_id]
         ).fetchone()
     if row is None:
-        raise NotFound(f"There is no update number {update_id}.")
+        raise NotFound(N_("There is no update number {number}."), number=update_id)
     return row[0]
 
 
@@ -286,7 +289,9 @@ def checked_fields(fields: DraftFields) -> DraftFields:
         names = ", ".join(p.value for p in PUBLISHING_PLATFORMS)
         kinds = ", ".join(k.value for k in UpdateKind)
         raise InvalidInput(
-            f"Unknown kind or platform: the kind is one of {kinds}, a platform one of {names}."
+            N_("Unknown kind or platform: the kind is one of {kinds}, a platform one of {names}."),
+            kinds=kinds,
+            names=names,
         ) from None
     problems = []
     if len(clean.title) > MAX_TITLE_LENGTH:
@@ -393,12 +398,17 @@ def late_launch_notice(
         return None
     zone = settings.display_zone
     return LateLaunchNotice(
-        f"A launch must be notified {hours} hours before the event. This event is at "
-        f"{format_local(update.event_at, zone)}, so the deadline was "
-        f"{format_local(deadline, zone)}. Ask the IT team for an override if it must go out. "
-        "The draft is saved, and the IT team sees it among late launches.",
+        N_(
+            "A launch must be notified {hours} hours before the event. This event is at "
+            "{event_time}, so the deadline was {deadline_time}. Ask the IT team for an "
+            "override if it must go out. The draft is saved, and the IT team sees it among "
+            "late launches."
+        ),
         event_at=update.event_at,
         deadline=deadline,
+        hours=hours,
+        event_time=format_local(update.event_at, zone),
+        deadline_time=format_local(deadline, zone),
     )
 
 
@@ -631,8 +641,10 @@ class UpdateService:
             current = [p.id for p in update.photos]
             if sorted(photo_ids) != sorted(current):
                 raise InvalidInput(
-                    "The new order must list each of the update's photos exactly once; "
-                    "reload the page and try again."
+                    N_(
+                        "The new order must list each of the update's photos exactly once; "
+                        "reload the page and try again."
+                    )
                 )
             _renumber(cur, update_id, list(photo_ids))
             self._audit.record(
@@ -712,9 +724,13 @@ class UpdateService:
             if changed is None:
                 status = read_update(cur, update_id).status
                 raise InvalidInput(
-                    f"Update {update_id} is {status.value.replace('_', ' ')}: only a draft, "
-                    "a submitted update or one sent back for changes can be withdrawn. "
-                    "Ask the IT team to cancel its posts instead."
+                    N_(
+                        "Update {number} is {status}: only a draft, "
+                        "a submitted update or one sent back for changes can be withdrawn. "
+                        "Ask the IT team to cancel its posts instead."
+                    ),
+                    number=update_id,
+                    status=status.value.replace("_", " "),
                 )
             record_update_event(
                 cur, update_id, actor=actor.username, event="withdrawn", at=now, note=note
@@ -852,7 +868,10 @@ def mark_submitted(
         [now, now, now, update.id],
     ).fetchone()
     if changed is None:
-        raise InvalidInput(f"Update {update.id} was changed meanwhile: reload it and try again.")
+        raise InvalidInput(
+            N_("Update {number} was changed meanwhile: reload it and try again."),
+            number=update.id,
+        )
     record_update_event(
         cur,
         update.id,
@@ -874,19 +893,41 @@ def mark_submitted(
     )
 
 
+# What `_require_editable` refuses, by what was tried: one whole sentence each to translate.
+_NOT_EDITABLE = {
+    "changed": N_(
+        "Update {number} is {status}: only a draft or an "
+        "update sent back for changes can be changed."
+    ),
+    "given photos": N_(
+        "Update {number} is {status}: only a draft or an "
+        "update sent back for changes can be given photos."
+    ),
+    "submitted": N_(
+        "Update {number} is {status}: only a draft or an "
+        "update sent back for changes can be submitted."
+    ),
+}
+
+
 def _require_editable(update: Update, what: str) -> None:
     if update.status not in EDITABLE_BY_OFFICER:
         raise InvalidInput(
-            f"Update {update.id} is {update.status.value.replace('_', ' ')}: only a draft or an "
-            f"update sent back for changes can be {what}."
+            _NOT_EDITABLE[what],
+            number=update.id,
+            status=update.status.value.replace("_", " "),
         )
 
 
 def _require_room_for_photo(count: int) -> None:
     if count >= MAX_PHOTOS:
         raise InvalidInput(
-            f"An update can have at most {MAX_PHOTOS} photos and this one has {count}: "
-            "remove one before adding another."
+            N_(
+                "An update can have at most {limit} photos and this one has {count}: "
+                "remove one before adding another."
+            ),
+            limit=MAX_PHOTOS,
+            count=count,
         )
 
 
@@ -894,8 +935,9 @@ def _checked_alt_text(alt_text: str) -> str:
     alt = " ".join(nfc_trimmed(alt_text or "").split())
     if len(alt) > MAX_ALT_TEXT_LENGTH:
         raise InvalidInput(
-            f"The photo description is {len(alt)} characters; X allows "
-            f"{MAX_ALT_TEXT_LENGTH}: shorten it."
+            N_("The photo description is {length} characters; X allows {limit}: shorten it."),
+            length=len(alt),
+            limit=MAX_ALT_TEXT_LENGTH,
         )
     return alt
 
@@ -904,7 +946,11 @@ def _photo_of(update: Update, photo_id: str) -> UpdatePhoto:
     for photo in update.photos:
         if photo.id == photo_id:
             return photo
-    raise NotFound(f"Update {update.id} has no photo {photo_id!r}: reload the page.")
+    raise NotFound(
+        N_("Update {number} has no photo {photo!r}: reload the page."),
+        number=update.id,
+        photo=photo_id,
+    )
 
 
 def _renumber(cur: duckdb.DuckDBPyConnection, update_id: int, photo_ids: list[str]) -> None:

@@ -267,7 +267,11 @@ class BoardService:
     ) -> BoardPage:
         """One page of tickets, closest to breaching their target first (urgent first on ties)."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidInput(f"a page holds 1 to {MAX_PAGE_SIZE} tickets, not {page_size}")
+            raise InvalidInput(
+                N_("a page holds 1 to {most} tickets, not {size}"),
+                most=MAX_PAGE_SIZE,
+                size=page_size,
+            )
         page = max(1, int(page))
         where, params = self._where(actor, filters)
         with self._store.cursor() as cur:
@@ -302,7 +306,7 @@ class BoardService:
         if filters.statuses:
             unknown = set(filters.statuses) - set(STATUSES)
             if unknown:
-                raise InvalidInput(f"unknown status {sorted(unknown)[0]!r}")
+                raise InvalidInput(N_("unknown status {status!r}"), status=sorted(unknown)[0])
             where.append("list_contains($statuses, t.status)")
             params["statuses"] = list(filters.statuses)
         for column in ("platform", "category", "ward", "urgent"):
@@ -334,7 +338,7 @@ class BoardService:
             params["search_re"], params["search_options"] = _literal_pattern(search)
         if filters.target_state:
             if filters.target_state not in TARGET_STATES:
-                raise InvalidInput(f"unknown target state {filters.target_state!r}")
+                raise InvalidInput(N_("unknown target state {state!r}"), state=filters.target_state)
             where.append("target_state = $target_state")
             params["target_state"] = filters.target_state
         return where, params

@@ -46,6 +46,7 @@ from hub.commands import SubscriptionCommand, department_aliases, read_command
 from hub.config import Settings
 from hub.departments import Department, DepartmentService
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
+from hub.i18n import N_
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.privacy import masked_phone_number
 from hub.routing import Router, RoutingDecision, find_reference
@@ -754,7 +755,10 @@ class TicketService:
         with self._store.cursor() as cur:
             ticket = self._load(cur, ticket_id)
         if ticket.platform != "whatsapp":
-            raise NotFound(f"{ticket.reference} did not come by WhatsApp: it has no number.")
+            raise NotFound(
+                N_("{reference} did not come by WhatsApp: it has no number."),
+                reference=ticket.reference,
+            )
         self._audit.record_now(
             actor=actor,
             action=str(Action.VIEW_PHONE_NUMBER),
@@ -781,8 +785,12 @@ class TicketService:
                 "SELECT id, department_code FROM tickets WHERE reference = ?", [wanted]
             ).fetchone()
         scoped = actor.role is Role.OFFICER
-        where = " in your department" if scoped else ""
-        missing = NotFound(f"no ticket with reference {reference.strip()[:40]!r}{where}")
+        missing = NotFound(
+            N_("no ticket with reference {reference!r} in your department")
+            if scoped
+            else N_("no ticket with reference {reference!r}"),
+            reference=reference.strip()[:40],
+        )
         if row is None:
             raise missing
         try:
@@ -851,7 +859,7 @@ class TicketService:
         """Make the manual status change `name` of the lifecycle table (audited)."""
         step = lifecycle.TRANSITIONS.get(name)
         if step is None or step.action is None:
-            raise InvalidInput(f"{name!r} is not a status change a person can make.")
+            raise InvalidInput(N_("{name!r} is not a status change a person can make."), name=name)
         return self._transition(actor, ticket_id, step, note)
 
     def _transition(self, actor: Actor, ticket_id: int, step: Transition, note: str) -> Ticket:
@@ -862,11 +870,13 @@ class TicketService:
         note = _clean_text(note, "note", required=False)
         if before.merged_into is not None or before.hidden:
             raise InvalidInput(
-                f"{before.reference} was {'merged' if before.merged_into else 'hidden as spam'}:"
-                " its status cannot change."
+                N_("{reference} was merged: its status cannot change.")
+                if before.merged_into
+                else N_("{reference} was hidden as spam: its status cannot change."),
+                reference=before.reference,
             )
         if before.status not in allowed_from:
-            raise InvalidInput(_transition_refusal(before, event, allowed_from))
+            raise _transition_refusal(before, event, allowed_from)
         now = self._clock()
         with self._store.transaction() as cur:
             changed = cur.execute(
@@ -877,7 +887,7 @@ class TicketService:
             if not changed:
                 # Someone else changed it between our read and this write.
                 current = self._load(cur, ticket_id)
-                raise InvalidInput(_transition_refusal(current, event, allowed_from))
+                raise _transition_refusal(current, event, allowed_from)
             _add_event(cur, ticket_id, now, actor.username, event, note or None)
             self._audit.record(
                 cur,
@@ -902,10 +912,16 @@ class TicketService:
         reason = _clean_text(reason, "reason", required=True)
         to_department = self._check_department(to_department)
         if to_department == before.department_code:
-            raise InvalidInput(f"{before.reference} is already with {before.queue_label}.")
+            raise InvalidInput(
+                N_("{reference} is already with {queue}."),
+                reference=before.reference,
+                queue=before.queue_label,
+            )
         if before.status not in OPEN_STATUSES:
             raise InvalidInput(
-                f"{before.reference} is {_label(before.status)}: reopen it before moving it."
+                N_("{reference} is {status}: reopen it before moving it."),
+                reference=before.reference,
+                status=_label(before.status),
             )
         now = self._clock()
         with self._store.transaction() as cur:
@@ -943,7 +959,7 @@ class TicketService:
         """Move many tickets to one department (or the IT queue) in one transaction."""
         ids = sorted({int(i) for i in ticket_ids})
         if not ids:
-            raise InvalidInput("pick at least one ticket to assign.")
+            raise InvalidInput(N_("pick at least one ticket to assign."))
         reason = _clean_text(reason, "reason", required=True)
         to_department = self._check_department(to_department)
         with self._store.cursor() as cur:
@@ -957,8 +973,10 @@ class TicketService:
         closed = [row[1] for row in rows if row[3] not in OPEN_STATUSES]
         if closed:
             raise InvalidInput(
-                f"{', '.join(closed[:5])} {'is' if len(closed) == 1 else 'are'} not open:"
-                " reopen before moving, or leave them out."
+                N_("{references} is not open: reopen before moving, or leave them out.")
+                if len(closed) == 1
+                else N_("{references} are not open: reopen before moving, or leave them out."),
+                references=", ".join(closed[:5]),
             )
         moving = [row for row in rows if row[2] != to_department]
         now = self._clock()
@@ -1002,7 +1020,7 @@ class TicketService:
             return None
         known = {d.code for d in self._departments.all_departments()}
         if code not in known:
-            raise InvalidInput(f"no active department with code {code!r}.")
+            raise InvalidInput(N_("no active department with code {code!r}."), code=code)
         return code
 
     # -- notes, merges, spam --------------------------------------------------------------------
@@ -1029,16 +1047,17 @@ class TicketService:
         """Close `duplicate_id` as a duplicate of `into_id` (IT); both keep their history."""
         self._audit.authorize(actor, Action.MODERATE_TICKET, target=str(duplicate_id))
         if duplicate_id == into_id:
-            raise InvalidInput("a ticket cannot be merged into itself.")
+            raise InvalidInput(N_("a ticket cannot be merged into itself."))
         note = _clean_text(note, "note", required=False)
         with self._store.cursor() as cur:
             duplicate = self._load(cur, duplicate_id)
             into = self._load(cur, into_id)
         if duplicate.merged_into is not None:
-            raise InvalidInput(f"{duplicate.reference} is already merged.")
+            raise InvalidInput(N_("{reference} is already merged."), reference=duplicate.reference)
         if into.merged_into is not None:
             raise InvalidInput(
-                f"{into.reference} was itself merged: merge into the ticket it was merged into."
+                N_("{reference} was itself merged: merge into the ticket it was merged into."),
+                reference=into.reference,
             )
         now = self._clock()
         with self._store.transaction() as cur:
@@ -1229,7 +1248,7 @@ class TicketService:
             {"id": ticket_id, "now": self._clock()},
         ).fetchone()
         if row is None:
-            raise NotFound(f"no ticket #{ticket_id}")
+            raise NotFound(N_("no ticket #{number}"), number=ticket_id)
         return Ticket(*row)
 
     def _load_checked(self, actor: Actor, action: Action, ticket_id: int) -> Ticket:
@@ -1557,13 +1576,24 @@ def _thread_of(cur: Any, interaction_id: int) -> str:
     ).fetchone()[0]
 
 
+# The refusals of `_clean_text`, one per kind of text (a whole sentence each, to translate).
+_TEXT_REQUIRED = {
+    "note": N_("a note is required: say why, in a few words."),
+    "reason": N_("a reason is required: say why, in a few words."),
+}
+_TEXT_TOO_LONG = {
+    "note": N_("the note is {length} characters; keep it to {most}."),
+    "reason": N_("the reason is {length} characters; keep it to {most}."),
+}
+
+
 def _clean_text(text: str | None, what: str, *, required: bool) -> str:
     """Person-written text in NFC, trimmed; required ones must not be empty."""
     cleaned = nfc(text or "").strip()
     if required and not cleaned:
-        raise InvalidInput(f"a {what} is required: say why, in a few words.")
+        raise InvalidInput(_TEXT_REQUIRED[what])
     if len(cleaned) > MAX_NOTE_CHARS:
-        raise InvalidInput(f"the {what} is {len(cleaned)} characters; keep it to {MAX_NOTE_CHARS}.")
+        raise InvalidInput(_TEXT_TOO_LONG[what], length=len(cleaned), most=MAX_NOTE_CHARS)
     return cleaned
 
 
@@ -1591,11 +1621,13 @@ def _label(status: str) -> str:
     return _STATUS_LABELS.get(status, status)
 
 
-def _transition_refusal(ticket: Ticket, event: str, allowed_from: tuple[str, ...]) -> str:
-    allowed = " or ".join(_label(s) for s in allowed_from)
-    return (
-        f"{ticket.reference} is {_label(ticket.status)}: it cannot be {_EVENT_VERBS[event]}"
-        f" (only a ticket that is {allowed} can)."
+def _transition_refusal(ticket: Ticket, event: str, allowed_from: tuple[str, ...]) -> InvalidInput:
+    return InvalidInput(
+        N_("{reference} is {status}: it cannot be {verb} (only a ticket that is {allowed} can)."),
+        reference=ticket.reference,
+        status=_label(ticket.status),
+        verb=_EVENT_VERBS[event],
+        allowed=" or ".join(_label(s) for s in allowed_from),
     )
 
 
