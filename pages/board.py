@@ -10,6 +10,7 @@ from hub.permissions import Action, is_allowed, own_department_only
 from hub.platforms.base import PLATFORM_CHOICES
 from hub.routing import CATEGORIES, WARD_COUNT
 from hub.tickets.board import IT_QUEUE, TARGET_STATES, BoardFilters
+from hub.tickets.labels import CATEGORY_LABELS, TARGET_LABELS, status_label
 from hub.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from ui import session
 from ui.i18n import _, digits, format_duration, format_local, format_number, pgettext
@@ -21,28 +22,6 @@ hub = session.get_hub()
 zone = hub.settings.display_zone
 st.title(_("Triage board"))
 
-# The words of the fixed values (the filters keep comparing the values themselves).
-STATUS_NAMES = {
-    "new": _("new"),
-    "acknowledged": _("acknowledged"),
-    "in_progress": _("in progress"),
-    "resolved": _("resolved"),
-    "closed": _("closed"),
-}
-CATEGORY_NAMES = {
-    "complaint": _("complaint"),
-    "suggestion": _("suggestion"),
-    "question": _("question"),
-    "praise": _("praise"),
-    "spam": _("spam"),
-    "other": _("other"),
-}
-TARGET_NAMES = {
-    "ok": _("ok"),
-    "due_soon": _("due_soon"),
-    "breached": _("breached"),
-    "done": _("done"),
-}
 CHOICE_NAMES = {"All": _("All"), "Any": _("Any"), IT_QUEUE: _("IT queue")}
 
 
@@ -89,7 +68,7 @@ with st.expander(_("Filters"), expanded=True):
         _("Status"),
         list(STATUSES),
         default=list(OPEN_STATUSES),
-        format_func=lambda s: STATUS_NAMES.get(s, s),
+        format_func=lambda s: _(status_label(s)),
         key="board_statuses",
     )
     platform = third.selectbox(
@@ -98,7 +77,7 @@ with st.expander(_("Filters"), expanded=True):
     category = fourth.selectbox(
         _("Category"),
         ["Any", *CATEGORIES],
-        format_func=lambda c: CATEGORY_NAMES.get(c, choice_name(c)),
+        format_func=lambda c: _(CATEGORY_LABELS[c]) if c in CATEGORY_LABELS else choice_name(c),
         key="board_category",
     )
     first, second, third, fourth = st.columns(4)
@@ -108,7 +87,7 @@ with st.expander(_("Filters"), expanded=True):
     target_state = second.selectbox(
         _("Target"),
         ["Any", *TARGET_STATES],
-        format_func=lambda t: TARGET_NAMES.get(t, choice_name(t)),
+        format_func=lambda t: _(TARGET_LABELS[t]) if t in TARGET_LABELS else choice_name(t),
         key="board_target",
     )
     min_age = third.number_input(_("Older than (hours)"), min_value=0.0, key="board_min_age")
@@ -159,12 +138,12 @@ st.dataframe(
             text_column: row.text,
             _("Author"): row.author_name,
             _("Dept"): row.department_code or choice_name(IT_QUEUE),
-            _("Status"): STATUS_NAMES.get(row.status, row.status.replace("_", " ")),
+            _("Status"): _(status_label(row.status)),
             _("Ward"): digits(str(row.ward)) if row.ward else "—",
-            _("Category"): CATEGORY_NAMES.get(row.category, row.category),
+            _("Category"): _(CATEGORY_LABELS.get(row.category, row.category)),
             _("Urgent"): row.urgent,
             _("Escalated"): row.escalated,
-            _("Target"): TARGET_NAMES.get(row.target_state, row.target_state),
+            _("Target"): _(TARGET_LABELS.get(row.target_state, row.target_state)),
             _("Platform"): row.platform,
             _("Opened"): format_local(row.opened_at, zone, with_zone=False),
         }

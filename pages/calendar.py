@@ -10,7 +10,7 @@ from hub.clock import utc_now
 from hub.errors import HubError
 from hub.platforms.base import Platform
 from hub.publishing.calendar import CHANGEABLE, month_bounds, week_bounds
-from hub.publishing.models import PostStatus
+from hub.publishing.models import PLATFORM_LABELS, POST_STATUS_LABELS, PostStatus
 from ui import session
 from ui.i18n import _, current_language, digits, format_local, format_number
 
@@ -32,24 +32,12 @@ if flash:
 
 def platform_label(platform: Platform) -> str:
     """The platform's name as people write it."""
-    return _("Facebook") if platform is Platform.FACEBOOK else _("X")
-
-
-POST_STATUS_WORDS = {
-    PostStatus.SCHEDULED: _("scheduled"),
-    PostStatus.PUBLISHING: _("publishing"),
-    PostStatus.UNCONFIRMED: _("unconfirmed"),
-    PostStatus.RETRY_WAIT: _("retry wait"),
-    PostStatus.PUBLISHED: _("published"),
-    PostStatus.NEEDS_ATTENTION: _("needs attention"),
-    PostStatus.MISSED: _("missed"),
-    PostStatus.CANCELLED: _("cancelled"),
-}
+    return _(PLATFORM_LABELS.get(platform, platform.value))
 
 
 def status_word(status: PostStatus) -> str:
     """A post's status as the reader writes it (``needs attention``)."""
-    return POST_STATUS_WORDS.get(status, status.value.replace("_", " "))
+    return _(POST_STATUS_LABELS.get(status, status.value.replace("_", " ")))
 
 
 def day_label(day: date | datetime, english: str, bengali: str) -> str:

@@ -8,7 +8,7 @@ from hub.clock import utc_now
 from hub.errors import HubError
 from hub.platforms.base import Platform
 from hub.publishing.compose import DraftFields, preview
-from hub.publishing.models import UpdateKind, UpdateStatus
+from hub.publishing.models import PLATFORM_LABELS, UpdateKind, UpdateStatus
 from hub.publishing.updates import EDITABLE_BY_OFFICER
 from ui import session
 from ui.i18n import _, digits, format_local, format_number
@@ -42,7 +42,7 @@ for level, message in st.session_state.pop("compose_flash", []):
 
 def platform_label(platform: Platform) -> str:
     """The platform's name as people write it."""
-    return _("Facebook") if platform is Platform.FACEBOOK else _("X")
+    return _(PLATFORM_LABELS.get(platform, platform.value))
 
 
 editable = {u.id: u for u in mine if u.status in EDITABLE_BY_OFFICER}

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from hub.errors import HubError
+from hub.tickets.labels import status_label
 from ui import session
 from ui.i18n import _, format_local, format_number, pgettext
 
@@ -11,13 +12,6 @@ hub = session.get_hub()
 zone = hub.settings.display_zone
 st.title(_("Escalations"))
 
-STATUS_NAMES = {
-    "new": _("new"),
-    "acknowledged": _("acknowledged"),
-    "in_progress": _("in progress"),
-    "resolved": _("resolved"),
-    "closed": _("closed"),
-}
 # The reasons `TicketService.check_targets` stores with an escalation.
 REASONS = {
     "first-response target breached": _("first-response target breached"),
@@ -43,7 +37,7 @@ st.dataframe(
             _("Reference"): row.reference,
             _("Dept"): row.department_code or _("IT queue"),
             _("Why"): REASONS.get(row.escalation_reason or "", row.escalation_reason),
-            _("Status"): STATUS_NAMES.get(row.status, row.status.replace("_", " ")),
+            _("Status"): _(status_label(row.status)),
             _("Minutes left"): row.minutes_left,
             _("Ward"): row.ward,
             _("Text"): row.text,

@@ -18,6 +18,7 @@ from hub.errors import HubError
 from hub.metrics import IT_QUEUE, MAP_FIGURES, MetricsFilters
 from hub.permissions import Action, own_department_only
 from hub.platforms.base import PLATFORM_CHOICES
+from hub.tickets.labels import status_label
 from hub.wards import ATTRIBUTION, WARDS_WITHOUT_SHAPE
 from ui import session
 from ui.i18n import _, digits, format_duration, format_local, format_number
@@ -38,13 +39,6 @@ FIGURE_NAMES = {
     "per_week": _("Tickets per week"),
     "subscribers": _("Subscribers to notices"),
 }
-STATUS_NAMES = {
-    "new": _("new"),
-    "acknowledged": _("acknowledged"),
-    "in_progress": _("in progress"),
-    "resolved": _("resolved"),
-    "closed": _("closed"),
-}
 
 
 def figure_name(key: str) -> str:
@@ -52,7 +46,7 @@ def figure_name(key: str) -> str:
 
 
 def status_name(status: str) -> str:
-    return STATUS_NAMES.get(status, status.replace("_", " "))
+    return _(status_label(status))
 
 
 def queue_name(code: str | None) -> str:

@@ -5,7 +5,13 @@ import streamlit as st
 
 from hub.errors import HubError
 from hub.platforms.base import Platform
-from hub.publishing.models import REJECT_REASONS, PostStatus, UpdateKind, UpdateStatus
+from hub.publishing.models import (
+    PLATFORM_LABELS,
+    POST_STATUS_LABELS,
+    REJECT_REASONS,
+    UpdateKind,
+    UpdateStatus,
+)
 from hub.publishing.updates import WITHDRAWABLE, is_web_link
 from ui import session
 from ui.i18n import _, format_local, format_number
@@ -30,16 +36,6 @@ STATUS_LABELS = {
     UpdateStatus.REJECTED: _("Rejected"),
     UpdateStatus.CANCELLED: _("Cancelled"),
 }
-POST_STATUS_WORDS = {
-    PostStatus.SCHEDULED: _("scheduled"),
-    PostStatus.PUBLISHING: _("publishing"),
-    PostStatus.UNCONFIRMED: _("unconfirmed"),
-    PostStatus.RETRY_WAIT: _("retry wait"),
-    PostStatus.PUBLISHED: _("published"),
-    PostStatus.NEEDS_ATTENTION: _("needs attention"),
-    PostStatus.MISSED: _("missed"),
-    PostStatus.CANCELLED: _("cancelled"),
-}
 # What the history's events are called (hub/publishing records them by these names).
 EVENT_WORDS = {
     "created": _("created"),
@@ -63,21 +59,12 @@ EVENT_WORDS = {
 
 def platform_label(platform: Platform) -> str:
     """The platform's name as people write it."""
-    return _("Facebook") if platform is Platform.FACEBOOK else _("X")
+    return _(PLATFORM_LABELS.get(platform, platform.value))
 
 
 def reject_reason_label(code: str) -> str:
-    """A rejection reason in the reader's language ("other" for an unknown one)."""
-    # The labels of REJECT_REASONS (hub/publishing/models.py), here so the catalogue has them.
-    labels = {
-        "not_public_interest": _("Not of public interest"),
-        "inaccurate": _("Inaccurate or unverified"),
-        "duplicate": _("Duplicate of another update"),
-        "policy": _("Against the social media policy"),
-        "photos_unsuitable": _("Photos unsuitable"),
-        "other": _("Other (see the note)"),
-    }
-    return labels.get(code) or REJECT_REASONS.get(code, _("other"))
+    """A rejection reason in the reader's language (the code itself for an unknown one)."""
+    return _(REJECT_REASONS.get(code, code))
 
 
 def title_of(update) -> str:
@@ -168,7 +155,9 @@ with st.container(border=True):
         for post in chosen.posts:
             line = st.columns([1, 2, 2, 2])
             line[0].text(platform_label(post.platform))
-            line[1].text(POST_STATUS_WORDS.get(post.status, post.status.value.replace("_", " ")))
+            line[1].text(
+                _(POST_STATUS_LABELS.get(post.status, post.status.value.replace("_", " ")))
+            )
             line[2].text(
                 _("published {when}").format(when=format_local(post.published_at, zone))
                 if post.published_at

@@ -8,7 +8,7 @@ import streamlit as st
 from hub.clock import utc_now
 from hub.errors import HubError
 from hub.platforms.base import Platform
-from hub.publishing.models import REJECT_REASONS, UpdateKind
+from hub.publishing.models import PLATFORM_LABELS, REJECT_REASONS, UpdateKind
 from ui import session
 from ui.i18n import _, digits, format_local, format_number
 
@@ -31,21 +31,12 @@ if flash:
 
 def platform_label(platform: Platform) -> str:
     """The platform's name as people write it."""
-    return _("Facebook") if platform is Platform.FACEBOOK else _("X")
+    return _(PLATFORM_LABELS.get(platform, platform.value))
 
 
 def reject_reason_label(code: str) -> str:
-    """A rejection reason in the reader's language (the hub's English for an unknown one)."""
-    # The labels of REJECT_REASONS (hub/publishing/models.py), here so the catalogue has them.
-    labels = {
-        "not_public_interest": _("Not of public interest"),
-        "inaccurate": _("Inaccurate or unverified"),
-        "duplicate": _("Duplicate of another update"),
-        "policy": _("Against the social media policy"),
-        "photos_unsuitable": _("Photos unsuitable"),
-        "other": _("Other (see the note)"),
-    }
-    return labels.get(code) or REJECT_REASONS.get(code, code)
+    """A rejection reason in the reader's language (the code itself for an unknown one)."""
+    return _(REJECT_REASONS.get(code, code))
 
 
 def length_label(shown) -> str:

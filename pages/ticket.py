@@ -9,6 +9,7 @@ import streamlit as st
 from hub.errors import HubError
 from hub.permissions import Action, is_allowed
 from hub.tickets.board import IT_QUEUE
+from hub.tickets.labels import CATEGORY_LABELS, TARGET_LABELS, status_label
 from hub.tickets.lifecycle import OPEN_STATUSES
 from hub.tickets.service import may
 from ui import session
@@ -27,27 +28,6 @@ except HubError as exc:
     st.stop()
 
 # The words of the fixed values the hub stores (shown translated, compared as they are).
-STATUS_NAMES = {
-    "new": _("new"),
-    "acknowledged": _("acknowledged"),
-    "in_progress": _("in progress"),
-    "resolved": _("resolved"),
-    "closed": _("closed"),
-}
-CATEGORY_NAMES = {
-    "complaint": _("complaint"),
-    "suggestion": _("suggestion"),
-    "question": _("question"),
-    "praise": _("praise"),
-    "spam": _("spam"),
-    "other": _("other"),
-}
-TARGET_NAMES = {
-    "ok": _("ok"),
-    "due_soon": _("due_soon"),
-    "breached": _("breached"),
-    "done": _("done"),
-}
 REASONS = {
     "first-response target breached": _("first-response target breached"),
     "resolution target breached": _("resolution target breached"),
@@ -101,7 +81,7 @@ def queue_name(code: str | None) -> str:
 
 
 def status_name(status: str) -> str:
-    return STATUS_NAMES.get(status, status.replace("_", " "))
+    return _(status_label(status))
 
 
 flash = st.session_state.pop("ticket_flash", None)
@@ -158,12 +138,14 @@ escalation = ticket.escalation_reason or ""
 facts = [
     queue_name(ticket.department_code),
     status_name(ticket.status),
-    CATEGORY_NAMES.get(ticket.category, ticket.category),
+    _(CATEGORY_LABELS.get(ticket.category, ticket.category)),
     _("ward {ward}").format(ward=ward_number) if ticket.ward else _("no ward"),
     _("URGENT") if ticket.urgent else "",
     _("opened {when}").format(when=format_local(ticket.opened_at, zone)),
     _("due {when}").format(when=format_local(ticket.due_at, zone)) if ticket.due_at else "",
-    _("target: {state}").format(state=TARGET_NAMES.get(ticket.target_state, ticket.target_state)),
+    _("target: {state}").format(
+        state=_(TARGET_LABELS.get(ticket.target_state, ticket.target_state))
+    ),
     _("escalated: {reason}").format(reason=REASONS.get(escalation, escalation))
     if ticket.escalated_at
     else "",

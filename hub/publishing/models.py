@@ -41,6 +41,19 @@ class PostStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The words people read for these values (catalogue strings; pages show them with _()).
+PLATFORM_LABELS = {Platform.FACEBOOK: N_("Facebook"), Platform.X: N_("X")}
+POST_STATUS_LABELS = {
+    PostStatus.SCHEDULED: N_("scheduled"),
+    PostStatus.PUBLISHING: N_("publishing"),
+    PostStatus.UNCONFIRMED: N_("unconfirmed"),
+    PostStatus.RETRY_WAIT: N_("retry wait"),
+    PostStatus.PUBLISHED: N_("published"),
+    PostStatus.NEEDS_ATTENTION: N_("needs attention"),
+    PostStatus.MISSED: N_("missed"),
+    PostStatus.CANCELLED: N_("cancelled"),
+}
+
 # Reasons IT gives when rejecting an update.
 REJECT_REASONS = {
     "not_public_interest": N_("Not of public interest"),

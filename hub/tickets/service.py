@@ -64,6 +64,7 @@ from hub.tickets.board import (
     BoardPage,
     fetch_rows,
 )
+from hub.tickets.labels import STATUS_LABELS
 from hub.tickets.lifecycle import OPEN_STATUSES, Transition
 
 TRIAGE_ACTOR = "triage-job"
@@ -1601,13 +1602,6 @@ def _excerpt(text: str, chars: int = 200) -> str:
     return text if len(text) <= chars else text[:chars] + "…"
 
 
-_STATUS_LABELS = {
-    "new": "new",
-    "acknowledged": "acknowledged",
-    "in_progress": "in progress",
-    "resolved": "resolved",
-    "closed": "closed",
-}
 _EVENT_VERBS = {
     "acknowledged": "acknowledged",
     "in_progress": "started",
@@ -1618,7 +1612,7 @@ _EVENT_VERBS = {
 
 
 def _label(status: str) -> str:
-    return _STATUS_LABELS.get(status, status)
+    return STATUS_LABELS.get(status, status)
 
 
 def _transition_refusal(ticket: Ticket, event: str, allowed_from: tuple[str, ...]) -> InvalidInput:
