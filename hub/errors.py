@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hub.i18n import translated_template
+
 
 class HubError(Exception):
     """Root of every error the hub shows to a person.
@@ -55,15 +57,9 @@ class HubError(Exception):
         return self.message
 
     def translated(self, translate: Callable[[str], str]) -> str:
-        """The message in the reader's language (the English where it has no translation)."""
-        template = translate(self.template)
-        if not self.values:
-            return template
-        try:
-            return template.format(**self.values)
-        except (KeyError, IndexError, ValueError):
-            # A translation that lost a placeholder must not hide the error itself.
-            return self.message
+        """The message in the reader's language (the English where it has no translation);
+        a value that is a `hub.i18n.Message` (a list of problems, say) is translated too."""
+        return translated_template(self.template, self.values, translate, self.message)
 
 
 class ConfigurationError(HubError):

@@ -14,6 +14,7 @@ Citizens' text and department names are never translated.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from io import BytesIO
@@ -111,3 +112,71 @@ def format_duration(minutes: float | None, language: str) -> str:
     else:
         text = translate(N_("{minutes} min"), language).format(minutes=mins)
     return digits(sign + text, language)
+
+
+class Message(str):
+    """A sentence for people that is also its English: a catalogue template and its values.
+
+    It is a ``str`` (the English), so it goes into logs, joins and comparisons as before;
+    ``translated`` gives it in a reader's language. A value that is itself a `Message` is
+    translated with it.
+    """
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, /, **values: object) -> Message:
+        english = template.format(**values) if values else template
+        made = super().__new__(cls, english)
+        made.template = template
+        made.values = values
+        return made
+
+    def translated(self, translate: Callable[[str], str]) -> str:
+        """The sentence in the language of `translate` (its English where it has none)."""
+        return translated_template(self.template, self.values, translate, str(self))
+
+
+class Joined(Message):
+    """Several sentences or names joined (``a, b``), each translated on its own."""
+
+    items: tuple[str, ...]
+    separator: str
+    prefix: str
+
+    def __new__(cls, items: Iterable[str], separator: str = ", ", prefix: str = "") -> Joined:
+        listed = tuple(items)
+        made = super().__new__(cls, separator.join(f"{prefix}{item}" for item in listed))
+        made.items, made.separator, made.prefix = listed, separator, prefix
+        return made
+
+    def translated(self, translate: Callable[[str], str]) -> str:
+        return self.separator.join(
+            f"{self.prefix}{_translated(item, translate)}" for item in self.items
+        )
+
+
+def bullets(items: Iterable[str]) -> Joined:
+    """Sentences as a list of lines (``- ...``), each translated on its own."""
+    return Joined(items, "\n", "- ")
+
+
+def translated_template(
+    template: str, values: Mapping[str, object], translate: Callable[[str], str], english: str
+) -> str:
+    """`template` in the language of `translate`, with its values (Messages translated too).
+
+    A translation that lost a placeholder falls back to the English rather than fail.
+    """
+    text = translate(template)
+    if not values:
+        return text
+    shown = {name: _translated(value, translate) for name, value in values.items()}
+    try:
+        return text.format(**shown)
+    except (KeyError, IndexError, ValueError):
+        return english
+
+
+def _translated(value: object, translate: Callable[[str], str]) -> object:
+    return value.translated(translate) if isinstance(value, Message) else value

@@ -344,7 +344,7 @@ def _duration_cell(w: _Words, minutes: float | None, target_hours: int | None = 
 
 def _department_cell(code: str | None, name: str, bengali: dict[str, str], w: _Words) -> str:
     name_bn = bengali.get(code or "", "")
-    inner = _e(name or w.t(IT_QUEUE))
+    inner = _e(w.t(IT_QUEUE) if not name or name == IT_QUEUE else name)
     if name_bn:
         inner += f'<span class="bn" lang="bn">{_e(name_bn)}</span>'
     return f'<td class="text">{inner}</td>'
@@ -560,7 +560,10 @@ def _league_section(report: WeeklyReport, w: _Words) -> str:
     )
     quiet_note = ""
     if quiet and rows:
-        names = ", ".join(r.department_name or w.t(IT_QUEUE) for r in quiet)
+        names = ", ".join(
+            w.t(IT_QUEUE) if r.department_name in ("", IT_QUEUE) else r.department_name
+            for r in quiet
+        )
         quiet_text = w.t(N_("No tickets this week: {names}."), names=names)
         quiet_note = f'<p class="note" id="quiet">{_e(quiet_text)}</p>'
     order_note = w.t(

@@ -196,7 +196,7 @@ for column, shown in zip(st.columns(max(1, len(previews))), previews, strict=Fal
             )
         )
         for warning in shown.warnings:
-            st.warning(warning, icon=":material/warning:")
+            st.warning(warning.translated(_), icon=":material/warning:")
 
 
 def save() -> int:

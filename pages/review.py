@@ -117,11 +117,14 @@ else:
                     )
                 )
                 for warning in shown.warnings:
-                    st.warning(warning, icon=":material/warning:")
+                    st.warning(
+                        warning.translated(_),
+                        icon=":material/warning:",
+                    )
         if item.problems:
             st.warning(_("It cannot be approved as it is: edit it or request changes."))
             for problem in item.problems:
-                st.text(f"- {problem}")
+                st.text(f"- {problem.translated(_)}")
 
     approve_tab, edit_tab, changes_tab, reject_tab = st.tabs(
         [_("Approve"), _("Edit"), _("Request changes"), _("Reject")]

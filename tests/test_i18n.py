@@ -215,3 +215,37 @@ def test_every_export_header_has_its_bengali():
     shown = exports.translated(table, bengali)
     assert shown.columns == ("ওয়ার্ড", "সমাধানের মধ্যমা (মিনিট)")
     assert shown.rows == table.rows
+
+
+def test_an_error_listing_problems_is_translated_problem_by_problem():
+    from hub.i18n import Joined, Message
+    from hub.publishing.updates import submission_refusal
+
+    photos = Joined([Message("photo {position} ({name})", position=2, name="valve.jpg")])
+    error = submission_refusal(
+        [
+            Message("Give the update a title."),
+            Message(
+                "Describe every photo for people who cannot see it (alt text); missing for"
+                " {photos}.",
+                photos=photos,
+            ),
+        ]
+    )
+    assert str(error) == (
+        "Not submitted (the draft is saved); fix this and submit again:\n"
+        "- Give the update a title.\n"
+        "- Describe every photo for people who cannot see it (alt text); missing for"
+        " photo 2 (valve.jpg)."
+    )
+    shown = error.translated(lambda message: i18n.translate(message, "bn"))
+    assert shown.splitlines() == [
+        "জমা হয়নি (খসড়া সংরক্ষিত আছে); এগুলি ঠিক করে আবার জমা দিন:",
+        "- আপডেটের একটি শিরোনাম দিন।",
+        "- যাঁরা দেখতে পান না তাঁদের জন্য প্রতিটি ছবির বর্ণনা দিন (অল্ট টেক্সট); বাকি আছে: ছবি 2 (valve.jpg)।",
+    ]
+
+
+def test_a_translation_that_lost_its_placeholder_shows_the_english():
+    error = InvalidInput("no ward {ward}", ward=200)
+    assert error.translated(lambda message: "ওয়ার্ড নেই {number}") == "no ward 200"

@@ -17,6 +17,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from hub.clock import format_local
+from hub.i18n import N_, Message
 from hub.platforms.base import PUBLISHING_PLATFORMS, Platform
 from hub.platforms.x_text import MAX_WEIGHTED_LENGTH, weighted_length
 from hub.publishing.models import Update, UpdateKind
@@ -99,7 +100,7 @@ class PlatformPreview:
     fits: bool
     # How many of the update's photos the post carries (the first ones, in order).
     photos_used: int
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Message, ...] = field(default=())
 
     @property
     def over_by(self) -> int:
@@ -131,21 +132,33 @@ def compose_post_text(
     return nfc(text)
 
 
-def x_overshoot_message(text: str, *, separate: bool) -> str | None:
+def x_overshoot_message(text: str, *, separate: bool) -> Message | None:
     """Why `text` cannot go to X and what to do, or None when it fits."""
     length = weighted_length(text)
     over = length - MAX_WEIGHTED_LENGTH
     if over <= 0:
         return None
-    counted = (
-        f"{length} of {MAX_WEIGHTED_LENGTH} as X counts it; "
-        "a link counts 23, an emoji 2, a Bengali or English letter 1"
+    counted = Message(
+        N_(
+            "{length} of {limit} as X counts it; a link counts 23, an emoji 2, a Bengali or"
+            " English letter 1"
+        ),
+        length=length,
+        limit=MAX_WEIGHTED_LENGTH,
     )
     if separate:
-        return f"The separate X text is {over} over the limit ({counted}): shorten it."
-    return (
-        f"The post for X is {over} over the limit ({counted}). "
-        "Write a separate, shorter X text, or shorten the title and texts."
+        return Message(
+            N_("The separate X text is {over} over the limit ({counted}): shorten it."),
+            over=over,
+            counted=counted,
+        )
+    return Message(
+        N_(
+            "The post for X is {over} over the limit ({counted}). Write a separate, shorter X"
+            " text, or shorten the title and texts."
+        ),
+        over=over,
+        counted=counted,
     )
 
 
@@ -170,9 +183,9 @@ def _preview_one(
     update: ComposableUpdate, platform: Platform, photo_count: int, zone: ZoneInfo
 ) -> PlatformPreview:
     text = compose_post_text(update, platform, zone)
-    warnings: list[str] = []
+    warnings: list[Message] = []
     if not text:
-        warnings.append("The post has no text yet.")
+        warnings.append(Message(N_("The post has no text yet.")))
     if platform is Platform.X:
         length, limit, max_photos = weighted_length(text), MAX_WEIGHTED_LENGTH, X_MAX_PHOTOS
         problem = x_overshoot_message(text, separate=bool(update.x_text))
@@ -181,16 +194,27 @@ def _preview_one(
     else:
         length, limit, max_photos = len(text), FACEBOOK_MAX_LENGTH, FACEBOOK_MAX_PHOTOS
         if length > limit:
-            warnings.append(f"The Facebook post is {length - limit} characters over the limit.")
+            warnings.append(
+                Message(
+                    N_("The Facebook post is {over} characters over the limit."),
+                    over=length - limit,
+                )
+            )
     photos_used = min(photo_count, max_photos)
     if photo_count > max_photos:
-        name = "X" if platform is Platform.X else "Facebook"
         warnings.append(
-            f"{name} shows at most {max_photos} photos: "
-            f"the first {max_photos} of {photo_count} go there."
+            Message(
+                N_("X shows at most {max} photos: the first {max} of {count} go there.")
+                if platform is Platform.X
+                else N_(
+                    "Facebook shows at most {max} photos: the first {max} of {count} go there."
+                ),
+                max=max_photos,
+                count=photo_count,
+            )
         )
     if photo_count == 0:
-        warnings.append("No photos yet: every update needs at least one.")
+        warnings.append(Message(N_("No photos yet: every update needs at least one.")))
     return PlatformPreview(
         platform=platform,
         text=text,

@@ -34,7 +34,7 @@ from hub.audit import AuditLog
 from hub.clock import as_utc, format_local, utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, PermissionDenied
-from hub.i18n import N_
+from hub.i18n import N_, Message, bullets
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
 from hub.publishing.compose import (
@@ -75,7 +75,7 @@ class QueueItem:
     update: Update
     previews: tuple[PlatformPreview, ...]
     # Empty when it can be approved as it is.
-    problems: tuple[str, ...]
+    problems: tuple[Message, ...]
 
 
 @dataclass(frozen=True)
@@ -213,8 +213,8 @@ class ReviewService:
             problems = submission_problems(update, now, self._settings, for_approval=True)
             if problems:
                 raise InvalidInput(
-                    "Cannot approve yet; edit the update or request changes:\n"
-                    + "\n".join(f"- {p}" for p in problems)
+                    N_("Cannot approve yet; edit the update or request changes:\n{problems}"),
+                    problems=bullets(problems),
                 )
             times = self._checked_schedule(update, schedule, native_scheduling, now)
             for platform, at in times.items():
@@ -485,26 +485,45 @@ class ReviewService:
         extra = [p.value for p in given if p not in update.platforms]
         if extra:
             problems.append(
-                f"The update is not for {', '.join(extra)}: the officer chose "
-                f"{', '.join(p.value for p in update.platforms)}."
+                Message(
+                    N_("The update is not for {extra}: the officer chose {chosen}."),
+                    extra=", ".join(extra),
+                    chosen=", ".join(p.value for p in update.platforms),
+                )
             )
         times: dict[Platform, datetime] = {}
         for platform in update.platforms:
             at = given.get(platform)
             if at is None:
-                problems.append(f"Choose the date and time for {_platform_label(platform)}.")
+                problems.append(
+                    Message(
+                        N_("Choose the date and time for {platform_name}."),
+                        platform_name=_platform_label(platform),
+                    )
+                )
                 continue
             if at.tzinfo is None:
                 problems.append(
-                    f"The time for {_platform_label(platform)} has no time zone: "
-                    "give it in Asia/Kolkata time."
+                    Message(
+                        N_(
+                            "The time for {platform_name} has no time zone: give it in"
+                            " Asia/Kolkata time."
+                        ),
+                        platform_name=_platform_label(platform),
+                    )
                 )
                 continue
             at = as_utc(at)
             if at < now - PUBLISH_NOW_GRACE:
                 problems.append(
-                    f"The time for {_platform_label(platform)}, {format_local(at, zone)}, has "
-                    "passed: choose a time from now on (the current minute publishes at once)."
+                    Message(
+                        N_(
+                            "The time for {platform_name}, {when}, has passed: choose a time"
+                            " from now on (the current minute publishes at once)."
+                        ),
+                        platform_name=_platform_label(platform),
+                        when=format_local(at, zone),
+                    )
                 )
                 continue
             times[platform] = max(at, now)
@@ -512,19 +531,29 @@ class ReviewService:
             facebook_at = times.get(Platform.FACEBOOK)
             if Platform.FACEBOOK not in update.platforms:
                 problems.append(
-                    "Facebook's own scheduling was chosen, but the update is not for Facebook."
+                    Message(
+                        N_(
+                            "Facebook's own scheduling was chosen, but the update is not for"
+                            " Facebook."
+                        )
+                    )
                 )
             elif facebook_at is not None and not (
                 NATIVE_SCHEDULING_MIN_LEAD <= facebook_at - now <= NATIVE_SCHEDULING_MAX_LEAD
             ):
                 problems.append(
-                    "Facebook's own scheduling needs a time between 10 minutes and 30 days "
-                    f"ahead; {format_local(facebook_at, zone)} is not. Choose another time, or "
-                    "leave Facebook's scheduling off and the hub publishes it at that time."
+                    Message(
+                        N_(
+                            "Facebook's own scheduling needs a time between 10 minutes and 30"
+                            " days ahead; {when} is not. Choose another time, or leave"
+                            " Facebook's scheduling off and the hub publishes it at that time."
+                        ),
+                        when=format_local(facebook_at, zone),
+                    )
                 )
         if problems:
             raise InvalidInput(
-                "Not approved; fix the schedule:\n" + "\n".join(f"- {p}" for p in problems)
+                N_("Not approved; fix the schedule:\n{problems}"), problems=bullets(problems)
             )
         return times
 

@@ -40,7 +40,7 @@ from hub.audit import AuditLog
 from hub.clock import format_local, utc_now
 from hub.config import Settings
 from hub.errors import HubError, InvalidInput, NotFound
-from hub.i18n import N_
+from hub.i18n import N_, Joined, Message, bullets
 from hub.permissions import Action, Actor, Role
 from hub.platforms.base import PUBLISHING_PLATFORMS, Platform
 from hub.publishing.compose import (
@@ -293,70 +293,95 @@ def checked_fields(fields: DraftFields) -> DraftFields:
             kinds=kinds,
             names=names,
         ) from None
-    problems = []
+    problems: list[Message] = []
     if len(clean.title) > MAX_TITLE_LENGTH:
         problems.append(
-            f"The title is {len(clean.title)} characters; keep it to {MAX_TITLE_LENGTH}."
-        )
-    for label, text in (("Bengali", clean.text_bn), ("English", clean.text_en)):
-        if len(text) > FACEBOOK_MAX_LENGTH:
-            problems.append(
-                f"The {label} text is {len(text)} characters; Facebook takes "
-                f"{FACEBOOK_MAX_LENGTH} at most."
+            Message(
+                N_("The title is {length} characters; keep it to {limit}."),
+                length=len(clean.title),
+                limit=MAX_TITLE_LENGTH,
             )
+        )
+    for too_long, text in (
+        (N_("The Bengali text is {length} characters; Facebook takes {limit} at most."),
+         clean.text_bn),
+        (N_("The English text is {length} characters; Facebook takes {limit} at most."),
+         clean.text_en),
+    ):  # fmt: skip
+        if len(text) > FACEBOOK_MAX_LENGTH:
+            problems.append(Message(too_long, length=len(text), limit=FACEBOOK_MAX_LENGTH))
     if clean.x_text and len(clean.x_text) > MAX_X_TEXT_CHARACTERS:
-        problems.append("The X text is far longer than X allows (280): shorten it.")
+        problems.append(Message(N_("The X text is far longer than X allows (280): shorten it.")))
     if clean.event_place and len(clean.event_place) > MAX_PLACE_LENGTH:
-        problems.append(f"The place is too long; keep it to {MAX_PLACE_LENGTH} characters.")
-    for label, moment in (
-        ("wished publication time", clean.wished_at),
-        ("event time", clean.event_at),
-    ):
+        problems.append(
+            Message(
+                N_("The place is too long; keep it to {limit} characters."),
+                limit=MAX_PLACE_LENGTH,
+            )
+        )
+    for no_zone, moment in (
+        (N_("The wished publication time has no time zone: give it in Asia/Kolkata time."),
+         clean.wished_at),
+        (N_("The event time has no time zone: give it in Asia/Kolkata time."), clean.event_at),
+    ):  # fmt: skip
         if moment is not None and moment.tzinfo is None:
-            problems.append(f"The {label} has no time zone: give it in Asia/Kolkata time.")
+            problems.append(Message(no_zone))
     if problems:
-        raise InvalidInput(_problem_list("Not saved", problems))
+        raise InvalidInput(
+            N_("Not saved; fix this and try again:\n{problems}"), problems=bullets(problems)
+        )
     return clean
 
 
 def submission_problems(
     update: Update, now: datetime, settings: Settings, *, for_approval: bool = False
-) -> list[str]:
+) -> list[Message]:
     """Everything that stops `update` from being submitted (or approved), in form order.
 
     The 24-hour rule is not among them: see `late_launch_notice`. For approval the wished
     time is not checked: the reviewer chooses the times then.
     """
     zone = settings.display_zone
-    problems = []
+    problems: list[Message] = []
     if not update.title:
-        problems.append("Give the update a title.")
+        problems.append(Message(N_("Give the update a title.")))
     if not update.text_bn and not update.text_en:
-        problems.append("Write the text in Bengali, in English, or both.")
+        problems.append(Message(N_("Write the text in Bengali, in English, or both.")))
     if not update.photos:
-        problems.append(f"Add at least one photo (up to {MAX_PHOTOS}).")
+        problems.append(Message(N_("Add at least one photo (up to {count})."), count=MAX_PHOTOS))
     elif len(update.photos) > MAX_PHOTOS:
-        problems.append(f"An update has at most {MAX_PHOTOS} photos: remove some.")
+        problems.append(
+            Message(N_("An update has at most {count} photos: remove some."), count=MAX_PHOTOS)
+        )
     missing_alt = [
-        f"photo {photo.position} ({photo.original_name})"
+        Message(N_("photo {position} ({name})"), position=photo.position, name=photo.original_name)
         for photo in update.photos
         if not photo.alt_text.strip()
     ]
     if missing_alt:
         problems.append(
-            "Describe every photo for people who cannot see it (alt text); missing for "
-            + ", ".join(missing_alt)
-            + "."
+            Message(
+                N_(
+                    "Describe every photo for people who cannot see it (alt text); missing for"
+                    " {photos}."
+                ),
+                photos=Joined(missing_alt),
+            )
         )
     if not update.platforms:
-        problems.append("Choose at least one platform: Facebook, X, or both.")
+        problems.append(Message(N_("Choose at least one platform: Facebook, X, or both.")))
     if not for_approval:
         if update.wished_at is None:
-            problems.append("Choose the wished publication date and time.")
+            problems.append(Message(N_("Choose the wished publication date and time.")))
         elif update.wished_at <= now:
             problems.append(
-                f"The wished publication time {format_local(update.wished_at, zone)} has "
-                "passed: choose a time in the future."
+                Message(
+                    N_(
+                        "The wished publication time {when} has passed: choose a time in the"
+                        " future."
+                    ),
+                    when=format_local(update.wished_at, zone),
+                )
             )
     if Platform.X in update.platforms:
         x_problem = x_overshoot_message(
@@ -368,14 +393,20 @@ def submission_problems(
         length = len(compose_post_text(update, Platform.FACEBOOK, zone))
         if length > FACEBOOK_MAX_LENGTH:
             problems.append(
-                f"The Facebook post is {length - FACEBOOK_MAX_LENGTH} characters over "
-                f"Facebook's limit of {FACEBOOK_MAX_LENGTH}: shorten the texts."
+                Message(
+                    N_(
+                        "The Facebook post is {over} characters over Facebook's limit of"
+                        " {limit}: shorten the texts."
+                    ),
+                    over=length - FACEBOOK_MAX_LENGTH,
+                    limit=FACEBOOK_MAX_LENGTH,
+                )
             )
     if update.kind is UpdateKind.LAUNCH:
         if update.event_at is None:
-            problems.append("Give the date and time of the launch event.")
+            problems.append(Message(N_("Give the date and time of the launch event.")))
         if not update.event_place:
-            problems.append("Give the place of the launch event.")
+            problems.append(Message(N_("Give the place of the launch event.")))
     return problems
 
 
@@ -419,15 +450,11 @@ def _first_submitted_at(update: Update) -> datetime | None:
     return None
 
 
-def _problem_list(heading: str, problems: list[str]) -> str:
-    return f"{heading}; fix this and try again:\n" + "\n".join(f"- {p}" for p in problems)
-
-
-def submission_refusal(problems: list[str]) -> InvalidInput:
+def submission_refusal(problems: list[Message]) -> InvalidInput:
     """The one error that lists every problem blocking a submission."""
     return InvalidInput(
-        "Not submitted (the draft is saved); fix this and submit again:\n"
-        + "\n".join(f"- {p}" for p in problems)
+        N_("Not submitted (the draft is saved); fix this and submit again:\n{problems}"),
+        problems=bullets(problems),
     )
 
 
