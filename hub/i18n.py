@@ -138,7 +138,8 @@ class Message(str):
 
 
 class Joined(Message):
-    """Several sentences or names joined (``a, b``), each translated on its own."""
+    """Several sentences or names joined (``a, b``), each translated on its own (and the
+    separator too, when it is a `Message`: " or ")."""
 
     items: tuple[str, ...]
     separator: str
@@ -151,9 +152,8 @@ class Joined(Message):
         return made
 
     def translated(self, translate: Callable[[str], str]) -> str:
-        return self.separator.join(
-            f"{self.prefix}{_translated(item, translate)}" for item in self.items
-        )
+        separator = str(_translated(self.separator, translate))
+        return separator.join(f"{self.prefix}{_translated(item, translate)}" for item in self.items)
 
 
 def bullets(items: Iterable[str]) -> Joined:

@@ -46,7 +46,7 @@ from hub.commands import SubscriptionCommand, department_aliases, read_command
 from hub.config import Settings
 from hub.departments import Department, DepartmentService
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
-from hub.i18n import N_
+from hub.i18n import N_, Joined, Message
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.privacy import masked_phone_number
 from hub.routing import Router, RoutingDecision, find_reference
@@ -1603,16 +1603,17 @@ def _excerpt(text: str, chars: int = 200) -> str:
 
 
 _EVENT_VERBS = {
-    "acknowledged": "acknowledged",
-    "in_progress": "started",
-    "resolved": "resolved",
-    "closed": "closed",
-    "reopened": "reopened",
+    "acknowledged": N_("acknowledged"),
+    "in_progress": N_("started"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+    "reopened": N_("reopened"),
 }
 
 
-def _label(status: str) -> str:
-    return STATUS_LABELS.get(status, status)
+def _label(status: str) -> Message:
+    """A status in words, translated with the sentence it is put into."""
+    return Message(STATUS_LABELS.get(status, status))
 
 
 def _transition_refusal(ticket: Ticket, event: str, allowed_from: tuple[str, ...]) -> InvalidInput:
@@ -1620,8 +1621,8 @@ def _transition_refusal(ticket: Ticket, event: str, allowed_from: tuple[str, ...
         N_("{reference} is {status}: it cannot be {verb} (only a ticket that is {allowed} can)."),
         reference=ticket.reference,
         status=_label(ticket.status),
-        verb=_EVENT_VERBS[event],
-        allowed=" or ".join(_label(s) for s in allowed_from),
+        verb=Message(_EVENT_VERBS[event]),
+        allowed=Joined((_label(s) for s in allowed_from), Message(N_(" or "))),
     )
 
 

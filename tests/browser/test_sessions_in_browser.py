@@ -76,3 +76,27 @@ def _wait_for_cookie(context, attempts: int = 40):
             return cookies
         time.sleep(0.25)
     raise AssertionError("the session cookie was never set")
+
+
+def test_an_expired_session_returns_to_the_login(tmp_path_factory, template_database, browser):
+    # Idle expiry of 30 s: logged in, left alone past it, a reload is the login page.
+    idle_hours = 30 / 3600
+    with running_hub(
+        tmp_path_factory.mktemp("browser-sessions-expiry"),
+        template_database,
+        HUB_SESSION_IDLE_HOURS=str(idle_hours),
+    ) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            log_in(page, url, "officer.water")
+            open_page(page, "Triage board")
+            expect(page.get_by_role("heading", name="Triage board")).to_be_visible()
+            page.wait_for_timeout(32_000)
+            page.reload()
+            expect(page.get_by_label("Username")).to_be_visible()
+            expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+            shot(page, "sessions-4-expired-back-to-login")
+        finally:
+            context.close()
