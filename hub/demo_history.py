@@ -187,7 +187,7 @@ def _write_outcomes(hub: Hub, rng: random.Random, now: datetime) -> None:
                     closed_at,
                     1 if reopened else 0,
                     opened_at + timedelta(hours=fr_hours * 1.5) if escalated else None,
-                    "first-response target missed" if escalated else None,
+                    "first-response target breached" if escalated else None,
                     now,
                     ticket_id,
                 )

@@ -63,7 +63,12 @@ def translations(language: str) -> gettext.NullTranslations:
 
 
 def translate(message: str, language: str) -> str:
-    """`message` in `language` (the English when it has no translation)."""
+    """`message` in `language` (the English when it has no translation).
+
+    The empty string stays empty: gettext would answer it with the catalogue's header.
+    """
+    if not message:
+        return message
     return translations(language).gettext(message)
 
 

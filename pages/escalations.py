@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hub.errors import HubError
-from hub.tickets.labels import status_label
+from hub.tickets.labels import ESCALATION_LABELS, status_label
 from ui import session
 from ui.i18n import _, format_local, format_number, pgettext
 
@@ -12,13 +12,6 @@ hub = session.get_hub()
 zone = hub.settings.display_zone
 st.title(_("Escalations"))
 
-# The reasons `TicketService.check_targets` stores with an escalation.
-REASONS = {
-    "first-response target breached": _("first-response target breached"),
-    "resolution target breached": _("resolution target breached"),
-    "urgent: for the duty officer": _("urgent: for the duty officer"),
-    "urgent": _("urgent"),
-}
 
 try:
     escalated = hub.tickets.escalations(actor, page=1, page_size=200)
@@ -36,7 +29,9 @@ st.dataframe(
         {
             _("Reference"): row.reference,
             _("Dept"): row.department_code or _("IT queue"),
-            _("Why"): REASONS.get(row.escalation_reason or "", row.escalation_reason),
+            _("Why"): _(
+                ESCALATION_LABELS.get(row.escalation_reason or "", row.escalation_reason or "")
+            ),
             _("Status"): _(status_label(row.status)),
             _("Minutes left"): row.minutes_left,
             _("Ward"): row.ward,

@@ -9,7 +9,7 @@ import streamlit as st
 from hub.errors import HubError
 from hub.permissions import Action, is_allowed
 from hub.tickets.board import IT_QUEUE
-from hub.tickets.labels import CATEGORY_LABELS, TARGET_LABELS, status_label
+from hub.tickets.labels import CATEGORY_LABELS, ESCALATION_LABELS, TARGET_LABELS, status_label
 from hub.tickets.lifecycle import OPEN_STATUSES
 from hub.tickets.service import may
 from ui import session
@@ -27,13 +27,6 @@ except HubError as exc:
     session.show_error(exc)
     st.stop()
 
-# The words of the fixed values the hub stores (shown translated, compared as they are).
-REASONS = {
-    "first-response target breached": _("first-response target breached"),
-    "resolution target breached": _("resolution target breached"),
-    "urgent: for the duty officer": _("urgent: for the duty officer"),
-    "urgent": _("urgent"),
-}
 # The status buttons (`hub.tickets.lifecycle.MANUAL_TRANSITIONS`): label, and what is said after.
 STEPS = {
     "acknowledge": (_("Acknowledge"), _("{reference} acknowledged")),
@@ -146,7 +139,7 @@ facts = [
     _("target: {state}").format(
         state=_(TARGET_LABELS.get(ticket.target_state, ticket.target_state))
     ),
-    _("escalated: {reason}").format(reason=REASONS.get(escalation, escalation))
+    _("escalated: {reason}").format(reason=_(ESCALATION_LABELS.get(escalation, escalation)))
     if ticket.escalated_at
     else "",
     _("HIDDEN as spam") if ticket.hidden else "",

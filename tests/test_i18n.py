@@ -249,3 +249,7 @@ def test_an_error_listing_problems_is_translated_problem_by_problem():
 def test_a_translation_that_lost_its_placeholder_shows_the_english():
     error = InvalidInput("no ward {ward}", ward=200)
     assert error.translated(lambda message: "ওয়ার্ড নেই {number}") == "no ward 200"
+
+
+def test_an_empty_value_stays_empty_not_the_catalogues_header():
+    assert i18n.translate("", "bn") == ""

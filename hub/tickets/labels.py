@@ -30,6 +30,13 @@ TARGET_LABELS = {
     "breached": N_("breached"),
     "done": N_("done"),
 }
+# The reasons `TicketService.check_targets` stores with an escalation.
+ESCALATION_LABELS = {
+    "first-response target breached": N_("first-response target breached"),
+    "resolution target breached": N_("resolution target breached"),
+    "urgent: for the duty officer": N_("urgent: for the duty officer"),
+    "urgent": N_("urgent"),
+}
 
 
 def status_label(status: str) -> str:

@@ -27,7 +27,11 @@ CLIPPED_BENGALI = """
   for (const element of document.querySelectorAll(selectors.join(','))) {
     const text = element.innerText || '';
     if (!bengali.test(text) || element.offsetParent === null) continue;
-    if (element.scrollWidth > element.clientWidth + 1) clipped.push(text.trim().slice(0, 60));
+    // The box itself, or the paragraph inside it that ends in an ellipsis (a button's).
+    const boxes = [element, ...element.querySelectorAll('*')];
+    if (boxes.some((box) => box.scrollWidth > box.clientWidth + 1)) {
+      clipped.push(text.trim().slice(0, 60));
+    }
   }
   return clipped;
 }
