@@ -10,9 +10,10 @@ from hub.clock import utc_now
 from hub.errors import HubError
 from hub.platforms.base import Platform
 from hub.publishing.calendar import CHANGEABLE, month_bounds, week_bounds
-from hub.publishing.models import PLATFORM_LABELS, POST_STATUS_LABELS, PostStatus
+from hub.publishing.models import POST_STATUS_LABELS, PostStatus
 from ui import session
 from ui.i18n import _, current_language, digits, format_local, format_number
+from ui.publishing_words import platform_label
 
 actor = session.require_actor()
 hub = session.get_hub()
@@ -28,11 +29,6 @@ except HubError as exc:
 flash = st.session_state.pop("calendar_flash", None)
 if flash:
     st.success(flash)
-
-
-def platform_label(platform: Platform) -> str:
-    """The platform's name as people write it."""
-    return _(PLATFORM_LABELS.get(platform, platform.value))
 
 
 def status_word(status: PostStatus) -> str:

@@ -8,10 +8,11 @@ from hub.clock import utc_now
 from hub.errors import HubError
 from hub.platforms.base import Platform
 from hub.publishing.compose import DraftFields, preview
-from hub.publishing.models import PLATFORM_LABELS, UpdateKind, UpdateStatus
+from hub.publishing.models import UpdateKind, UpdateStatus
 from hub.publishing.updates import EDITABLE_BY_OFFICER
 from ui import session
-from ui.i18n import _, digits, format_local, format_number
+from ui.i18n import _, format_local, format_number
+from ui.publishing_words import length_label, platform_label
 
 actor = session.require_actor()
 hub = session.get_hub()
@@ -38,11 +39,6 @@ for level, message in st.session_state.pop("compose_flash", []):
     else:
         st.success(message)
         st.toast(message, icon=":material/check_circle:")
-
-
-def platform_label(platform: Platform) -> str:
-    """The platform's name as people write it."""
-    return _(PLATFORM_LABELS.get(platform, platform.value))
 
 
 editable = {u.id: u for u in mine if u.status in EDITABLE_BY_OFFICER}
@@ -172,16 +168,6 @@ draft = DraftFields(
 )
 
 st.subheader(_("Preview"))
-
-
-def length_label(shown) -> str:
-    """The post's length against its platform's limit, as the reader writes figures."""
-    template = (
-        _("{length} / {limit} (X weighted)")
-        if shown.platform is Platform.X
-        else _("{length} / {limit} (characters)")
-    )
-    return template.format(length=digits(str(shown.length)), limit=digits(str(shown.limit)))
 
 
 photo_count = len(current.photos) if current else 0

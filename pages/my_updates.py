@@ -4,9 +4,7 @@ and live links."""
 import streamlit as st
 
 from hub.errors import HubError
-from hub.platforms.base import Platform
 from hub.publishing.models import (
-    PLATFORM_LABELS,
     POST_STATUS_LABELS,
     REJECT_REASONS,
     UpdateKind,
@@ -15,6 +13,7 @@ from hub.publishing.models import (
 from hub.publishing.updates import WITHDRAWABLE, is_web_link
 from ui import session
 from ui.i18n import _, format_local, format_number
+from ui.publishing_words import platform_label
 
 actor = session.require_actor()
 hub = session.get_hub()
@@ -55,11 +54,6 @@ EVENT_WORDS = {
     "needs_attention": _("needs attention"),
     "missed": _("missed"),
 }
-
-
-def platform_label(platform: Platform) -> str:
-    """The platform's name as people write it."""
-    return _(PLATFORM_LABELS.get(platform, platform.value))
 
 
 def reject_reason_label(code: str) -> str:

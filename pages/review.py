@@ -8,9 +8,10 @@ import streamlit as st
 from hub.clock import utc_now
 from hub.errors import HubError
 from hub.platforms.base import Platform
-from hub.publishing.models import PLATFORM_LABELS, REJECT_REASONS, UpdateKind
+from hub.publishing.models import REJECT_REASONS, UpdateKind
 from ui import session
-from ui.i18n import _, digits, format_local, format_number
+from ui.i18n import _, format_local, format_number
+from ui.publishing_words import length_label, platform_label
 
 actor = session.require_actor()
 hub = session.get_hub()
@@ -29,24 +30,9 @@ if flash:
     st.success(flash)
 
 
-def platform_label(platform: Platform) -> str:
-    """The platform's name as people write it."""
-    return _(PLATFORM_LABELS.get(platform, platform.value))
-
-
 def reject_reason_label(code: str) -> str:
     """A rejection reason in the reader's language (the code itself for an unknown one)."""
     return _(REJECT_REASONS.get(code, code))
-
-
-def length_label(shown) -> str:
-    """The post's length against its platform's limit, as the reader writes figures."""
-    template = (
-        _("{length} / {limit} (X weighted)")
-        if shown.platform is Platform.X
-        else _("{length} / {limit} (characters)")
-    )
-    return template.format(length=digits(str(shown.length)), limit=digits(str(shown.limit)))
 
 
 def done(message: str) -> None:
