@@ -169,7 +169,9 @@ def test_an_officer_sees_their_department_on_the_map(demo, browser):
     try:
         log_in(page, url, "officer.water")
         open_page(page, "City map")
-        department = page.get_by_label("Department")
+        # exact: the map's "Departments' work" switch and the page left behind (its "Department
+        # actions" help) carry the word too.
+        department = page.get_by_role("textbox", name="Department", exact=True)
         expect(department).to_be_disabled()
         expect(department).to_have_value("Water Supply (জল সরবরাহ)")
         settle(page)
