@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,6 +17,7 @@ from live_hub import log_in, open_page, running_hub, shot
 from playwright.sync_api import Page, expect
 
 from hub import bootstrap
+from hub.clock import utc_now
 from hub.config import load_settings
 from hub.demo_history import seed_demo_history
 from hub.wards import WardMap
@@ -33,12 +35,18 @@ def demo(tmp_path_factory, template_database):
     built = bootstrap.build_hub(load_settings(data_dir=folder), create=False)
     try:
         seed_demo_history(built, bootstrap.demo_corpus())
+        # The map's default period as the page computes it: from 00:00 in Kolkata 27 days
+        # before today there (not now less 27 days: that counts a different set by day).
+        zone = built.settings.display_zone
+        today = utc_now().astimezone(zone).date()
+        period_start = datetime.combine(today - timedelta(days=27), time(), zone)
         with built.store.cursor() as cur:
             # The ward with the most tickets in the map's default period (the last 28 days).
             ward, tickets = cur.execute(
                 "SELECT ward, count(*) FROM tickets WHERE ward BETWEEN 1 AND 141"
-                " AND opened_at >= now() - INTERVAL 27 DAY AND NOT hidden"
-                " AND merged_into IS NULL GROUP BY ward ORDER BY 2 DESC, 1 LIMIT 1"
+                " AND opened_at >= ? AND NOT hidden"
+                " AND merged_into IS NULL GROUP BY ward ORDER BY 2 DESC, 1 LIMIT 1",
+                [period_start],
             ).fetchone()
             reference = cur.execute(
                 "SELECT reference FROM tickets WHERE platform = 'open311' ORDER BY id LIMIT 1"

@@ -5,12 +5,15 @@ Each step saves a screenshot in test-artifacts/browser/publishing-*.png.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from live_hub import log_in, log_out, open_page, running_hub, shot
 from playwright.sync_api import expect
 from publishing_fixtures import jpeg_bytes
+
+from hub.clock import utc_now
 
 pytestmark = pytest.mark.browser
 TITLE = "Drain desilting finished in ward 65"
@@ -45,7 +48,8 @@ def test_officer_submits_it_approves_and_the_officer_sees_live_links(hub_url, br
         )
         # Streamlit's date and time fields are segmented: type into the first segment and
         # the focus moves on through the others.
-        tomorrow = datetime.now() + timedelta(days=1)
+        # Tomorrow in Kolkata, where the page reads the date (not the machine's own zone).
+        tomorrow = (utc_now() + timedelta(days=1)).astimezone(ZoneInfo("Asia/Kolkata"))
         page.get_by_role("spinbutton", name="year, Wished publication date").click()
         page.keyboard.type(tomorrow.strftime("%Y%m%d"))
         page.keyboard.press("Tab")
