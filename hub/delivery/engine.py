@@ -312,6 +312,22 @@ def horizon_of(items: Iterable[UnconfirmedItem]) -> datetime | None:
     return min(starts) - CLOCK_SLACK if starts else None
 
 
+# A call `_send_in_parallel` did not make: a refusal held the account before its turn.
+_NOT_CALLED = object()
+
+
+def _holds_account(failure: HubError, now: datetime) -> bool:
+    """Whether this refusal holds the whole account (a dead token, a rate limit), so that
+    no later call may be made to it this pass."""
+    # How many attempts were made does not change whether a refusal holds the account.
+    disposition = classify_failure(failure, attempts_made=1, max_attempts=2, now=now)
+    return (
+        disposition.status == "held"
+        or disposition.needs_reconnect
+        or disposition.rate_limited_until is not None
+    )
+
+
 class DeliveryEngine:
     """Runs the exactly-once cycle for one kind; see the module docstring."""
 
@@ -538,18 +554,25 @@ class DeliveryEngine:
         """The same as the loop in `_send_due`, a group of items at a time: each group is
         claimed (with its attempts) in one committed transaction before any of its calls,
         its calls go out `parallel` at once, and what they created is recorded set-based in
-        one transaction; a refusal is recorded at once, and once one may have held an
-        account no later item calls it. A crash after a call and before its record leaves
-        the item in flight, reconciled before anything else happens to it, as for one at a
-        time.
+        one transaction; a refusal is recorded at once. A crash after a call and before its
+        record leaves the item in flight, reconciled before anything else happens to it, as
+        for one at a time.
+
+        Two groups' calls are in the pool at once: while the last calls of one group are
+        answered, the senders already work on the next (with one group at a time, half the
+        senders sat idle at every group's end, waiting for its slowest answer). A refusal
+        that holds the account (its token, a rate limit) stops the calls at once: a call not
+        yet made when it came is not made, and its item is released unsent.
 
         The database's work is done beside the calls, on one thread of its own: while a
-        group's calls go out, the group after it is claimed and then the group before it
-        is recorded. (Done between the groups, the two took as long as the calls: a notice
+        group's calls go out, the group after next is claimed and the group before is
+        recorded. (Done between the groups, the two took as long as the calls: a notice
         went out at half the number's throughput; and a claim queued behind a record that
         waited for the write lock held the next group back.) A claimed group whose account
         was held meanwhile is released unsent, its attempt not counted."""
         held = dict(holds)
+        # Platforms a refusal held during this pass: asked by each call before it is made.
+        stopped: set[Platform] = set()
         size = self._group_size
         delivered_field = self._box.delivered_status
         groups = [due[start : start + size] for start in range(0, len(due), size)]
@@ -566,6 +589,15 @@ class DeliveryEngine:
             claimed = self._claim_many(ready)
             return [item for item in ready if item.id in claimed]
 
+        def call(item: DueItem, adapter: Channel) -> tuple[PublishedPost | None, Any]:
+            # On a sender's thread. `_NOT_CALLED`: the account was held before its turn.
+            if item.platform in stopped:
+                return None, _NOT_CALLED
+            post, failure = self._call(item, adapter)
+            if isinstance(failure, HubError) and _holds_account(failure, self._clock()):
+                stopped.add(item.platform)
+            return post, failure
+
         def count_left_out(group: list[DueItem], claimed: list[DueItem]) -> None:
             taken = {item.id for item in claimed}
             for item in group:
@@ -581,48 +613,68 @@ class DeliveryEngine:
             setattr(report, delivered_field, getattr(report, delivered_field) + recording.result())
 
         recordings: list[Future[int]] = []
+
+        def finish(sent: list[tuple[DueItem, Future]]) -> None:
+            """Wait for one group's answers, then record them (refusals at once)."""
+            results = [future.result() for _, future in sent]
+            unsent = [
+                item.id
+                for (item, _), (_, failure) in zip(sent, results, strict=True)
+                if failure is _NOT_CALLED
+            ]
+            if unsent:
+                self._release_claimed(unsent)
+                report.held += len(unsent)
+            created = [
+                (item.id, post)
+                for (item, _), (post, _) in zip(sent, results, strict=True)
+                if post is not None
+            ]
+            for (item, _), (post, failure) in zip(sent, results, strict=True):
+                if post is not None or failure is _NOT_CALLED:
+                    continue
+                outcome = self._finish_refused(item, failure)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                if outcome in ("held", "retry_wait"):
+                    held.update(self._holds.current(self._clock()))
+            recordings.append(recorder.submit(self._finish_delivered_many, created))
+            for recorded in [r for r in recordings if r.done()]:
+                add_recorded(recorded)  # a record that failed stops the cycle here
+                recordings.remove(recorded)
+
         with (
             ThreadPoolExecutor(self._parallel, thread_name_prefix="delivery") as pool,
             ThreadPoolExecutor(1, thread_name_prefix="delivery-record") as recorder,
         ):
-            # Claimed one group ahead of the calls, and queued before the record of the
-            # group just sent, so a slow record never makes the next group wait.
+            # Claimed two groups ahead of the calls, and queued before the record of the
+            # group just answered, so a slow record never makes the next group wait.
             claims = {
                 index: recorder.submit(claim, groups[index], dict(held))
                 for index in range(min(2, len(groups)))
             }
+            in_pool: list[list[tuple[DueItem, Future]]] = []
             for index in range(len(groups)):
                 claimed = claims.pop(index).result()
                 count_left_out(groups[index], claimed)
                 ready, released = [], []
                 for item in claimed:
                     adapter = self._platforms.adapter(item.platform)
-                    if item.platform in held or adapter is None:
+                    if item.platform in held or item.platform in stopped or adapter is None:
                         released.append(item.id)
                     else:
                         ready.append((item, adapter))
                 if released:
                     self._release_claimed(released)
                     report.held += len(released)
-                results = list(pool.map(lambda pair: self._call(*pair), ready))
-                created = [
-                    (item.id, post)
-                    for (item, _), (post, _) in zip(ready, results, strict=True)
-                    if post is not None
-                ]
-                for (item, _), (post, failure) in zip(ready, results, strict=True):
-                    if post is not None:
-                        continue
-                    outcome = self._finish_refused(item, failure)
-                    setattr(report, outcome, getattr(report, outcome) + 1)
-                    if outcome in ("held", "retry_wait"):
-                        held.update(self._holds.current(self._clock()))
+                in_pool.append(
+                    [(item, pool.submit(call, item, adapter)) for item, adapter in ready]
+                )
                 if index + 2 < len(groups):
                     claims[index + 2] = recorder.submit(claim, groups[index + 2], dict(held))
-                recordings.append(recorder.submit(self._finish_delivered_many, created))
-                for recorded in [r for r in recordings if r.done()]:
-                    add_recorded(recorded)  # a record that failed stops the cycle here
-                    recordings.remove(recorded)
+                if len(in_pool) > 1:
+                    finish(in_pool.pop(0))
+            while in_pool:
+                finish(in_pool.pop(0))
             for recorded in recordings:
                 add_recorded(recorded)
 

@@ -109,9 +109,11 @@ class WhatsAppAdapter:
         timeout: float = 20.0,
         messages_per_second: float = 80.0,
         pace_share: float = 0.95,
+        connections: int = 32,
     ) -> None:
         """`numbers` maps each phone number id to its display number; `messages_per_second`
-        is each number's throughput, which the adapter keeps to (Meta's default: 80)."""
+        is each number's throughput, which the adapter keeps to (Meta's default: 80);
+        `connections`, how many connections to the API are kept open for the senders."""
         if not access_token:
             raise ConfigurationError(
                 N_(
@@ -135,7 +137,8 @@ class WhatsAppAdapter:
         self._headers = {"Authorization": f"Bearer {access_token}"}
         self._json_headers = {**self._headers, "Content-Type": "application/json"}
         # Senders on several threads share the connections (urllib3's pools are thread-safe).
-        self._http = _connection_pool(self.api_url, maxsize=32)
+        self.connections = max(1, connections)
+        self._http = _connection_pool(self.api_url, maxsize=self.connections)
         # Under the number's throughput (5 %, and 2.5 % of a second's calls to make up for
         # slots missed): headroom for the jitter between our clock and Meta's count, so that
         # keeping pace never meets 130429.
@@ -155,6 +158,10 @@ class WhatsAppAdapter:
             timeout=settings.timeout_seconds,
             messages_per_second=settings.messages_per_second,
             pace_share=settings.pace_share,
+            # The desk, the answers and the notices each send from up to `senders` threads:
+            # a call beyond the pool's size would open (and close) a connection of its own,
+            # a new TCP and TLS handshake to Meta for one message.
+            connections=settings.senders * 3,
         )
 
     def __repr__(self) -> str:

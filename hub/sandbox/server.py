@@ -232,13 +232,20 @@ class SandboxApp:
         )
 
 
+class _PlatformHTTPServer(ThreadingHTTPServer):
+    # A platform takes many connections at once: the hub keeps one open for each of its
+    # senders (three queues of up to hundreds). socketserver's default backlog of 5 refused
+    # connections when 48 senders connected together.
+    request_queue_size = 1024
+
+
 class SandboxServer:
     """Serves a `SandboxApp` on loopback in a background thread."""
 
     def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         handler = _handler_for(app)
-        self._httpd = ThreadingHTTPServer((host, port), handler)
+        self._httpd = _PlatformHTTPServer((host, port), handler)
         # Handler threads are joined on stop (after their keep-alive sockets are shut), so
         # none is left holding the state database when the process exits.
         self._httpd.daemon_threads = False

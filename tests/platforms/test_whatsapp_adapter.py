@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.config import SANDBOX_WHATSAPP
+from hub.config import SANDBOX_WHATSAPP, WhatsAppSettings
 from hub.errors import (
     ConfigurationError,
     ContentRejected,
@@ -187,6 +187,55 @@ def test_the_hub_keeps_to_its_numbers_pace(sandbox):
         paced.send_message(text_to(CITIZEN, f"message {n}"))
     # 10 messages at 95 % of 20 a second: at least 9 gaps of 1/19 s.
     assert time.monotonic() - started >= 9 / 19
+
+
+@pytest.mark.parametrize(("connections", "discarded"), [(48, False), (8, True)])
+def test_every_sender_keeps_its_connection(sandbox, caplog, connections, discarded):
+    # 48 senders at once (three queues of 16): with a connection kept for each, none is
+    # opened and closed for one message (a new TCP and TLS handshake to Meta each time).
+    citizens = [f"91983002{n:04d}" for n in range(48)]
+    for citizen in citizens:
+        sandbox.whatsapp.citizen_sends(citizen, text="hi", deliver=False)
+    sandbox.whatsapp.throughput_per_second = 100_000
+    senders = WhatsAppAdapter(
+        sandbox.server.url,
+        "v24.0",
+        SANDBOX_WHATSAPP["waba_id"],
+        SANDBOX_WHATSAPP["access_token"],
+        {NUMBER: SANDBOX_WHATSAPP["display_phone_number"]},
+        timeout=5,
+        messages_per_second=100_000,
+        connections=connections,
+    )
+    start = threading.Barrier(48)
+    failures: list[Exception] = []
+
+    def send(n: int) -> None:
+        start.wait()
+        for round_ in range(3):
+            try:
+                senders.send_message(text_to(citizens[n], f"message {round_}", key=f"k-{n}"))
+            except Exception as exc:  # counted: the assertion below names them
+                failures.append(exc)
+
+    caplog.set_level("WARNING", logger="urllib3.connectionpool")
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(48)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(sandbox.whatsapp.sent_messages()) == 48 * 3
+    full = [r for r in caplog.records if "Connection pool is full" in r.getMessage()]
+    assert bool(full) is discarded
+
+
+def test_the_adapter_from_settings_keeps_a_connection_per_sender_of_each_queue():
+    settings = WhatsAppSettings(
+        access_token="token", numbers=[{"phone_number_id": NUMBER}], senders=200
+    )
+    adapter = WhatsAppAdapter.from_settings(settings)
+    assert adapter.connections == 600
 
 
 def test_an_expired_token_is_token_expired_without_the_token(sandbox, adapter):
