@@ -211,11 +211,9 @@ def _send_stops_while_sending(whatsapp, url, numbers, count, total) -> _Stops:
 
 
 def _count_sent(whatsapp) -> int:
-    whatsapp.flush_outgoing()
-    with whatsapp.app.cursor() as cur:
-        return cur.execute(
-            "SELECT count(*) FROM wa_messages WHERE direction = 'out' AND type = 'template'"
-        ).fetchone()[0]
+    # The sandbox's own count, not a query of its table: asked ten times a second (and before
+    # every STOP), the query took the sandbox's CPU from the sends it stands in for.
+    return whatsapp.sent_count("template")
 
 
 def _wait_for_sent(whatsapp, count: int, timeout: float) -> float:

@@ -472,10 +472,11 @@ def _commissioner(desk):
 
 
 def test_a_refusal_that_holds_the_number_stops_the_calls_at_once(desk, actors):
-    # The engine has two groups' calls in the pool and claims ahead of them. When a call meets
-    # the number's throughput limit, no call not yet made may go to WhatsApp: only those
-    # already in flight beside it are answered; every other claimed message waits again, its
-    # attempt not counted, and goes out once (and only once) later.
+    # The engine claims the next group while the current one's calls go out. When a call
+    # meets the number's throughput limit, no call not yet made may go to WhatsApp: only those
+    # already in flight beside it are answered; every other claimed message (the rest of its
+    # group, the group claimed ahead) waits again, its attempt not counted, and goes out once
+    # (and only once) later.
     wa, hub = desk.whatsapp, desk.hub
     senders = hub.settings.whatsapp.senders
     group = senders * 16
