@@ -64,16 +64,21 @@ def sandbox(tmp_path: Path):
     app.close()
 
 
-@pytest.fixture
-def adapter(sandbox: Sandbox) -> WhatsAppAdapter:
+def sandbox_adapter(sandbox: Sandbox, **options) -> WhatsAppAdapter:
+    """An adapter for the sandbox's number (`options`: its timeout, pace, connections)."""
     return WhatsAppAdapter(
         sandbox.server.url,
         "v24.0",
         SANDBOX_WHATSAPP["waba_id"],
         SANDBOX_WHATSAPP["access_token"],
         {NUMBER: SANDBOX_WHATSAPP["display_phone_number"]},
-        timeout=5,
+        **options,
     )
+
+
+@pytest.fixture
+def adapter(sandbox: Sandbox) -> WhatsAppAdapter:
+    return sandbox_adapter(sandbox, timeout=5)
 
 
 def text_to(to: str, text: str, key: str = "reply-1", context: str | None = None):
@@ -149,14 +154,7 @@ def test_the_throughput_limit_is_the_sandbox_own(sandbox, adapter):
     sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
     sandbox.whatsapp.throughput_per_second = 2
     # A hub told its number takes 100 a second, when the platform takes 2.
-    hasty = WhatsAppAdapter(
-        sandbox.server.url,
-        "v24.0",
-        SANDBOX_WHATSAPP["waba_id"],
-        SANDBOX_WHATSAPP["access_token"],
-        {NUMBER: ""},
-        messages_per_second=100,
-    )
+    hasty = sandbox_adapter(sandbox, messages_per_second=100)
     hasty.send_message(text_to(CITIZEN, "one"))
     hasty.send_message(text_to(CITIZEN, "two"))
     with pytest.raises(RateLimited):
@@ -165,15 +163,8 @@ def test_the_throughput_limit_is_the_sandbox_own(sandbox, adapter):
 
 def paced_adapter(sandbox, per_second: float, *, pace_share: float) -> WhatsAppAdapter:
     """The sandbox's number at `per_second` messages a second, of which `pace_share` used."""
-    return WhatsAppAdapter(
-        sandbox.server.url,
-        "v24.0",
-        SANDBOX_WHATSAPP["waba_id"],
-        SANDBOX_WHATSAPP["access_token"],
-        {NUMBER: ""},
-        timeout=5,
-        messages_per_second=per_second,
-        pace_share=pace_share,
+    return sandbox_adapter(
+        sandbox, timeout=5, messages_per_second=per_second, pace_share=pace_share
     )
 
 
@@ -197,15 +188,8 @@ def test_every_sender_keeps_its_connection(sandbox, caplog, connections, discard
     for citizen in citizens:
         sandbox.whatsapp.citizen_sends(citizen, text="hi", deliver=False)
     sandbox.whatsapp.throughput_per_second = 100_000
-    senders = WhatsAppAdapter(
-        sandbox.server.url,
-        "v24.0",
-        SANDBOX_WHATSAPP["waba_id"],
-        SANDBOX_WHATSAPP["access_token"],
-        {NUMBER: SANDBOX_WHATSAPP["display_phone_number"]},
-        timeout=5,
-        messages_per_second=100_000,
-        connections=connections,
+    senders = sandbox_adapter(
+        sandbox, timeout=5, messages_per_second=100_000, connections=connections
     )
     start = threading.Barrier(48)
     failures: list[Exception] = []
