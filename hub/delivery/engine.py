@@ -319,13 +319,10 @@ _NOT_CALLED = object()
 def _holds_account(failure: HubError, now: datetime) -> bool:
     """Whether this refusal holds the whole account (a dead token, a rate limit), so that
     no later call may be made to it this pass."""
-    # How many attempts were made does not change whether a refusal holds the account.
+    # The two conditions under which `_finish_failed` holds the account; how many attempts
+    # were made does not change either.
     disposition = classify_failure(failure, attempts_made=1, max_attempts=2, now=now)
-    return (
-        disposition.status == "held"
-        or disposition.needs_reconnect
-        or disposition.rate_limited_until is not None
-    )
+    return disposition.needs_reconnect or disposition.rate_limited_until is not None
 
 
 class DeliveryEngine:
