@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.errors import DepartmentsFileError, InvalidInput, NotFound
-from hub.i18n import N_
+from hub.i18n import N_, Joined, Message
 from hub.permissions import Action, Actor
 from hub.store import Store
 from hub.text import nfc_trimmed
@@ -66,10 +66,13 @@ class ImportResult:
     unchanged: tuple[str, ...]
 
     @property
-    def summary(self) -> str:
-        """One line for a page or the CLI."""
-        return (
-            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
+    def summary(self) -> Message:
+        """One line for a page (translated there) or the CLI (its English)."""
+        return Message(
+            N_("{added} added, {updated} updated, {unchanged} unchanged"),
+            added=len(self.added),
+            updated=len(self.updated),
+            unchanged=len(self.unchanged),
         )
 
 
@@ -94,24 +97,38 @@ def parse_departments_csv(data: bytes) -> list[Department]:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise DepartmentsFileError(
             [
-                f"line {line}: byte 0x{data[exc.start]:02x} at character {column} is not "
-                "UTF-8: save the file as UTF-8 (in Excel: 'CSV UTF-8')"
+                Message(
+                    N_(
+                        "line {line}: byte {byte} at character {column} is not UTF-8: save the"
+                        " file as UTF-8 (in Excel: 'CSV UTF-8')"
+                    ),
+                    line=line,
+                    byte=f"0x{data[exc.start]:02x}",
+                    column=column,
+                )
             ]
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    problems: list[str] = []
+    problems: list[Message] = []
     try:
         header = [nfc_trimmed(name).lower() for name in next(reader)]
     except StopIteration:
-        raise DepartmentsFileError(["line 1: the file is empty; it needs a header row"]) from None
+        raise DepartmentsFileError(
+            [Message(N_("line 1: the file is empty; it needs a header row"))]
+        ) from None
     missing = [c for c in COLUMNS if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     if missing:
-        problems.append(f"line 1: missing column(s) {', '.join(missing)}")
+        problems.append(Message(N_("line 1: missing column(s) {columns}"), columns=Joined(missing)))
     if unknown:
-        problems.append(f"line 1: unknown column(s) {', '.join(repr(c) for c in unknown)}")
+        problems.append(
+            Message(
+                N_("line 1: unknown column(s) {columns}"),
+                columns=Joined(repr(c) for c in unknown),
+            )
+        )
     if len(set(header)) != len(header):
-        problems.append("line 1: a column name appears twice")
+        problems.append(Message(N_("line 1: a column name appears twice")))
     if problems:
         raise DepartmentsFileError(problems)
 
@@ -127,8 +144,15 @@ def parse_departments_csv(data: bytes) -> list[Department]:
                 continue
             if len(record) != len(header):
                 problems.append(
-                    f"line {start}: expected {len(header)} fields, found {len(record)} "
-                    "(a value containing a comma must be in double quotes)"
+                    Message(
+                        N_(
+                            "line {line}: expected {expected} fields, found {found} (a value"
+                            " containing a comma must be in double quotes)"
+                        ),
+                        line=start,
+                        expected=len(header),
+                        found=len(record),
+                    )
                 )
                 continue
             row = dict(zip(header, (nfc_trimmed(cell) for cell in record), strict=True))
@@ -137,8 +161,15 @@ def parse_departments_csv(data: bytes) -> list[Department]:
                 continue
             if department.code in first_line_of_code:
                 problems.append(
-                    f"line {start}, column code: duplicate code {department.code} "
-                    f"(first on line {first_line_of_code[department.code]})"
+                    Message(
+                        N_(
+                            "line {line}, column code: duplicate code {code}"
+                            " (first on line {first})"
+                        ),
+                        line=start,
+                        code=department.code,
+                        first=first_line_of_code[department.code],
+                    )
                 )
                 continue
             first_line_of_code[department.code] = start
@@ -150,60 +181,105 @@ def parse_departments_csv(data: bytes) -> list[Department]:
                     owner = keyword_owner.get(word)
                     if owner and owner[0] != department.code:
                         problems.append(
-                            f"line {start}, column {column}: keyword {word!r} is already "
-                            f"used by {owner[0]} (line {owner[1]}); a keyword routes to one "
-                            "department only"
+                            Message(
+                                N_(
+                                    "line {line}, column {column}: keyword {word} is already"
+                                    " used by {code} (line {first}); a keyword routes to one"
+                                    " department only"
+                                ),
+                                line=start,
+                                column=column,
+                                word=repr(word),
+                                code=owner[0],
+                                first=owner[1],
+                            )
                         )
                     else:
                         keyword_owner[word] = (department.code, start)
             departments.append(department)
     except csv.Error as exc:
-        problems.append(f"line {reader.line_num}: {exc}")
+        # The csv module's own sentence ("unexpected end of data"): English only.
+        problems.append(
+            Message(N_("line {line}: {problem}"), line=reader.line_num, problem=str(exc))
+        )
     if not departments and not problems:
-        problems.append("the file has a header but no departments")
+        problems.append(Message(N_("the file has a header but no departments")))
     if problems:
         raise DepartmentsFileError(problems)
     return departments
 
 
-def _check_row(row: dict[str, str], line: int, problems: list[str]) -> Department | None:
+def _check_row(row: dict[str, str], line: int | None, problems: list[Message]) -> Department | None:
+    """Check one department (`line` None: an edit on the page, not a file) into `problems`."""
     before = len(problems)
 
-    def bad(column: str, message: str) -> None:
-        problems.append(f"line {line}, column {column}: {message}")
+    def bad(column: str, problem: Message) -> None:
+        # The column keeps its name in every language: it is the file's header.
+        if line is None:
+            problems.append(Message(N_("{column}: {problem}"), column=column, problem=problem))
+        else:
+            problems.append(
+                Message(
+                    N_("line {line}, column {column}: {problem}"),
+                    line=line,
+                    column=column,
+                    problem=problem,
+                )
+            )
 
+    empty = Message(N_("empty"))
     code = row["code"].upper()
     if not code:
-        bad("code", "empty")
+        bad("code", empty)
     elif not _CODE.match(code):
-        bad("code", f"{row['code']!r} must be 2-20 letters, digits or _ starting with a letter")
+        bad(
+            "code",
+            Message(
+                N_("{value} must be 2-20 letters, digits or _ starting with a letter"),
+                value=repr(row["code"]),
+            ),
+        )
     for column in ("name_en", "name_bn", "controlling_officer", "contact_email"):
         if not row[column]:
-            bad(column, "empty")
+            bad(column, empty)
     if row["name_bn"] and not _BENGALI.search(row["name_bn"]):
-        bad("name_bn", f"{row['name_bn']!r} has no Bengali letters")
+        bad("name_bn", Message(N_("{value} has no Bengali letters"), value=repr(row["name_bn"])))
     if row["contact_email"] and not _EMAIL.match(row["contact_email"]):
-        bad("contact_email", f"{row['contact_email']!r} is not an e-mail address")
+        bad(
+            "contact_email",
+            Message(N_("{value} is not an e-mail address"), value=repr(row["contact_email"])),
+        )
     targets = {}
     for column in ("first_response_target_hours", "resolution_target_hours"):
         raw = row[column]
         if not raw:
-            bad(column, "empty (give a whole number of hours)")
+            bad(column, Message(N_("empty (give a whole number of hours)")))
         elif not raw.isdigit() or not 0 < int(raw) <= _MAX_TARGET_HOURS:
-            bad(column, f"{raw!r} is not a whole number of hours between 1 and {_MAX_TARGET_HOURS}")
+            bad(
+                column,
+                Message(
+                    N_("{value} is not a whole number of hours between 1 and {most}"),
+                    value=repr(raw),
+                    most=_MAX_TARGET_HOURS,
+                ),
+            )
         else:
             targets[column] = int(raw)
     if (
         len(targets) == 2
         and targets["resolution_target_hours"] < targets["first_response_target_hours"]
     ):
-        bad("resolution_target_hours", "is shorter than first_response_target_hours")
+        bad(
+            "resolution_target_hours",
+            Message(N_("is shorter than first_response_target_hours")),
+        )
     keywords_en = split_keywords(row["keywords_en"], casefold=True)
     keywords_bn = split_keywords(row["keywords_bn"], casefold=False)
+    no_words = Message(N_("empty (give at least one routing word)"))
     if not keywords_en:
-        bad("keywords_en", "empty (give at least one routing word)")
+        bad("keywords_en", no_words)
     if not keywords_bn:
-        bad("keywords_bn", "empty (give at least one routing word)")
+        bad("keywords_bn", no_words)
     if len(problems) > before:
         return None
     return Department(
@@ -355,10 +431,12 @@ class DepartmentService:
             else nfc_trimmed(str(merged[column]))
             for column in COLUMNS
         }
-        problems: list[str] = []
-        checked = _check_row(row, 0, problems)
+        problems: list[Message] = []
+        checked = _check_row(row, None, problems)
         if checked is None:
-            raise InvalidInput("; ".join(p.replace("line 0, column ", "") for p in problems))
+            raise InvalidInput(
+                N_("the department cannot be saved: {problems}"), problems=Joined(problems, "; ")
+            )
         new = replace(checked, active=bool(merged["active"]))
         clash = self._keyword_clash(new)
         if clash:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hub.i18n import translated_template
+from hub.i18n import N_, Joined, Message, translated_template
 
 
 class HubError(Exception):
@@ -81,15 +81,19 @@ class InvalidInput(HubError):
 class DepartmentsFileError(InvalidInput):
     """departments.csv has one or more errors; nothing was imported."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[Message]) -> None:
         self.problems = list(problems)
-        shown = "\n".join(f"- {p}" for p in self.problems[:50])
-        more = len(self.problems) - 50
+        shown = self.problems[:50]
+        more = len(self.problems) - len(shown)
         if more > 0:
-            shown += f"\n- ... and {more} more"
+            shown.append(Message(N_("... and {count} more"), count=more))
         super().__init__(
-            f"departments file not imported: {len(self.problems)} problem(s); "
-            f"fix them and import again.\n{shown}"
+            N_(
+                "departments file not imported: {count} problem(s); fix them and import again."
+                "\n{problems}"
+            ),
+            count=len(self.problems),
+            problems=Joined(shown, "\n", prefix="- "),
         )
 
 

@@ -65,7 +65,7 @@ if upload is not None and st.button(_("Import"), type="primary", key="department
     except HubError as exc:
         session.show_error(exc)
     else:
-        st.success(_("Imported: {summary}.").format(summary=result.summary))
+        st.success(_("Imported: {summary}.").format(summary=result.summary.translated(_)))
 
 st.subheader(_("Edit a department"))
 codes = [d.code for d in departments]

@@ -9,6 +9,7 @@ import pytest
 
 from hub.departments import COLUMNS, parse_departments_csv
 from hub.errors import DepartmentsFileError, InvalidInput, PermissionDenied
+from hub.i18n import translations
 from hub.permissions import Role
 
 DEPARTMENTS_FILE = Path(__file__).resolve().parents[1] / "departments.csv"
@@ -131,6 +132,36 @@ def test_every_problem_is_listed_not_only_the_first():
     assert len(caught.value.problems) == 2
 
 
+def test_the_problems_read_in_bengali_with_the_columns_and_values_as_in_the_file():
+    rows = (
+        GOOD_ROW.replace(",6,72", ",six,72"),
+        GOOD_ROW.replace("water@kmcgov.in", "w-at-k"),
+        GOOD_ROW,
+        GOOD_ROW,
+    )
+    with pytest.raises(DepartmentsFileError) as caught:
+        parse_departments_csv(csv_bytes(*rows))
+    bengali = caught.value.translated(translations("bn").gettext)
+    assert bengali.startswith("বিভাগের ফাইল ইমপোর্ট হয়নি: 3টি সমস্যা")
+    assert "- লাইন 2, কলাম first_response_target_hours: 'six' 1 থেকে" in bengali
+    assert "- লাইন 3, কলাম contact_email: 'w-at-k' কোনো ই-মেল ঠিকানা নয়" in bengali
+    assert "- লাইন 5, কলাম code: WATER কোডটি দু'বার আছে (প্রথমবার লাইন 4-এ)" in bengali
+    # The English stays for the log, the CLI and the audit.
+    assert "line 2, column first_response_target_hours: 'six' is not" in str(caught.value)
+
+
+def test_a_file_with_many_problems_lists_fifty_and_counts_the_rest():
+    rows = [GOOD_ROW.replace("Water Supply,", ",", 1).replace("WATER", f"W{n}") for n in range(60)]
+    with pytest.raises(DepartmentsFileError) as caught:
+        parse_departments_csv(csv_bytes(*rows))
+    assert len(caught.value.problems) == 60
+    shown = str(caught.value).splitlines()
+    assert shown[0] == "departments file not imported: 60 problem(s); fix them and import again."
+    assert len(shown) == 1 + 50 + 1
+    assert shown[-1] == "- ... and 10 more"
+    assert caught.value.translated(translations("bn").gettext).endswith("- ... আরও 10টি")
+
+
 def test_text_is_stored_nfc_normalised():
     # ও written as two code points (এ + া sign) and য় as the single code point U+09DF:
     # NFC composes the first and, য় being a composition exclusion, decomposes the second.
@@ -174,10 +205,17 @@ def test_import_updates_and_audits_before_and_after(hub, actor_of_role, audit_ro
 
 def test_edit_is_checked_like_a_file_row(hub, actor_of_role):
     admin = actor_of_role[Role.ADMIN]
-    with pytest.raises(InvalidInput, match="resolution_target_hours"):
+    with pytest.raises(InvalidInput, match="resolution_target_hours") as caught:
         hub.departments.update(
             admin, "WATER", first_response_target_hours=100, resolution_target_hours=10
         )
+    assert str(caught.value) == (
+        "the department cannot be saved: resolution_target_hours: is shorter than"
+        " first_response_target_hours"
+    )
+    assert caught.value.translated(translations("bn").gettext) == (
+        "বিভাগটি সেভ করা গেল না: resolution_target_hours: first_response_target_hours-এর চেয়ে কম"
+    )
     with pytest.raises(InvalidInput, match="already used by"):
         roads_word = hub.departments.get(admin, "ROADS").keywords_en[0]
         hub.departments.update(admin, "WATER", keywords_en=roads_word)

@@ -7,11 +7,14 @@ element showing it.
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from live_hub import open_page, running_hub, shot
+from live_hub import ROOT, open_page, running_hub, shot
 from playwright.sync_api import Page, expect
 
 from hub.demo import DEMO_PASSWORD
+from hub.departments import COLUMNS
 
 pytestmark = pytest.mark.browser
 
@@ -115,3 +118,35 @@ def test_the_language_is_kept_with_the_account(hub_url, browser):
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
     finally:
         second.close()
+
+
+def test_an_admin_reads_a_refused_departments_file_in_bengali(hub_url, browser, tmp_path):
+    """A file with a problem imports nothing and says why in Bengali; the city's own file
+    then imports, with its summary in Bengali too."""
+    header = ",".join(COLUMNS)
+    refused = tmp_path / "departments.csv"
+    refused.write_text(
+        f"{header}\n"
+        "WATER,Water Supply,জল সরবরাহ,DG (Water Supply),water-at-kmc,no water,জল নেই,6,72\n",
+        encoding="utf-8",
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        _log_in_in_bengali(page, hub_url, "admin")
+        open_page(page, "বিভাগ")
+        upload = page.locator('input[type="file"]')
+        upload.set_input_files(str(refused))
+        page.get_by_role("button", name="ইমপোর্ট করুন").click()
+        alert = page.get_by_test_id("stAlert")
+        expect(alert).to_contain_text("বিভাগের ফাইল ইমপোর্ট হয়নি: 1টি সমস্যা")
+        expect(alert).to_contain_text("লাইন 2, কলাম contact_email: 'water-at-kmc' কোনো ই-মেল ঠিকানা নয়")
+        shot(page, "bengali-admin-departments-refused")
+        upload.set_input_files(str(ROOT / "departments.csv"))
+        page.get_by_role("button", name="ইমপোর্ট করুন").click()
+        expect(
+            page.get_by_text(re.compile(r"ইমপোর্ট হয়েছে: 0টি নতুন, 0টি বদলানো, \d+টি অপরিবর্তিত"))
+        ).to_be_visible()
+    finally:
+        context.close()
