@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hub.i18n import N_, Joined, Message, translated_template
+from hub.i18n import N_, Message, bullets, translated_template
 
 
 class HubError(Exception):
@@ -93,7 +93,7 @@ class DepartmentsFileError(InvalidInput):
                 "\n{problems}"
             ),
             count=len(self.problems),
-            problems=Joined(shown, "\n", prefix="- "),
+            problems=bullets(shown),
         )
 
 

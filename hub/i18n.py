@@ -14,6 +14,7 @@ Citizens' text and department names are never translated.
 from __future__ import annotations
 
 import gettext
+import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cache
@@ -159,6 +160,79 @@ class Joined(Message):
     def translated(self, translate: Callable[[str], str]) -> str:
         separator = str(_translated(self.separator, translate))
         return separator.join(f"{self.prefix}{_translated(item, translate)}" for item in self.items)
+
+
+class Verbatim(Message):
+    """Text shown as it was written in every language: a person's own words, or English
+    stored before its sentence was kept. Never looked up in the catalogue."""
+
+    def __new__(cls, text: str) -> Verbatim:
+        made = str.__new__(cls, text)
+        made.template, made.values = text, {}
+        return made
+
+    def translated(self, translate: Callable[[str], str]) -> str:
+        return str(self)
+
+
+def stored_sentence(text: str | None) -> str | None:
+    """What to keep beside a stored English text so it can be shown in any language later:
+    the sentence's JSON when `text` is a `Message`, None for plain text (a person's own)."""
+    return message_to_json(text) if isinstance(text, Message) else None
+
+
+def shown_sentence(text: str, stored: str | None) -> Message:
+    """A stored text to show: its sentence where one was kept (`stored_sentence`), else the
+    text as written."""
+    return Verbatim(text) if stored is None else message_from_json(stored)
+
+
+def message_to_json(sentence: str) -> str:
+    """A sentence (a `Message`, a `Joined`, or plain text) as JSON, to be stored and shown
+    later in whichever language its reader has (`message_from_json`)."""
+    return json.dumps(_encoded(sentence), ensure_ascii=False, separators=(",", ":"))
+
+
+def message_from_json(stored: str) -> Message:
+    """A sentence stored by `message_to_json`, a `Message` again (plain text comes back as
+    `Verbatim`, which reads the same in every language)."""
+    sentence = _decoded(json.loads(stored))
+    return sentence if isinstance(sentence, Message) else Verbatim(str(sentence))
+
+
+def _encoded(value: object) -> object:
+    # Short keys, and defaults left out: a ticket keeps one of these for as long as it lives.
+    # Verbatim text is kept as plain text, which is never looked up when it is read back.
+    if isinstance(value, Verbatim):
+        return str(value)
+    if isinstance(value, Joined):
+        joined: dict[str, object] = {"j": [_encoded(item) for item in value.items]}
+        if value.separator != ", ":
+            joined["s"] = _encoded(value.separator)
+        if value.prefix:
+            joined["p"] = value.prefix
+        return joined
+    if isinstance(value, Message):
+        sentence: dict[str, object] = {"t": value.template}
+        if value.values:
+            sentence["v"] = {name: _encoded(item) for name, item in value.values.items()}
+        return sentence
+    if value is None or isinstance(value, int | float):
+        return value
+    return str(value)
+
+
+def _decoded(value: object) -> object:
+    if isinstance(value, dict) and "j" in value:
+        return Joined(
+            [_decoded(item) for item in value["j"]],
+            _decoded(value.get("s", ", ")),
+            value.get("p", ""),
+        )
+    if isinstance(value, dict):
+        values = {name: _decoded(item) for name, item in value.get("v", {}).items()}
+        return Message(value["t"], **values)
+    return value
 
 
 def bullets(items: Iterable[str]) -> Joined:

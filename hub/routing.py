@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hub.i18n import N_, Joined, Message
 from hub.text import nfc
 
 # Kolkata Municipal Corporation has 144 wards, numbered 1 to 144.
@@ -377,7 +378,7 @@ class RoutingDecision:
     category_evidence: tuple[str, ...]
     urgent: bool
     urgency_evidence: tuple[str, ...]
-    explanation: str
+    explanation: str  # a `hub.i18n.Message` where routing wrote it
     confidence: float
 
 
@@ -385,6 +386,11 @@ class RoutingDecision:
 # routing builds several per message and a class costs more.
 _Hit = tuple[int, int, str, str]
 _PHRASE, _TAG = 2, 3  # the fields read by name
+
+
+def _quoted(words: Iterable[str]) -> Joined:
+    """Words as found, each in quotes: 'জল', 'no water'."""
+    return Joined(f"'{word}'" for word in words)
 
 
 def wards_mentioned(text: str) -> list[int]:
@@ -759,21 +765,50 @@ class Router:
         category_evidence: tuple[str, ...],
         urgency_evidence: tuple[str, ...],
         outside: tuple[str, ...],
-    ) -> str:
-        """One line for the board: department and keywords, ward, urgency, category and cues."""
+    ) -> Message:
+        """One line for the board: department and keywords, ward, urgency, category and cues.
+
+        A `Message`: its English is what is stored and logged, and the ticket page shows it
+        in the reader's language. The quoted words stay as they were written.
+        """
+        # The category's own word is its catalogue entry (hub.tickets.labels marks them).
+        category_word = Message(category)
+        parts: list[Message] = []
         if code is not None:
-            quoted = ", ".join(f"'{word}'" for word in department_evidence)
-            parts = [f"{self._names.get(code, code)}: matched {quoted}"]
+            parts.append(
+                Message(
+                    N_("{department}: matched {words}"),
+                    department=self._names.get(code, code),
+                    words=_quoted(department_evidence),
+                )
+            )
         elif outside:
-            parts = [f"IT team's queue: outside KMC ('{outside[0]}')"]
+            parts.append(
+                Message(N_("IT team's queue: outside KMC ({place})"), place=f"'{outside[0]}'")
+            )
         elif category in ("spam", "other", "praise") and category_evidence:
-            parts = [f"IT team's queue: {category}, no department needed"]
+            parts.append(
+                Message(
+                    N_("IT team's queue: {category}, no department needed"),
+                    category=category_word,
+                )
+            )
         else:
-            parts = ["IT team's queue: no department keyword matched"]
+            parts.append(Message(N_("IT team's queue: no department keyword matched")))
         if ward is not None:
-            parts.append(f"ward {ward} from '{ward_evidence}'")
+            parts.append(
+                Message(N_("ward {ward} from {evidence}"), ward=ward, evidence=f"'{ward_evidence}'")
+            )
         if urgency_evidence:
-            parts.append("urgent: " + ", ".join(f"'{term}'" for term in urgency_evidence))
-        cues = ", ".join(f"'{word}'" for word in category_evidence[:3])
-        parts.append(f"{category} ({cues})" if cues else category)
-        return "; ".join(parts)
+            parts.append(Message(N_("urgent: {terms}"), terms=_quoted(urgency_evidence)))
+        if category_evidence:
+            parts.append(
+                Message(
+                    N_("{category} ({cues})"),
+                    category=category_word,
+                    cues=_quoted(category_evidence[:3]),
+                )
+            )
+        else:
+            parts.append(category_word)
+        return Joined(parts, "; ")

@@ -147,7 +147,7 @@ facts = [
 st.caption(" · ".join(fact for fact in facts if fact))
 st.text(
     _("Why here: {explanation} (confidence {confidence})").format(
-        explanation=ticket.routing_explanation,
+        explanation=ticket.routing_reason.translated(_),
         confidence=digits(f"{ticket.routing_confidence:.2f}"),
     )
 )
@@ -324,7 +324,7 @@ for event in view.events:
         line += f" · {queue_name(event.from_department)} → {queue_name(event.to_department)}"
     st.text(line)
     if event.note:
-        scrolling_text(event.note, 80)
+        scrolling_text(event.shown_note.translated(_), 80)
 
 # Answering (hub.answering.replies): templates, the reply in the citizen's thread, its status.
 st.divider()

@@ -246,6 +246,33 @@ def test_an_error_listing_problems_is_translated_problem_by_problem():
     ]
 
 
+def test_a_stored_sentence_comes_back_and_reads_in_either_language():
+    from hub.i18n import Joined, Message, Verbatim, message_from_json, message_to_json
+
+    sentence = Joined(
+        [
+            Message("ward {ward} from {evidence}", ward=65, evidence="'৬৫ নম্বর ওয়ার্ড'"),
+            Message("urgent: {terms}", terms=Joined(["'live wire'", "'আগুন'"])),
+            Message("complaint"),
+        ],
+        "; ",
+    )
+    stored = message_to_json(sentence)
+    back = message_from_json(stored)
+    assert str(back) == str(sentence)
+    assert str(back) == "ward 65 from '৬৫ নম্বর ওয়ার্ড'; urgent: 'live wire', 'আগুন'; complaint"
+    bengali = back.translated(lambda message: i18n.translate(message, "bn"))
+    assert bengali == "'৬৫ নম্বর ওয়ার্ড' থেকে ওয়ার্ড 65; জরুরি: 'live wire', 'আগুন'; অভিযোগ"
+    # Plain text (a sentence with braces in it too) comes back as itself, in every language,
+    # and so do a person's words inside a sentence, even a word the catalogue knows.
+    plain = message_from_json(message_to_json("the {odd} text"))
+    assert plain.translated(lambda message: i18n.translate(message, "bn")) == "the {odd} text"
+    typed = message_from_json(
+        message_to_json(Message("urgent: {terms}", terms=Joined([Verbatim("complaint")])))
+    )
+    assert typed.translated(lambda message: i18n.translate(message, "bn")) == "জরুরি: complaint"
+
+
 def test_a_translation_that_lost_its_placeholder_shows_the_english():
     error = InvalidInput("no ward {ward}", ward=200)
     assert error.translated(lambda message: "ওয়ার্ড নেই {number}") == "no ward 200"

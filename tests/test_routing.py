@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from hub.departments import Department, parse_departments_csv
+from hub.i18n import translate
 from hub.routing import CATEGORIES, LANGUAGES, Router, RoutingDecision
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -343,6 +344,20 @@ def test_explanation_names_the_evidence(router: Router) -> None:
     assert "'জল নেই'" in decision.explanation
     assert "ward 65 from '৬৫ নম্বর ওয়ার্ড'" in decision.explanation
     assert "urgent: 'live wire'" in decision.explanation
+
+
+def test_the_explanation_reads_in_bengali_with_the_words_as_written(router: Router) -> None:
+    decision = router.route("জল নেই তিন দিন, ৬৫ নম্বর ওয়ার্ড। Live wire পড়ে আছে রাস্তায়!")
+    bengali = decision.explanation.translated(lambda message: translate(message, "bn"))
+    parts = bengali.split("; ")
+    assert parts[0].startswith("Water Supply: মিলেছে 'জল নেই'")
+    assert parts[1] == "'৬৫ নম্বর ওয়ার্ড' থেকে ওয়ার্ড 65"
+    assert parts[2] == "জরুরি: 'live wire'"
+    assert parts[3].startswith("অভিযোগ (")
+    unrouted = router.route("হ্যালো, কেমন আছেন?")
+    assert unrouted.explanation.translated(lambda message: translate(message, "bn")).startswith(
+        "আইটি টিমের কিউ"
+    )
 
 
 def test_decision_is_frozen_with_bounded_confidence(router: Router) -> None:

@@ -17,6 +17,7 @@ from triage_fixtures import (
 
 from hub.clock import utc_now
 from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.i18n import translate
 from hub.platforms.base import Platform
 
 UNROUTED_QUESTION = "Who should I talk to about this?"
@@ -64,6 +65,22 @@ def test_triage_numbers_tickets_in_order_and_skips_praise_city_and_deleted(hub):
         ).fetchone()
     assert rows == (5, 2, 2)
     assert ticket_of(hub, first) < ticket_of(hub, second)
+
+
+def test_why_a_ticket_went_where_it_went_reads_in_the_officers_language(hub, actors):
+    ticket_id = new_ticket(hub, "জল নেই তিন দিন, ৬৫ নম্বর ওয়ার্ড")
+    ticket = hub.tickets.get(actors["officer.water"], ticket_id).ticket
+    assert str(ticket.routing_reason) == ticket.routing_explanation
+    assert ticket.routing_explanation.startswith("Water Supply: matched 'জল নেই'")
+    bengali = ticket.routing_reason.translated(lambda message: translate(message, "bn"))
+    assert bengali.startswith("Water Supply: মিলেছে 'জল নেই'; '৬৫ নম্বর ওয়ার্ড' থেকে ওয়ার্ড 65")
+    # A ticket routed before the reasons were kept reads its stored English in any language.
+    with hub.store.cursor() as cur:
+        cur.execute("UPDATE tickets SET routing_reasons = NULL WHERE id = ?", [ticket_id])
+    older = hub.tickets.get(actors["officer.water"], ticket_id).ticket
+    assert older.routing_reason.translated(lambda message: translate(message, "bn")) == (
+        ticket.routing_explanation
+    )
 
 
 def test_triage_twice_creates_nothing_twice_and_numbers_continue(hub):
@@ -379,6 +396,22 @@ def test_check_targets_reminds_at_75_percent_then_escalates_at_breach_once(hub, 
     view = hub.tickets.get(actors["it.team"], ticket)
     assert view.ticket.escalation_reason == "first-response target breached"
     assert [e.event for e in view.events] == ["opened", "reminder", "escalated"]
+
+    # The history the hub wrote reads in the officer's language; its English is unchanged.
+    def bengali(event) -> str:
+        return event.shown_note.translated(lambda message: translate(message, "bn"))
+
+    opened, reminder, escalated = view.events
+    assert opened.note.startswith("routed to WATER: Water Supply: matched")
+    assert bengali(opened).startswith("WATER-এ পাঠানো হয়েছে: Water Supply: মিলেছে")
+    assert reminder.note == "75% of the target has passed"
+    assert bengali(reminder) == "লক্ষ্যসময়ের 75% পেরিয়ে গেছে"
+    assert escalated.note == "first-response target breached"
+    assert bengali(escalated) == "প্রথম সাড়ার লক্ষ্য পেরিয়েছে"
+    # A person's note is their words, in every language, even a word the catalogue knows.
+    typed = hub.tickets.add_note(actors["it.team"], ticket, "urgent")
+    assert bengali(hub.tickets.get(actors["it.team"], ticket).events[-1]) == "urgent"
+    assert typed.note == "urgent"
 
 
 def test_a_target_is_missed_only_once_it_has_passed_board_targets_and_metrics_agree(hub, actors):

@@ -52,6 +52,14 @@ def test_board_renders_for_each_role(board_hub, actors, username, expected):
     assert "<script>" not in shown_markdown(at)
 
 
+def test_the_ticket_page_says_why_here_in_bengali(installed_hub, actors):
+    ticket_id = new_ticket(installed_hub, "জল নেই তিন দিন, ৬৫ নম্বর ওয়ার্ড", author="b")
+    at = page("ticket.py", actors["officer.water"], ticket_id=ticket_id, ui_language="bn").run()
+    assert not at.exception
+    why = next(t.value for t in at.text if t.value.startswith("এখানে কেন:"))
+    assert why.startswith("এখানে কেন: Water Supply: মিলেছে 'জল নেই'; '৬৫ নম্বর ওয়ার্ড' থেকে ওয়ার্ড 65")
+
+
 def test_hostile_text_is_plain_text_in_the_ticket_page(board_hub, actors):
     _hub, ids = board_hub
     at = page("ticket.py", actors["officer.water"], ticket_id=ids["hostile"]).run()

@@ -63,7 +63,7 @@ from hub.delivery.engine import (
 from hub.delivery.holds import AccountHolds
 from hub.delivery.kinds import REPLIES_OUTBOX, REPLY_WORDS
 from hub.errors import HubError, InvalidInput, NotFound, NotSupported
-from hub.i18n import N_
+from hub.i18n import N_, Message, stored_sentence
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.platforms.base import (
     Channel,
@@ -81,6 +81,7 @@ from hub.platforms.x_usage import XUsageMeter
 from hub.store import Store
 from hub.text import nfc
 from hub.tickets import lifecycle
+from hub.tickets.labels import status_label
 from hub.tickets.public import tracking_link
 
 log = logging.getLogger(__name__)
@@ -847,10 +848,9 @@ class ReplyDelivery(KindBase):
             if state[1] is None:
                 state[1], state[2] = confirmed_at, reply_id
             state[3] = min(state[3], confirmed_at)
-            note = f"{kind} posted: {by_id[reply_id].post.permalink}"
-            if state[0] != before:
-                note += f" (status {before} → {state[0]})"
-            events.append((ticket_id, note))
+            events.append(
+                (ticket_id, _posted_note(kind, by_id[reply_id].post.permalink, before, state[0]))
+            )
         ids = list(tickets)
         cur.execute(
             "UPDATE tickets SET status = s.status,"
@@ -870,11 +870,13 @@ class ReplyDelivery(KindBase):
             },
         )
         cur.execute(
-            "INSERT INTO ticket_events (ticket_id, occurred_at, actor, event, note)"
-            " SELECT unnest($tickets), $now, $actor, 'reply_sent', unnest($notes)",
+            "INSERT INTO ticket_events (ticket_id, occurred_at, actor, event, note, note_sentence)"
+            " SELECT unnest($tickets), $now, $actor, 'reply_sent', unnest($notes),"
+            " unnest($sentences)",
             {
                 "tickets": [e[0] for e in events],
-                "notes": [e[1] for e in events],
+                "notes": [str(e[1]) for e in events],
+                "sentences": [stored_sentence(e[1]) for e in events],
                 "now": now,
                 "actor": SENDER,
             },
@@ -938,13 +940,11 @@ class ReplyDelivery(KindBase):
             " acknowledged_at = coalesce(acknowledged_at, ?), updated_at = ? WHERE id = ?",
             [new_status, confirmed_at, reply_id if first else None, confirmed_at, now, ticket_id],
         )
-        note = f"{kind} posted: {posted.permalink}"
-        if new_status != status:
-            note += f" (status {status} → {new_status})"
+        note = _posted_note(kind, posted.permalink, status, new_status)
         cur.execute(
-            "INSERT INTO ticket_events (ticket_id, occurred_at, actor, event, note)"
-            " VALUES (?, ?, ?, 'reply_sent', ?)",
-            [ticket_id, now, SENDER, note],
+            "INSERT INTO ticket_events (ticket_id, occurred_at, actor, event, note, note_sentence)"
+            " VALUES (?, ?, ?, 'reply_sent', ?, ?)",
+            [ticket_id, now, SENDER, str(note), stored_sentence(note)],
         )
 
     def _store_city_reply(
@@ -992,3 +992,17 @@ __all__ = [
     "ReplyTarget",
     "WindowState",
 ]
+
+
+def _posted_note(kind: str, link: str | None, before: str, after: str) -> Message:
+    """A ticket's history line for a reply that went out, and the status it moved the
+    ticket to (shown in the reader's language on the ticket page)."""
+    posted = Message(N_("{kind} posted: {link}"), kind=Message(kind), link=link or "")
+    if after == before:
+        return posted
+    return Message(
+        N_("{posted} (status {before} → {after})"),
+        posted=posted,
+        before=Message(status_label(before)),
+        after=Message(status_label(after)),
+    )

@@ -46,7 +46,14 @@ from hub.commands import SubscriptionCommand, department_aliases, read_command
 from hub.config import Settings
 from hub.departments import Department, DepartmentService
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
-from hub.i18n import N_, Joined, Message
+from hub.i18n import (
+    N_,
+    Joined,
+    Message,
+    message_to_json,
+    shown_sentence,
+    stored_sentence,
+)
 from hub.permissions import Action, Actor, Role, is_allowed
 from hub.privacy import masked_phone_number
 from hub.routing import Router, RoutingDecision, find_reference
@@ -111,6 +118,7 @@ _TICKET_COLUMNS = (
     "longitude",
     "text_ward",
     "acknowledge_by",
+    "routing_reasons",
 )
 _TIME = pa.timestamp("us", tz="UTC")
 _TRIAGE_SCHEMA = pa.schema(
@@ -154,6 +162,7 @@ _NEW_TICKET_SCHEMA = pa.schema(
         ("latitude", pa.float64()),
         ("longitude", pa.float64()),
         ("text_ward", pa.int32()),
+        ("routing_reasons", pa.string()),
     ]
 )
 _EVENT_SCHEMA = pa.schema(
@@ -165,6 +174,7 @@ _EVENT_SCHEMA = pa.schema(
         ("note", pa.string()),
         ("from_department", pa.string()),
         ("to_department", pa.string()),
+        ("note_sentence", pa.string()),
     ]
 )
 
@@ -211,9 +221,17 @@ class Ticket:
     text_ward: int | None = None
     # When the reference number must have reached the citizen (WhatsApp).
     acknowledge_by: datetime | None = None
+    # routing_explanation as a catalogue sentence (JSON); None on tickets older than it.
+    routing_reasons: str | None = None
     due_at: datetime | None = None
     minutes_left: int | None = None
     target_state: str = "done"
+
+    @property
+    def routing_reason(self) -> Message:
+        """Why the ticket went where it went, for the page to show in its reader's language
+        (in English on a ticket routed before the reasons were kept)."""
+        return shown_sentence(self.routing_explanation, self.routing_reasons)
 
     @property
     def queue_label(self) -> str:
@@ -249,6 +267,14 @@ class TicketEvent:
     note: str | None
     from_department: str | None
     to_department: str | None
+    # The note as a catalogue sentence where the hub wrote it (JSON); None for a person's.
+    note_sentence: str | None = None
+
+    @property
+    def shown_note(self) -> Message | None:
+        """The note to show: the hub's sentences in the reader's language, people's words
+        (and notes written before the sentences were kept) as written."""
+        return None if self.note is None else shown_sentence(self.note, self.note_sentence)
 
 
 @dataclass(frozen=True)
@@ -431,7 +457,7 @@ class MessageRules:
         """The routing decision as a message to the city reads it."""
         asks = find_reference(candidate.text, self.reference_prefix)
         text_ward = None
-        notes = []
+        notes: list[Message] = []
         if candidate.is_whatsapp and not candidate.has_attachment and asks is None:
             command = read_command(candidate.text, self.department_aliases)
             if command is not None:
@@ -442,29 +468,39 @@ class MessageRules:
             asks = None
             category = decision.category if needs_answer(decision) else "complaint"
             decision = replace(decision, department_code=candidate.channel, category=category)
-            notes.append(f"filed under {candidate.channel} through Open311")
+            notes.append(
+                Message(
+                    N_("filed under {department} through Open311"), department=candidate.channel
+                )
+            )
         elif decision.department_code is None and decision.category not in ("spam", "praise"):
             code = self.number_departments.get(candidate.channel or "")
             if code is not None:
                 decision = replace(decision, department_code=code)
-                notes.append(f"sent to {code}'s own number")
+                notes.append(Message(N_("sent to {department}'s own number"), department=code))
         if candidate.latitude is not None and candidate.longitude is not None:
             pinned = self.ward_at(candidate.latitude, candidate.longitude) if self.ward_at else None
             if pinned is None:
-                notes.append("the pinned place is outside the city's wards")
+                notes.append(Message(N_("the pinned place is outside the city's wards")))
             else:
                 if decision.ward is not None and decision.ward != pinned:
                     text_ward = decision.ward
-                    notes.append(f"ward {pinned} from the pinned place (the text says {text_ward})")
+                    notes.append(
+                        Message(
+                            N_("ward {ward} from the pinned place (the text says {text_ward})"),
+                            ward=pinned,
+                            text_ward=text_ward,
+                        )
+                    )
                 else:
-                    notes.append(f"ward {pinned} from the pinned place")
+                    notes.append(Message(N_("ward {ward} from the pinned place"), ward=pinned))
                 decision = replace(decision, ward=pinned)
         evidence = candidate.has_attachment or candidate.latitude is not None
         if evidence and decision.category == "other" and asks is None:
             decision = replace(decision, category="complaint")
-            notes.append("a photo, recording, document or place sent to the city")
+            notes.append(Message(N_("a photo, recording, document or place sent to the city")))
         if notes:
-            decision = replace(decision, explanation=f"{decision.explanation}; " + "; ".join(notes))
+            decision = replace(decision, explanation=Joined([decision.explanation, *notes], "; "))
         return _MessageDecision(decision, asks, text_ward)
 
 
@@ -544,7 +580,7 @@ class TicketService:
             self._set_acknowledgement_deadlines(cur, plan)
             plan.finish()
             _insert_arrow(cur, "interaction_triage", _TRIAGE_SCHEMA, plan.triage_rows)
-            _insert_arrow(cur, "ticket_events", _EVENT_SCHEMA, plan.events)
+            _insert_events(cur, plan.events)
             if plan.reopen_ids:
                 reopen = lifecycle.REOPEN_BY_FOLLOW_UP
                 cur.execute(
@@ -717,8 +753,8 @@ class TicketService:
                 {"related": ticket.related_ticket_id, "id": ticket.id},
             ).fetchall()
             events = cur.execute(
-                "SELECT id, occurred_at, actor, event, note, from_department, to_department"
-                " FROM ticket_events WHERE ticket_id = ? ORDER BY id",
+                "SELECT id, occurred_at, actor, event, note, from_department, to_department,"
+                " note_sentence FROM ticket_events WHERE ticket_id = ? ORDER BY id",
                 [ticket.id],
             ).fetchall()
             replies = cur.execute(
@@ -989,10 +1025,8 @@ class TicketService:
                     " updated_at = $now WHERE list_contains($ids, id)",
                     {"to": to_department, "now": now, "ids": moving_ids},
                 )
-                _insert_arrow(
+                _insert_events(
                     cur,
-                    "ticket_events",
-                    _EVENT_SCHEMA,
                     [
                         (row[0], now, actor.username, "reassigned", reason, row[2], to_department)
                         for row in moving
@@ -1213,11 +1247,15 @@ class TicketService:
                 " tickets.escalation_reason",
                 {"now": now},
             ).fetchall()
+            passed = Message(N_("75% of the target has passed"))
             events = [
-                (row[0], now, TARGETS_ACTOR, "reminder", "75% of the target has passed", None, None)
-                for row in reminded
-            ] + [(row[0], now, TARGETS_ACTOR, "escalated", row[3], None, None) for row in escalated]
-            _insert_arrow(cur, "ticket_events", _EVENT_SCHEMA, events)
+                (row[0], now, TARGETS_ACTOR, "reminder", passed, None, None) for row in reminded
+            ] + [
+                # The reasons are hub.tickets.labels.ESCALATION_LABELS's catalogue entries.
+                (row[0], now, TARGETS_ACTOR, "escalated", Message(row[3]), None, None)
+                for row in escalated
+            ]
+            _insert_events(cur, events)
             report = TargetReport(
                 reminded=tuple(sorted(row[1] for row in reminded)),
                 escalated=tuple(sorted(row[1] for row in escalated)),
@@ -1317,6 +1355,7 @@ class _PlannedTicket:
             c.latitude,
             c.longitude,
             self.text_ward,
+            message_to_json(d.explanation),
         )
 
 
@@ -1484,16 +1523,20 @@ class _TriagePlan:
     def finish(self) -> None:
         """Open events for the new tickets, and in-batch follow-ups attached to their ids."""
         for planned in self.new_tickets:
-            where = planned.decision.department_code or IT_QUEUE
+            code = planned.decision.department_code
             self.events.append(
                 (
                     planned.id,
                     self.now,
                     TRIAGE_ACTOR,
                     "opened",
-                    f"routed to {where}: {planned.decision.explanation}",
+                    Message(
+                        N_("routed to {queue}: {reason}"),
+                        queue=code or Message(IT_QUEUE),
+                        reason=planned.decision.explanation,
+                    ),
                     None,
-                    where if planned.decision.department_code else None,
+                    code,
                 )
             )
             for row, excerpt in planned.follow_ups:
@@ -1562,9 +1605,33 @@ def _add_event(
 ) -> int:
     return cur.execute(
         "INSERT INTO ticket_events (ticket_id, occurred_at, actor, event, note,"
-        " from_department, to_department) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [ticket_id, at, actor, event, note, from_department, to_department],
+        " from_department, to_department, note_sentence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
+        [
+            ticket_id,
+            at,
+            actor,
+            event,
+            None if note is None else str(note),
+            from_department,
+            to_department,
+            stored_sentence(note),
+        ],
     ).fetchone()[0]
+
+
+def _insert_events(cur: Any, events: Sequence[Sequence[Any]]) -> None:
+    """History lines (ticket, at, actor, event, note, from, to) in one insert; a note the
+    hub wrote as a `Message` keeps its sentence beside its English."""
+    _insert_arrow(
+        cur,
+        "ticket_events",
+        _EVENT_SCHEMA,
+        [
+            (*row[:4], None if row[4] is None else str(row[4]), *row[5:7], stored_sentence(row[4]))
+            for row in events
+        ],
+    )
 
 
 def _interaction(row: tuple) -> InteractionText:
