@@ -11,6 +11,7 @@ from replies_fixtures import add_ticket, facebook_ticket, reply_row, ticket_row
 from hub.answering.replies import ReplyService
 from hub.clock import utc_now
 from hub.errors import InvalidInput, PermissionDenied
+from hub.i18n import translate
 from hub.platforms.base import Platform
 from hub.sandbox.server import Fault
 
@@ -175,6 +176,12 @@ def test_an_answer_appears_under_the_citizens_comment_and_sets_the_first_respons
     assert ticket["status"] == "in_progress"
     assert attempts(installed_hub, reply_id) == ["sent"]
     assert replies.run_cycle().sent == 0, "a second cycle sends nothing again"
+    # Its line in the ticket's history, in English and in the officer's Bengali.
+    sent = installed_hub.tickets.get(actors["officer.water"], ticket_id).events[-1]
+    assert sent.note == f"answer posted: {row['permalink']} (status new → in progress)"
+    assert sent.shown_note.translated(lambda message: translate(message, "bn")) == (
+        f"উত্তর পোস্ট হয়েছে: {row['permalink']} (অবস্থা নতুন → কাজ চলছে)"
+    )
 
 
 def test_an_answer_on_x_goes_into_the_citizens_conversation(installed_hub, actors, replies):

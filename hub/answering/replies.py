@@ -983,20 +983,10 @@ class ReplyDelivery(KindBase):
         return row[0] if row else None
 
 
-__all__ = [
-    "Reply",
-    "ReplyDelivery",
-    "ReplyReport",
-    "ReplyService",
-    "ReplySettings",
-    "ReplyTarget",
-    "WindowState",
-]
-
-
 def _posted_note(kind: str, link: str | None, before: str, after: str) -> Message:
     """A ticket's history line for a reply that went out, and the status it moved the
     ticket to (shown in the reader's language on the ticket page)."""
+    # The kinds ("answer", "acknowledgement") are catalogue entries (ui/answer_panel.py).
     posted = Message(N_("{kind} posted: {link}"), kind=Message(kind), link=link or "")
     if after == before:
         return posted
@@ -1006,3 +996,14 @@ def _posted_note(kind: str, link: str | None, before: str, after: str) -> Messag
         before=Message(status_label(before)),
         after=Message(status_label(after)),
     )
+
+
+__all__ = [
+    "Reply",
+    "ReplyDelivery",
+    "ReplyReport",
+    "ReplyService",
+    "ReplySettings",
+    "ReplyTarget",
+    "WindowState",
+]
