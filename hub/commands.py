@@ -23,7 +23,8 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-WARD_COUNT = 144
+from hub.ward_lists import WARD_COUNT
+
 # The most wards one message may add or stop (a range like 1-144 is refused: too broad).
 MAX_WARDS_PER_COMMAND = 20
 

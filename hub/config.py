@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from hub.errors import ConfigurationError
+from hub.ward_lists import boroughs_from
 
 DEFAULT_CONFIG_FILE = Path("hub.toml")
 
@@ -222,6 +223,10 @@ class Settings(BaseSettings):
     session_max_days: float = Field(default=7, gt=0)
     # The municipality's code in exports and the state roll-up (hub.rollup).
     municipality: str = "KMC"
+    # The city's boroughs, each with its wards as written ("1-9", "10, 12-14"), so that a
+    # notice can name "borough 7" (hub.ward_lists). None are shipped: the city writes its
+    # own, in hub.toml as [boroughs] 7 = "56-60, 62", or HUB_BOROUGHS='{"7": "56-60, 62"}'.
+    boroughs: dict[int, str] = Field(default_factory=dict)
 
     # Login lockout: after `lockout_threshold` failures in a row the account is locked for
     # `lockout_base_seconds`, doubling with each further failure up to `lockout_max_seconds`.
@@ -270,6 +275,17 @@ class Settings(BaseSettings):
     whatsapp: WhatsAppSettings = WhatsAppSettings()
     open311: Open311Settings = Open311Settings()
     notices: NoticeSettings = NoticeSettings()
+
+    @field_validator("boroughs")
+    @classmethod
+    def _boroughs_are_wards(cls, value: dict[int, str]) -> dict[int, str]:
+        boroughs_from(value)  # raises ValueError naming every problem
+        return value
+
+    @property
+    def borough_wards(self) -> dict[int, tuple[int, ...]]:
+        """Each borough's number and its wards."""
+        return boroughs_from(self.boroughs)
 
     @field_validator("display_timezone")
     @classmethod

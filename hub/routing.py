@@ -37,9 +37,7 @@ from typing import TYPE_CHECKING
 
 from hub.i18n import N_, Joined, Message
 from hub.text import nfc
-
-# Kolkata Municipal Corporation has 144 wards, numbered 1 to 144.
-WARD_COUNT = 144
+from hub.ward_lists import WARD_COUNT
 
 if TYPE_CHECKING:  # annotations only: routing needs no database code at run time
     from hub.departments import Department

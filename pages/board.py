@@ -8,10 +8,11 @@ import streamlit as st
 from hub.errors import HubError
 from hub.permissions import Action, is_allowed, own_department_only
 from hub.platforms.base import PLATFORM_CHOICES
-from hub.routing import CATEGORIES, WARD_COUNT
+from hub.routing import CATEGORIES
 from hub.tickets.board import IT_QUEUE, TARGET_STATES, BoardFilters
 from hub.tickets.labels import CATEGORY_LABELS, TARGET_LABELS, status_label
 from hub.tickets.lifecycle import OPEN_STATUSES, STATUSES
+from hub.ward_lists import WARD_COUNT
 from ui import session
 from ui.i18n import _, digits, format_duration, format_local, format_number, pgettext
 

@@ -26,7 +26,7 @@ from hub.metrics import (
 )
 from hub.permissions import Action, own_department_only
 from hub.platforms.base import PLATFORM_CHOICES
-from hub.routing import WARD_COUNT
+from hub.ward_lists import WARD_COUNT
 from hub.weekly_report import last_complete_week
 from ui import session
 from ui.i18n import (

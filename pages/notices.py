@@ -9,8 +9,9 @@ from babel.dates import format_date
 from hub.clock import utc_now
 from hub.errors import HubError
 from hub.i18n import LANGUAGES
-from hub.notices.notices import KINDS, NoticeDraft, parse_wards
+from hub.notices.notices import KINDS, NoticeDraft
 from hub.permissions import Action, is_allowed
+from hub.ward_lists import ward_ranges
 from ui import session
 from ui.i18n import _, current_language, digits, format_local, format_number
 
@@ -74,12 +75,22 @@ if can_write:
     with shown["write"]:
         today = utc_now().astimezone(zone).date()
         kind = st.selectbox(_("Kind"), list(KINDS), format_func=kind_label, key="notice_kind")
+        boroughs = hub.notices.borough_lines()
         wards_text = st.text_input(
             _("Wards"),
-            placeholder=_("e.g. 60-65, 88"),
+            placeholder=_("e.g. 60-65, 88 or borough 7") if boroughs else _("e.g. 60-65, 88"),
             key="notice_wards",
-            help=_("Numbers and ranges"),
+            help=digits(
+                "  \n".join([_("Numbers and ranges"), *(b.translated(_) for b in boroughs)])
+            ),
         )
+        wards: tuple[int, ...] | None = None
+        try:
+            wards = hub.notices.wards_from(wards_text)
+        except HubError as exc:
+            session.show_error(exc)
+        if wards:
+            st.caption(_("Wards: {wards}").format(wards=digits(ward_ranges(wards))))
         left, right = st.columns(2)
         day = left.date_input(_("Day"), value=today + timedelta(days=1), format="DD/MM/YYYY")
         hours = right.slider(_("From – to (IST)"), 0, 24, (10, 14), key="notice_hours")
@@ -93,12 +104,8 @@ if can_write:
         starts = datetime.combine(day, time(min(hours[0], 23)), zone)
         ends = datetime.combine(day, time(0), zone) + timedelta(hours=hours[1])
         draft = None
-        try:
-            draft = NoticeDraft(
-                kind, text_bn, text_en, parse_wards(wards_text), starts, ends, also_post
-            )
-        except HubError as exc:
-            session.show_error(exc)
+        if wards is not None:
+            draft = NoticeDraft(kind, text_bn, text_en, wards, starts, ends, also_post)
         if draft is not None and draft.wards and (text_bn or text_en):
             st.markdown(_("**What subscribers will read**"))
             preview = hub.notices.preview(actor.department_code, draft)

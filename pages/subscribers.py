@@ -6,7 +6,6 @@ import streamlit as st
 
 from hub.errors import HubError
 from hub.i18n import LANGUAGES
-from hub.notices.notices import parse_wards
 from hub.notices.subscriptions import ROLES
 from ui import session
 from ui.i18n import _, format_number
@@ -68,7 +67,7 @@ if added:
         hub.subscriptions.add_by_staff(
             actor,
             phone=phone,
-            wards=list(parse_wards(wards_text)),
+            wards=list(hub.notices.wards_from(wards_text)),
             consent_source=consent,
             language=language,
             role=role,

@@ -16,7 +16,7 @@ from hub import bootstrap
 from hub.clock import utc_now
 from hub.config import SANDBOX_WHATSAPP
 from hub.errors import InvalidInput, PermissionDenied, Withdrawn
-from hub.notices.notices import NoticeDraft, parse_wards
+from hub.notices.notices import NoticeDraft
 from hub.platforms.base import Platform
 from hub.sandbox.server import Fault, SandboxApp
 from hub.sandbox.whatsapp_api import install_whatsapp_api
@@ -401,17 +401,6 @@ def test_a_bad_notice_is_refused_clearly_and_nothing_is_made(hub, actors, fields
     assert hub.notice_sender.fan_out_due().messages == 0
     with hub.store.cursor() as cur:
         assert cur.execute("SELECT count(*) FROM notice_messages").fetchone()[0] == 0
-
-
-def test_wards_are_read_as_numbers_and_ranges_in_either_script():
-    assert parse_wards("60-62, 88 ৬৫") == (60, 61, 62, 65, 88)
-    for bad, words in (
-        ("145", "no ward 145"),
-        ("60-200", "not a range"),
-        ("Kalighat", "not a ward"),
-    ):
-        with pytest.raises(InvalidInput, match=words):
-            parse_wards(bad)
 
 
 def test_a_missing_template_holds_its_language_and_sends_nothing(desk, actors):

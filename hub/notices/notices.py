@@ -15,7 +15,6 @@ template's parameter (WhatsApp refuses one over 1,024 characters). Nothing is se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -27,7 +26,7 @@ from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, NotFound, PermissionDenied
-from hub.i18n import N_
+from hub.i18n import N_, Message
 from hub.notices.texts import (
     PARAMETER_CHARS,
     one_line,
@@ -40,6 +39,7 @@ from hub.permissions import Action, Actor, Role
 from hub.publishing.review import record_notice_post
 from hub.store import Store
 from hub.text import nfc_trimmed
+from hub.ward_lists import WARD_COUNT, borough_lines, parse_wards
 
 KINDS = {
     "field_work": N_("Field work (morning digest)"),
@@ -49,9 +49,7 @@ KINDS = {
 # The Bengali half of a notice's post title (the English half is the kind's name).
 POST_TITLES = {"field_work": "মাঠের কাজ", "disruption": "পরিষেবা বিঘ্ন", "advisory": "পরামর্শ"}
 STATUSES = ("draft", "submitted", "changes_requested", "approved", "rejected", "cancelled")
-WARD_COUNT = 144
 MAX_WARDS = 144
-_TO_LATIN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 _COLUMNS = (
     "id, department_code, author, kind, text_bn, text_en, wards, starts_at, ends_at, also_post,"
     " status, submitted_at, reviewed_by, reviewed_at, review_note, reject_reason, approved_at,"
@@ -99,36 +97,6 @@ class Notice:
     updated_at: datetime
 
 
-def parse_wards(text: str) -> tuple[int, ...]:
-    """'60-65, 88' as (60, 61, ..., 65, 88); raises `InvalidInput` naming what is wrong."""
-    wards: list[int] = []
-    for part in re.split(
-        r"[,\s]+", (text or "").translate(str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789"))
-    ):
-        if not part:
-            continue
-        span = re.fullmatch(r"(\d{1,3})-(\d{1,3})", part)
-        if span:
-            low, high = int(span[1]), int(span[2])
-            if not 1 <= low <= high <= WARD_COUNT:
-                raise InvalidInput(
-                    N_("{part} is not a range of Kolkata's wards (1-144)."), part=part
-                )
-            wards.extend(range(low, high + 1))
-        elif part.isdigit():
-            number = int(part)
-            if not 1 <= number <= WARD_COUNT:
-                raise InvalidInput(
-                    N_("There is no ward {number}: Kolkata's wards are 1-144."), number=number
-                )
-            wards.append(number)
-        else:
-            raise InvalidInput(
-                N_("'{part}' is not a ward: write numbers, e.g. 60-65, 88."), part=part[:20]
-            )
-    return tuple(sorted(set(wards)))
-
-
 class NoticeService:
     """Writing, reviewing and cancelling notices (module docstring)."""
 
@@ -149,6 +117,15 @@ class NoticeService:
         self._zone = ZoneInfo(settings.display_timezone)
 
     # -- officers --------------------------------------------------------------------------
+
+    def wards_from(self, text: str) -> tuple[int, ...]:
+        """The wards an officer wrote ("60-65, 88", "borough 7"), with the city's boroughs;
+        raises `InvalidInput` naming what is wrong."""
+        return parse_wards(text, self._settings.borough_wards)
+
+    def borough_lines(self) -> list[Message]:
+        """The city's boroughs and their wards, for the composer (empty: none set up)."""
+        return borough_lines(self._settings.borough_wards)
 
     def create(self, actor: Actor, department_code: str, draft: NoticeDraft) -> Notice:
         """A new draft for the officer's department."""
@@ -595,4 +572,4 @@ def _notice(row: tuple) -> Notice:
     return Notice(*values)
 
 
-__all__ = ["KINDS", "STATUSES", "Notice", "NoticeDraft", "NoticeService", "parse_wards"]
+__all__ = ["KINDS", "STATUSES", "Notice", "NoticeDraft", "NoticeService"]

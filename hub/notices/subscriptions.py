@@ -32,10 +32,10 @@ from hub.notices.texts import answer, wards_words
 from hub.permissions import Action, Actor
 from hub.store import Store
 from hub.text import nfc_trimmed
+from hub.ward_lists import WARD_COUNT
 
 ACTOR = "subscriptions"
 ROLES = ("citizen", "councillor", "ward_committee")
-WARD_COUNT = 144
 
 
 @dataclass(frozen=True)

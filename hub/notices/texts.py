@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from hub.text import bengali_digits
+from hub.ward_lists import ward_ranges
 
 # (name, language, body): what the city registers with Meta. {{1}} and {{2}} are parameters.
 NOTICE_TEMPLATES: tuple[tuple[str, str, str], ...] = (
@@ -85,19 +86,9 @@ def answer(key: str, language: str, **values: str) -> str:
 
 def wards_words(wards: list[int] | tuple[int, ...], language: str) -> str:
     """'ward 65', 'wards 60-62, 88' (Bengali: 'ওয়ার্ড ৬০-৬২, ৮৮')."""
-    parts = []
-    ordered = sorted(set(wards))
-    start = previous = None
-    for ward in [*ordered, None]:
-        if ward is not None and previous is not None and ward == previous + 1:
-            previous = ward
-            continue
-        if start is not None:
-            parts.append(str(start) if start == previous else f"{start}-{previous}")
-        start = previous = ward
-    listed = ", ".join(parts)
+    listed = ward_ranges(wards)
     if language == "en":
-        return f"{'ward' if len(ordered) == 1 else 'wards'} {listed}"
+        return f"{'ward' if len(set(wards)) == 1 else 'wards'} {listed}"
     return f"ওয়ার্ড {bengali_digits(listed)}"
 
 

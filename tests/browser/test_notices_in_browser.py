@@ -2,8 +2,9 @@
 writes a disruption notice in Bengali and English and sees what subscribers will read; IT
 approves it (also to be posted: it reaches the calendar as a Facebook and an X post); the
 notice goes out and its funnel shows it sent; the citizen's phone has it —
-in headless Chromium against a real `hub serve`. Bad input (an unknown ward) gets a clear
-message and nothing is submitted.
+in headless Chromium against a real `hub serve`. The officer names the wards as a borough
+(one the test sets up). Bad input (an unknown ward, an unknown borough) gets a clear message
+and nothing is submitted.
 
 Screenshots: test-artifacts/browser/notices-*.png.
 """
@@ -23,6 +24,8 @@ def hub_url(tmp_path_factory, template_database):
         tmp_path_factory.mktemp("browser-notices"),
         template_database,
         HUB_TRIAGE_INTERVAL_SECONDS="2",
+        # A made-up borough (the hub ships none for Kolkata): the officer names it.
+        HUB_BOROUGHS='{"7": "64-66"}',
     ) as url:
         yield url
 
@@ -57,8 +60,12 @@ def test_subscribe_write_review_and_send_a_notice(hub_url, browser):
         page.get_by_label("Wards", exact=True).and_(page.get_by_role("textbox")).fill("65, 145")
         page.get_by_label("Wards", exact=True).and_(page.get_by_role("textbox")).press("Enter")
         expect(page.get_by_text("There is no ward 145")).to_be_visible()
-        page.get_by_label("Wards", exact=True).and_(page.get_by_role("textbox")).fill("64-66")
+        page.get_by_label("Wards", exact=True).and_(page.get_by_role("textbox")).fill("borough 8")
         page.get_by_label("Wards", exact=True).and_(page.get_by_role("textbox")).press("Enter")
+        expect(page.get_by_text("There is no borough 8: the boroughs are 7.")).to_be_visible()
+        page.get_by_label("Wards", exact=True).and_(page.get_by_role("textbox")).fill("borough 7")
+        page.get_by_label("Wards", exact=True).and_(page.get_by_role("textbox")).press("Enter")
+        expect(page.get_by_text("Wards: 64-66")).to_be_visible()
         page.get_by_label("Notice in Bengali").fill("পাইপ ফেটেছে: আজ জল সরবরাহ বন্ধ থাকবে।")
         page.get_by_label("Notice in English").fill("Pipe burst: no water supply today.")
         page.get_by_label("Notice in English").press("Control+Enter")
