@@ -5,6 +5,7 @@ A command is a whole short message in one of its forms, in English, Bengali or B
 
     SUBSCRIBE 65            যোগ ৬৫            jog 65          several: "SUBSCRIBE 60-62 88"
     SUBSCRIBE WATER         যোগ জল সরবরাহ      jog water       a department, by code or name
+    SUBSCRIBE BOROUGH 7     যোগ বরো ৭          jog boro 7      a borough's wards (the city's own)
     LIST                    তালিকা             talika
     STOP                    বন্ধ               bondho          everything, at once
     STOP 65                 বন্ধ ৬৫            bondho 65       one ward (or several)
@@ -23,6 +24,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hub.i18n import N_, Message
 from hub.ward_lists import WARD_COUNT
 
 # The most wards one message may add or stop (a range like 1-144 is refused: too broad).
@@ -58,6 +60,8 @@ _FILLER = {
     "ও",
     "&",
 }
+# "SUBSCRIBE BOROUGH 7", "যোগ বরো ৭": every ward of a borough the city has set up.
+_BOROUGH_WORDS = {"borough", "boroughs", "boro", "বরো"}
 _DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 _RANGE = re.compile(r"^(\d{1,3})\s*[-–]\s*(\d{1,3})$")
 _NUMBER = re.compile(r"^\d{1,3}$")
@@ -75,7 +79,7 @@ class SubscriptionCommand:
     wards: tuple[int, ...] = ()
     department_code: str | None = None
     language: str | None = None
-    problem: str | None = None
+    problem: Message | None = None
 
     @property
     def summary(self) -> str:
@@ -91,11 +95,14 @@ class SubscriptionCommand:
 
 
 def read_command(
-    text: str, department_aliases: Mapping[str, str] | None = None
+    text: str,
+    department_aliases: Mapping[str, str] | None = None,
+    boroughs: Mapping[int, tuple[int, ...]] | None = None,
 ) -> SubscriptionCommand | None:
     """The command `text` is, or None when it is not one (then it is a message for triage).
 
-    `department_aliases` maps lower-case names and codes ("water", "জল সরবরাহ") to codes.
+    `department_aliases` maps lower-case names and codes ("water", "জল সরবরাহ") to codes;
+    `boroughs` each borough's number to its wards ("SUBSCRIBE BOROUGH 7" follows them all).
     """
     words = _normal(text)
     if not words or len(words) > 60:
@@ -111,10 +118,8 @@ def read_command(
         if not rest:
             if action == "stop":
                 return SubscriptionCommand("stop")
-            return SubscriptionCommand(
-                "help", problem="name the ward(s) or the department to follow"
-            )
-        return _with_arguments(action, rest, department_aliases or {})
+            return _help(N_("name the ward(s) or the department to follow"))
+        return _with_arguments(action, rest, department_aliases or {}, boroughs or {})
     return None
 
 
@@ -135,46 +140,75 @@ def _after_verb(words: str, verbs: set[str]) -> str | None:
 
 
 def _with_arguments(
-    action: str, rest: str, department_aliases: Mapping[str, str]
+    action: str,
+    rest: str,
+    department_aliases: Mapping[str, str],
+    boroughs: Mapping[int, tuple[int, ...]],
 ) -> SubscriptionCommand | None:
     department = department_aliases.get(rest)
     if department is not None:
         return SubscriptionCommand(action, department_code=department)
-    tokens = [t for t in re.split(r"\s+|(?<=\d),(?=\d)", rest.replace(" - ", "-")) if t]
+    tokens = [
+        t for t in re.split(r"\s+|(?<=\d),(?=\d)|(?<=[a-zো])(?=\d)", rest.replace(" - ", "-")) if t
+    ]
     wards: list[int] = []
     looked_like_wards = False
+    borough_named = False
     for token in tokens:
         if token in _FILLER:
             continue
+        if token in _BOROUGH_WORDS:
+            borough_named = looked_like_wards = True
+            continue
         span = _RANGE.match(token)
-        if span:
+        if borough_named:
+            borough_named = False
+            if not _NUMBER.match(token):
+                # "stop borough office harassment" is a complaint, not a command.
+                if action == "stop":
+                    return None
+                return _help(N_("write the borough's number, e.g. BOROUGH 7"))
+            if not boroughs:
+                return _help(N_("boroughs are not set up here: name the ward(s)"))
+            if int(token) not in boroughs:
+                return _help(N_("there is no borough {number}"), number=int(token))
+            wards.extend(boroughs[int(token)])
+        elif span:
             looked_like_wards = True
             low, high = int(span[1]), int(span[2])
             if not (1 <= low <= high <= WARD_COUNT):
-                return _help(action, f"{token} is not a range of Kolkata's wards (1-144)")
+                return _help(N_("{wards} is not a range of Kolkata's wards (1-144)"), wards=token)
             wards.extend(range(low, high + 1))
         elif _NUMBER.match(token):
             looked_like_wards = True
             number = int(token)
             if not 1 <= number <= WARD_COUNT:
-                return _help(action, f"there is no ward {number} (Kolkata's wards are 1-144)")
+                return _help(
+                    N_("there is no ward {number} (Kolkata's wards are 1-144)"), number=number
+                )
             wards.append(number)
         else:
             # Words that are neither wards nor a department: a sentence that starts with a
             # command word ("stop the leak in ward 65") is a message, not a command.
             if looked_like_wards or action == "stop":
                 return None
-            return _help(action, f"'{rest[:40]}' is neither a ward nor a department")
+            return _help(N_("'{words}' is neither a ward nor a department"), words=rest[:40])
+    if borough_named:
+        if action == "stop":
+            return None
+        return _help(N_("write the borough's number, e.g. BOROUGH 7"))
     unique = tuple(dict.fromkeys(wards))
     if not unique:
-        return _help(action, "name the ward(s) or the department to follow")
+        return _help(N_("name the ward(s) or the department to follow"))
     if len(unique) > MAX_WARDS_PER_COMMAND:
-        return _help(action, f"at most {MAX_WARDS_PER_COMMAND} wards in one message")
+        return _help(N_("at most {count} wards in one message"), count=MAX_WARDS_PER_COMMAND)
     return SubscriptionCommand(action, wards=unique)
 
 
-def _help(action: str, problem: str) -> SubscriptionCommand:
-    return SubscriptionCommand("help", problem=f"{action}: {problem}")
+def _help(problem: str, **values: object) -> SubscriptionCommand:
+    """A command word with something after it the hub cannot read: `problem` (a catalogue
+    sentence) says what, in the citizen's language when they are answered."""
+    return SubscriptionCommand("help", problem=Message(problem, **values))
 
 
 def department_aliases(departments: list[tuple[str, str, str]]) -> dict[str, str]:

@@ -23,6 +23,11 @@ BOROUGHS = {7: (60, 61, 62), 9: (88, 90)}
 IN_BOROUGH_7, OUTSIDE = "919830012345", "919830099999"
 
 
+def answers_to(running, wa_id: str) -> list[str]:
+    """What the hub's number sent `wa_id`, oldest first."""
+    return [m["text"] for m in running.whatsapp.sent_messages() if m["wa_id"] == wa_id]
+
+
 @pytest.fixture
 def settings(settings):
     """The test hub's settings with two boroughs."""
@@ -121,3 +126,25 @@ def test_a_notice_to_a_borough_reaches_the_subscribers_of_its_wards_only(desk, a
         desk.settle()
     reached = [m["wa_id"] for m in wa.sent_messages() if m["type"] == "template"]
     assert reached == [IN_BOROUGH_7]
+
+
+def test_a_citizen_follows_a_borough_by_whatsapp_and_is_answered_in_their_language(
+    desk,  # noqa: F811
+    actors,
+):
+    wa = desk.whatsapp
+    wa.citizen_sends(IN_BOROUGH_7, "Rina", text="যোগ বরো ৭")
+    wa.citizen_sends(OUTSIDE, "Amit", text="যোগ বরো ৮")
+    desk.settle()
+    assert "ওয়ার্ড ৬০-৬২" in answers_to(desk, IN_BOROUGH_7)[-1]
+    assert desk.hub.subscriptions.ward_counts(actors["commissioner"]) == {
+        60: 1,
+        61: 1,
+        62: 1,
+    }
+    refused = answers_to(desk, OUTSIDE)[-1]
+    assert refused.startswith("বুঝতে পারিনি (৮ নম্বর বরো নেই)"), refused
+    # What the hub could not read is said in the citizen's language, digits too.
+    wa.citizen_sends(OUTSIDE, "Amit", text="যোগ ৯৯৯")
+    desk.settle()
+    assert "(৯৯৯ নম্বর ওয়ার্ড নেই (কলকাতার ওয়ার্ড ১-১৪৪))" in answers_to(desk, OUTSIDE)[-1]

@@ -93,3 +93,40 @@ def test_the_labelled_set(message, expected):
 def test_the_labelled_set_covers_every_form_in_both_scripts():
     assert len(LABELLED) >= 50
     assert sum(any("\u0980" <= ch <= "\u09ff" for ch in m) for m, _ in LABELLED) >= 12
+
+
+BOROUGHS = {7: (60, 61, 62), 9: (88, 90)}
+# (message, the command's summary, or the problem it was answered with, or None: a message)
+WITH_BOROUGHS = [
+    ("SUBSCRIBE BOROUGH 7", "subscribe:60,61,62"),
+    ("subscribe borough no 7 65", "subscribe:60,61,62,65"),
+    ("subscribe borough7", "subscribe:60,61,62"),
+    ("যোগ বরো ৭", "subscribe:60,61,62"),
+    ("যোগ বরো নং ৯", "subscribe:88,90"),
+    ("jog boro 9", "subscribe:88,90"),
+    ("STOP BOROUGH 9", "stop:88,90"),
+    ("বন্ধ বরো ৭", "stop:60,61,62"),
+    ("subscribe borough 8", "there is no borough 8"),
+    ("SUBSCRIBE BOROUGH", "write the borough's number, e.g. BOROUGH 7"),
+    ("jog boro office", "write the borough's number, e.g. BOROUGH 7"),
+    ("subscribe borough 7 borough 9 1-20", "at most 20 wards in one message"),
+    ("stop borough office harassment", None),
+    ("Stop borough", None),
+]
+
+
+@pytest.mark.parametrize(("message", "expected"), WITH_BOROUGHS)
+def test_a_borough_is_followed_or_stopped_as_its_wards(message, expected):
+    command = read_command(message, ALIASES, BOROUGHS)
+    if expected is None:
+        assert command is None
+    elif command is not None and command.action == "help":
+        assert str(command.problem) == expected
+    else:
+        assert command is not None and command.summary == expected
+
+
+def test_a_borough_named_where_none_are_set_up_is_answered_not_followed():
+    command = read_command("SUBSCRIBE BOROUGH 7", ALIASES)
+    assert command is not None and command.action == "help"
+    assert str(command.problem) == "boroughs are not set up here: name the ward(s)"

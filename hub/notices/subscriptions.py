@@ -27,7 +27,7 @@ from hub.commands import SubscriptionCommand, department_aliases, read_command
 from hub.config import SANDBOX_WHATSAPP, Settings
 from hub.departments import DepartmentService
 from hub.errors import InvalidInput
-from hub.i18n import N_
+from hub.i18n import N_, Message, digits, translate
 from hub.notices.texts import answer, wards_words
 from hub.permissions import Action, Actor
 from hub.store import Store
@@ -167,8 +167,8 @@ class SubscriptionService:
             commands = [
                 (
                     row,
-                    read_command(row[1], aliases)
-                    or SubscriptionCommand("help", problem="the message changed"),
+                    read_command(row[1], aliases, self._settings.borough_wards)
+                    or SubscriptionCommand("help", problem=Message(N_("the message changed"))),
                 )
                 for row in rows
             ]
@@ -324,7 +324,7 @@ class SubscriptionService:
         if command.action == "help":
             return _Outcome(
                 subscriber[0] if subscriber else None,
-                answer("help", language, problem=command.problem or ""),
+                answer("help", language, problem=_in_language(command.problem, language)),
                 language,
             )
         if command.action == "language":
@@ -694,6 +694,13 @@ def _cancel_unwanted(cur: duckdb.DuckDBPyConnection, subscriber_id: int, now: da
             {"now": now, "ids": unwanted},
         )
     return len(unwanted)
+
+
+def _in_language(problem: Message | None, language: str) -> str:
+    """What the hub could not read in a command, in the citizen's language and digits."""
+    if problem is None:
+        return ""
+    return digits(problem.translated(lambda message: translate(message, language)), language)
 
 
 __all__ = ["ACTOR", "CommandsApplied", "Subscriber", "SubscriptionService"]

@@ -452,6 +452,8 @@ class MessageRules:
     ward_at: Callable[[float, float], int | None] | None = None
     # Department names and codes a subscription command may name (`hub.commands`).
     department_aliases: Mapping[str, str] = field(default_factory=dict)
+    # The city's boroughs (a command may name one: "SUBSCRIBE BOROUGH 7").
+    boroughs: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
 
     def decide(self, candidate: _Candidate, decision: RoutingDecision) -> _MessageDecision:
         """The routing decision as a message to the city reads it."""
@@ -459,7 +461,7 @@ class MessageRules:
         text_ward = None
         notes: list[Message] = []
         if candidate.is_whatsapp and not candidate.has_attachment and asks is None:
-            command = read_command(candidate.text, self.department_aliases)
+            command = read_command(candidate.text, self.department_aliases, self.boroughs)
             if command is not None:
                 return _MessageDecision(decision, None, None, command)
         if candidate.platform == "open311":
@@ -566,6 +568,7 @@ class TicketService:
             department_aliases=department_aliases(
                 [(d.code, d.name_en, d.name_bn) for d in departments]
             ),
+            boroughs=self._settings.borough_wards,
         )
         now = self._clock()
         with self._store.transaction() as cur:
