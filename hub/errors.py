@@ -61,6 +61,11 @@ class HubError(Exception):
         a value that is a `hub.i18n.Message` (a list of problems, say) is translated too."""
         return translated_template(self.template, self.values, translate, self.message)
 
+    def as_message(self) -> Message:
+        """The error as a sentence to keep (a ticket's history) and show later in whichever
+        language its reader has."""
+        return Message(self.template, **self.values)
+
 
 class ConfigurationError(HubError):
     """Settings, the data folder or the environment cannot be used as configured."""

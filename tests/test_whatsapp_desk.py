@@ -12,6 +12,7 @@ import requests
 from whatsapp_fixtures import media
 
 from hub.errors import InvalidInput
+from hub.i18n import shown_sentence, translate
 from hub.inbox import whatsapp as whatsapp_inbox
 
 CITIZEN = "919830012345"
@@ -171,10 +172,21 @@ def test_a_refused_attachment_gets_a_reply_in_the_citizens_language(desk):
     assert any("complaint.pdf" in n[2] and "PDF" in n[2] for n in notes), notes
     with desk.hub.store.cursor() as cur:
         events = cur.execute(
-            "SELECT note FROM ticket_events WHERE ticket_id = ? AND event = 'attachment'",
+            "SELECT note, note_sentence FROM ticket_events WHERE ticket_id = ?"
+            " AND event = 'attachment' ORDER BY id",
             [ticket[0]],
         ).fetchall()
     assert len(events) == 2
+    # The ticket's history says it in the officer's language; the English stays for the log.
+    assert events[1][0] == "document not kept: the document is not a PDF"
+    in_bengali = [
+        shown_sentence(note, sentence).translated(lambda m: translate(m, "bn"))
+        for note, sentence in events
+    ]
+    # The photo's own reason and advice are in Bengali too (the file's name stays as sent).
+    assert in_bengali[0].startswith("ছবি রাখা হয়নি: photo: ফাইলটি JPEG, PNG বা WebP ছবি নয়")
+    assert "আবার চেষ্টা করুন" in in_bengali[0]
+    assert in_bengali[1] == "নথি রাখা হয়নি: নথিটি PDF নয়"
 
 
 def test_danger_to_life_escalates_at_once_and_sends_the_emergency_numbers(desk):
@@ -331,6 +343,12 @@ def test_a_download_that_keeps_failing_is_flagged_and_the_citizen_asked_again(de
         notes = cur.execute("SELECT note FROM ticket_events WHERE event = 'attachment'").fetchall()
     assert (status, attempts) == ("failed", 5)
     assert len(notes) == 1 and "could not be downloaded after 5 tries" in notes[0][0]
+    with desk.hub.store.cursor() as cur:
+        (sentence,) = cur.execute(
+            "SELECT note_sentence FROM ticket_events WHERE event = 'attachment'"
+        ).fetchone()
+    shown = shown_sentence(notes[0][0], sentence).translated(lambda m: translate(m, "bn"))
+    assert shown.startswith("নাগরিকের ছবি 5 বার চেষ্টার পরেও নামানো যায়নি: "), shown
     asked = [m for m in desk_messages(desk.hub) if m[0] == "attachment"]
     assert len(asked) == 1 and "did not reach us" in asked[0][2]
 

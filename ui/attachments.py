@@ -11,20 +11,11 @@ import streamlit as st
 
 from hub.bootstrap import Hub
 from hub.errors import HubError
-from hub.i18n import N_
 from hub.permissions import Actor
+from hub.platforms.whatsapp_webhook import MEDIA_KIND_WORDS
 from ui import session
 from ui.i18n import _, format_local
 
-# The kinds of WhatsApp media (`hub.platforms.whatsapp_webhook.MEDIA_TYPES`), translated
-# where shown.
-_KINDS = {
-    "image": N_("image"),
-    "audio": N_("audio"),
-    "document": N_("document"),
-    "video": N_("video"),
-    "sticker": N_("sticker"),
-}
 _EXTENSIONS = {"audio/ogg": "ogg", "audio/aac": "aac", "audio/mpeg": "mp3", "audio/mp4": "m4a"}
 
 
@@ -42,7 +33,7 @@ def show_attachments(hub: Hub, actor: Actor, ticket_id: int) -> None:
     for item in attachments:
         with st.container(border=True):
             received = format_local(item.received_at, zone)
-            kind = _(_KINDS.get(item.kind, item.kind))
+            kind = _(MEDIA_KIND_WORDS.get(item.kind, item.kind))
             if item.status == "pending":
                 st.text(
                     _("{kind} · {received} · being downloaded").format(kind=kind, received=received)

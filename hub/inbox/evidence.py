@@ -33,7 +33,7 @@ import mutagen
 
 from hub.audit import AuditLog
 from hub.errors import InvalidInput, NotFound, StoreError
-from hub.i18n import N_
+from hub.i18n import N_, Message
 from hub.permissions import Action, Actor
 from hub.publishing.photos import InvalidPhoto, PhotoStore
 from hub.store import Store
@@ -54,10 +54,25 @@ _AMR_WB_SIZES = {0: 18, 1: 24, 2: 33, 3: 37, 4: 41, 5: 47, 6: 51, 7: 59, 8: 61, 
 class InvalidAttachment(InvalidInput):
     """An attachment that is not kept; `code` names the reason for the citizen's message."""
 
-    def __init__(self, message: str, code: str, limit: str = "", /, **values: object) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: str,
+        limit: str = "",
+        /,
+        *,
+        sentence: Message | None = None,
+        **values: object,
+    ) -> None:
         super().__init__(message, **values)
         self.code = code
         self.limit = limit
+        # The refusal's own sentence when it came from elsewhere (a photo's checks).
+        self._sentence = sentence
+
+    def as_message(self) -> Message:
+        """The refusal as a sentence to keep on the ticket (`HubError.as_message`)."""
+        return self._sentence or super().as_message()
 
 
 @dataclass(frozen=True)
@@ -113,7 +128,7 @@ class EvidenceStore:
         except InvalidPhoto as exc:
             code = "too_large" if len(content) > self._photos.limits.max_bytes else "not_photo"
             limit = megabytes(self._photos.limits.max_bytes)
-            raise InvalidAttachment(str(exc), code, limit) from None
+            raise InvalidAttachment(str(exc), code, limit, sentence=exc.as_message()) from None
         sealed = self._seal(content)
         return KeptAttachment(
             content_type=f"photo ({photo.mime_type}, {photo.width}×{photo.height})",

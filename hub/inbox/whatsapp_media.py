@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 from hub.audit import AuditLog
 from hub.clock import utc_now
 from hub.errors import ContentRejected, HubError
-from hub.i18n import N_
+from hub.i18n import N_, Message, Verbatim, stored_sentence
 from hub.inbox.evidence import EvidenceStore, InvalidAttachment, KeptAttachment, megabytes
 from hub.platforms.base import Platform, SendsMessages
 from hub.platforms.registry import PlatformAccounts
+from hub.platforms.whatsapp_webhook import MEDIA_KIND_WORDS
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,16 @@ class MediaFetcher:
                     pending.id,
                 ],
             )
-            self._ticket_event(cur, pending, f"{pending.kind} not kept: {exc}", now)
+            self._ticket_event(
+                cur,
+                pending,
+                Message(
+                    N_("{kind} not kept: {reason}"),
+                    kind=_kind_word(pending.kind),
+                    reason=exc.as_message(),
+                ),
+                now,
+            )
         report.refused += 1
 
     def _retry(self, pending: _Pending, error: str, report: MediaReport) -> None:
@@ -203,8 +213,15 @@ class MediaFetcher:
                 self._ticket_event(
                     cur,
                     pending,
-                    f"the citizen's {pending.kind} could not be downloaded after {attempts}"
-                    f" tries: {error[:200]}",
+                    Message(
+                        N_(
+                            "the citizen's {kind} could not be downloaded after {attempts} tries:"
+                            " {error}"
+                        ),
+                        kind=_kind_word(pending.kind),
+                        attempts=attempts,
+                        error=Verbatim(error[:200]),
+                    ),
                     now,
                 )
                 report.failed += 1
@@ -217,8 +234,9 @@ class MediaFetcher:
         log.info("attachment %s: try %d failed: %s", pending.id, attempts, error[:200])
         report.retrying += 1
 
-    def _ticket_event(self, cur, pending: _Pending, note: str, now: datetime) -> None:
-        """A note on the ticket the attachment's message belongs to, when there is one."""
+    def _ticket_event(self, cur, pending: _Pending, note: Message, now: datetime) -> None:
+        """A note on the ticket the attachment's message belongs to, when there is one (kept
+        as a sentence too, for the ticket page to show in the reader's language)."""
         row = cur.execute(
             "SELECT coalesce((SELECT id FROM tickets WHERE interaction_id = ?),"
             " (SELECT ticket_id FROM interaction_triage WHERE interaction_id = ?))",
@@ -226,9 +244,9 @@ class MediaFetcher:
         ).fetchone()
         if row and row[0] is not None:
             cur.execute(
-                "INSERT INTO ticket_events (ticket_id, occurred_at, actor, event, note)"
-                " VALUES (?, ?, ?, 'attachment', ?)",
-                [row[0], now, FETCHER, note[:1000]],
+                "INSERT INTO ticket_events (ticket_id, occurred_at, actor, event, note,"
+                " note_sentence) VALUES (?, ?, ?, 'attachment', ?, ?)",
+                [row[0], now, FETCHER, note[:1000], stored_sentence(note)],
             )
 
     def work_left(self) -> int:
@@ -237,6 +255,12 @@ class MediaFetcher:
             return cur.execute(
                 "SELECT count(*) FROM whatsapp_media WHERE status = 'pending'"
             ).fetchone()[0]
+
+
+def _kind_word(kind: str) -> Message:
+    """A media kind as people read it (the kind itself when WhatsApp adds a new one)."""
+    word = MEDIA_KIND_WORDS.get(kind)
+    return Message(word) if word else Verbatim(kind)
 
 
 __all__ = ["MediaFetcher", "MediaReport"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hub.i18n import N_
 from hub.platforms.base import Interaction, InteractionKind, Platform
 from hub.platforms.facebook_webhook import InvalidWebhook
 from hub.platforms.whatsapp import MAX_TEXT_CHARS, parse_timestamp
@@ -24,6 +25,14 @@ log = logging.getLogger(__name__)
 
 # Message types that carry a file to download.
 MEDIA_TYPES = ("image", "audio", "document", "video", "sticker")
+# Each kind as people read it (a catalogue word: the ticket page and its history translate it).
+MEDIA_KIND_WORDS = {
+    "image": N_("image"),
+    "audio": N_("audio"),
+    "document": N_("document"),
+    "video": N_("video"),
+    "sticker": N_("sticker"),
+}
 # Delivery statuses, in the order a message goes through them ("failed" ends it anywhere).
 STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from hub.errors import InvalidInput, NotFound, StoreError
-from hub.i18n import N_
+from hub.i18n import N_, Message, Verbatim
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -109,6 +109,19 @@ class InvalidPhoto(InvalidInput):
             filename=filename,
             reason=self.reason,
             advice=self.advice,
+        )
+
+    def as_message(self) -> Message:
+        """The refusal as a sentence to keep, its reason and advice translated when shown."""
+        values = {
+            name: Message(value) if name == "kind" and isinstance(value, str) else value
+            for name, value in self._part_values.items()
+        }
+        return Message(
+            self.template,
+            filename=Verbatim(self.filename),
+            reason=Message(self._reason_template, **values),
+            advice=Message(self._advice_template, **values),
         )
 
     def translated(self, translate: Callable[[str], str]) -> str:
