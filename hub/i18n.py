@@ -175,6 +175,35 @@ class Verbatim(Message):
         return str(self)
 
 
+# The catalogue tells a sentence which language it is read in (a moment inside it is written
+# that language's way): translators write their language's code here, as GNU projects mark a
+# language's direction with a msgid of its own.
+LANGUAGE_OF_CATALOGUE = N_("language code of this translation: en")
+
+
+def language_of(translate: Callable[[str], str]) -> str:
+    """The language `translate` translates into (``en`` when it leaves things as they are)."""
+    code = translate(LANGUAGE_OF_CATALOGUE)
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class Moment(Message):
+    """A moment inside a sentence, written the reader's way when shown (``07 Dec 2026, 10:00
+    IST`` or ``৭ ডিসে, ২০২৬ ১০:০০ IST``); its English is how the log and the CLI read it."""
+
+    at: datetime
+    zone: ZoneInfo
+
+    def __new__(cls, at: datetime, zone: ZoneInfo) -> Moment:
+        made = str.__new__(cls, format_moment(at, zone, DEFAULT_LANGUAGE))
+        made.template, made.values = str(made), {}
+        made.at, made.zone = as_utc(at), zone
+        return made
+
+    def translated(self, translate: Callable[[str], str]) -> str:
+        return format_moment(self.at, self.zone, language_of(translate))
+
+
 def stored_sentence(text: str | None) -> str | None:
     """What to keep beside a stored English text so it can be shown in any language later:
     the sentence's JSON when `text` is a `Message`, None for plain text (a person's own)."""
@@ -205,6 +234,8 @@ def _encoded(value: object) -> object:
     # Verbatim text is kept as plain text, which is never looked up when it is read back.
     if isinstance(value, Verbatim):
         return str(value)
+    if isinstance(value, Moment):
+        return {"m": value.at.isoformat(), "z": value.zone.key}
     if isinstance(value, Joined):
         joined: dict[str, object] = {"j": [_encoded(item) for item in value.items]}
         if value.separator != ", ":
@@ -223,6 +254,8 @@ def _encoded(value: object) -> object:
 
 
 def _decoded(value: object) -> object:
+    if isinstance(value, dict) and "m" in value:
+        return Moment(datetime.fromisoformat(value["m"]), ZoneInfo(value["z"]))
     if isinstance(value, dict) and "j" in value:
         return Joined(
             [_decoded(item) for item in value["j"]],

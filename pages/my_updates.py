@@ -172,7 +172,7 @@ with st.container(border=True):
                 _("When"): format_local(event.occurred_at, zone),
                 _("Who"): event.actor,
                 _("What"): EVENT_WORDS.get(event.event, event.event.replace("_", " ")),
-                _("Note"): event.note or "",
+                _("Note"): event.shown_note.translated(_) if event.shown_note else "",
             }
             for event in chosen.events
         ],

@@ -231,7 +231,7 @@ for item in late_launches:
         show_update(update)
         refusal = next((e for e in reversed(update.events) if e.event == "late_refused"), None)
         if refusal is not None:
-            st.text(refusal.note or "")
+            st.text(refusal.shown_note.translated(_) if refusal.shown_note else "")
         reason = st.text_input(
             _("Reason for letting it through"), key=f"review_override_reason_{update.id}"
         )

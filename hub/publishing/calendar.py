@@ -34,7 +34,7 @@ from hub.audit import AuditLog
 from hub.clock import as_utc, format_local, utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, NotFound
-from hub.i18n import N_
+from hub.i18n import N_, Message, Moment, Verbatim
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
 from hub.publishing.models import Post, PostStatus, UpdateKind
@@ -251,9 +251,11 @@ class ScheduleService:
                 actor=actor.username,
                 event="rescheduled",
                 at=now,
-                note=(
-                    f"{platform}: from {format_local(before.post.scheduled_at, zone)} "
-                    f"to {format_local(at, zone)}"
+                note=Message(
+                    N_("{platform}: from {before} to {after}"),
+                    platform=Verbatim(platform),
+                    before=Moment(before.post.scheduled_at, zone),
+                    after=Moment(at, zone),
                 ),
             )
             self._audit.record(
@@ -338,7 +340,7 @@ class ScheduleService:
             actor=actor.username,
             event="cancelled",
             at=now,
-            note="every post of the update was cancelled",
+            note=Message(N_("every post of the update was cancelled")),
         )
         self._audit.record(
             cur,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from hub.i18n import N_
+from hub.i18n import N_, Message, shown_sentence
 from hub.platforms.base import Platform
 
 
@@ -110,6 +110,14 @@ class UpdateEvent:
     event: str
     note: str | None
     reason_code: str | None
+    # The note as a catalogue sentence where the hub wrote it (JSON); None for a person's.
+    note_sentence: str | None = None
+
+    @property
+    def shown_note(self) -> Message | None:
+        """The note to show: the hub's sentences in the reader's language, people's words
+        (and notes written before the sentences were kept) as written."""
+        return None if self.note is None else shown_sentence(self.note, self.note_sentence)
 
 
 @dataclass(frozen=True)

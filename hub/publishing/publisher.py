@@ -41,6 +41,7 @@ from hub.delivery.engine import (
 )
 from hub.delivery.holds import AccountHolds, AccountState
 from hub.delivery.kinds import POST_WORDS, POSTS_OUTBOX
+from hub.i18n import N_, Message, Verbatim
 from hub.permissions import Action, Actor
 from hub.platforms.base import (
     Photo,
@@ -53,6 +54,7 @@ from hub.platforms.base import (
 from hub.platforms.registry import PlatformAccounts
 from hub.platforms.x_usage import XUsageMeter
 from hub.publishing.photos import PhotoStore
+from hub.publishing.updates import record_update_event
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -164,7 +166,12 @@ class PostDelivery(KindBase):
         ).fetchone()
         post = done.post
         if done.found:
-            self._event(cur, update_id, "published", f"found on the platform: {post.permalink}")
+            self._event(
+                cur,
+                update_id,
+                "published",
+                Message(N_("found on the platform: {link}"), link=Verbatim(post.permalink or "")),
+            )
             self.audit_item(
                 cur,
                 "reconcile_post",
@@ -205,7 +212,12 @@ class PostDelivery(KindBase):
                 [now, cutoff],
             ).fetchall()
             for post_id, update_id in rows:
-                self._event(cur, update_id, "missed", f"post {post_id} returned to IT")
+                self._event(
+                    cur,
+                    update_id,
+                    "missed",
+                    Message(N_("post {number} returned to IT"), number=post_id),
+                )
                 self.audit_item(cur, "post_missed", post_id, after={"status": "missed"})
         if isinstance(report, PublishReport):
             report.missed += len(rows)
@@ -213,10 +225,8 @@ class PostDelivery(KindBase):
     def _event(
         self, cur: duckdb.DuckDBPyConnection, update_id: int, event: str, note: str | None
     ) -> None:
-        cur.execute(
-            "INSERT INTO update_events (update_id, occurred_at, actor, event, note)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [update_id, self.clock(), PUBLISHER, event, note],
+        record_update_event(
+            cur, update_id, actor=PUBLISHER, event=event, at=self.clock(), note=note
         )
 
 

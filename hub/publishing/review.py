@@ -34,7 +34,7 @@ from hub.audit import AuditLog
 from hub.clock import as_utc, format_local, utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, PermissionDenied
-from hub.i18n import N_, Message, bullets
+from hub.i18n import N_, Joined, Message, Moment, Verbatim, bullets
 from hub.permissions import Action, Actor
 from hub.platforms.base import Platform
 from hub.publishing.compose import (
@@ -176,7 +176,10 @@ class ReviewService:
                 actor=actor.username,
                 event="edited",
                 at=now,
-                note="changed: " + ", ".join(_FIELD_LABELS[name] for name in changed),
+                note=Message(
+                    N_("changed: {fields}"),
+                    fields=Joined(Message(_FIELD_LABELS[name]) for name in changed),
+                ),
             )
             self._audit.record(
                 cur,
@@ -233,7 +236,17 @@ class ReviewService:
                     ],
                 )
             self._set_reviewed(cur, update, actor, now, UpdateStatus.APPROVED)
-            plan = "; ".join(f"{p.value} at {format_local(at, zone)}" for p, at in times.items())
+            plan = Joined(
+                (
+                    Message(
+                        N_("{platform} at {time}"),
+                        platform=Verbatim(p.value),
+                        time=Moment(at, zone),
+                    )
+                    for p, at in times.items()
+                ),
+                "; ",
+            )
             record_update_event(
                 cur, update_id, actor=actor.username, event="approved", at=now, note=plan
             )
@@ -559,11 +572,11 @@ class ReviewService:
 
 
 _FIELD_LABELS = {
-    "title": "title",
-    "text_bn": "Bengali text",
-    "text_en": "English text",
-    "x_text": "X text",
-    "event_place": "event place",
+    "title": N_("title"),
+    "text_bn": N_("Bengali text"),
+    "text_en": N_("English text"),
+    "x_text": N_("X text"),
+    "event_place": N_("event place"),
 }
 
 
@@ -672,7 +685,9 @@ def record_notice_post(
         actor=reviewer.username,
         event="approved",
         at=now,
-        note=f"notice #{notice_id}, also posted; {format_local(at, zone)}",
+        note=Message(
+            N_("notice #{number}, also posted; {time}"), number=notice_id, time=Moment(at, zone)
+        ),
     )
     audit.record(
         cur,

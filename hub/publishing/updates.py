@@ -40,7 +40,7 @@ from hub.audit import AuditLog
 from hub.clock import format_local, utc_now
 from hub.config import Settings
 from hub.errors import HubError, InvalidInput, NotFound
-from hub.i18n import N_, Joined, Message, bullets
+from hub.i18n import N_, Joined, Message, Moment, bullets, stored_sentence
 from hub.permissions import Action, Actor, Role
 from hub.platforms.base import PUBLISHING_PLATFORMS, Platform
 from hub.publishing.compose import (
@@ -124,7 +124,7 @@ _PHOTO_COLUMNS = (
     "update_id, id, position, original_name, stored_name, thumb_name, mime_type, width,"
     " height, size_bytes, alt_text"
 )
-_EVENT_COLUMNS = "update_id, occurred_at, actor, event, note, reason_code"
+_EVENT_COLUMNS = "update_id, occurred_at, actor, event, note, reason_code, note_sentence"
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -190,7 +190,7 @@ def read_updates(
         " ORDER BY update_id, id",
         ids,
     ).fetchall():
-        events[r[0]].append(UpdateEvent(_utc(r[1]), r[2], r[3], r[4], r[5]))
+        events[r[0]].append(UpdateEvent(_utc(r[1]), r[2], r[3], r[4], r[5], r[6]))
     return [
         Update(
             id=row[0],
@@ -251,11 +251,12 @@ def record_update_event(
     note: str | None = None,
     reason_code: str | None = None,
 ) -> None:
-    """Append one step to an update's history, inside the caller's transaction."""
+    """Append one step to an update's history, inside the caller's transaction (a note the
+    hub writes, a `hub.i18n.Message`, is kept as a sentence too, shown in any language)."""
     cur.execute(
-        "INSERT INTO update_events (update_id, occurred_at, actor, event, note, reason_code)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [update_id, at, actor, event, note, reason_code],
+        "INSERT INTO update_events (update_id, occurred_at, actor, event, note, reason_code,"
+        " note_sentence) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [update_id, at, actor, event, note, reason_code, stored_sentence(note)],
     )
 
 
@@ -438,8 +439,8 @@ def late_launch_notice(
         event_at=update.event_at,
         deadline=deadline,
         hours=hours,
-        event_time=format_local(update.event_at, zone),
-        deadline_time=format_local(deadline, zone),
+        event_time=Moment(update.event_at, zone),
+        deadline_time=Moment(deadline, zone),
     )
 
 
@@ -718,7 +719,7 @@ class UpdateService:
                     actor=actor.username,
                     event=LATE_REFUSED_EVENT,
                     at=now,
-                    note=late.message,
+                    note=late.as_message(),
                 )
                 self._audit.record(
                     cur,
