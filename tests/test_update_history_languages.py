@@ -11,6 +11,7 @@ import pytest
 from test_updates import KOLKATA, launch, ready_draft, submitted
 
 from hub.clock import format_local, utc_now
+from hub.errors import InvalidInput
 from hub.i18n import (
     Message,
     Moment,
@@ -89,3 +90,15 @@ def test_a_persons_own_note_stays_as_written(hub, actors):
     ]
     assert asked.note_sentence is None
     assert bengali(asked.shown_note) == "title"
+
+
+def test_a_refused_time_is_written_the_readers_way_in_the_error(hub, actors):
+    officer, it = actors["officer.water"], actors["it.team"]
+    update = submitted(hub, officer)
+    at = utc_now() + timedelta(hours=3)
+    approved = hub.review.approve(it, update.id, {Platform.FACEBOOK: at, Platform.X: at})
+    past = datetime(2026, 1, 5, 4, 30, tzinfo=UTC)
+    with pytest.raises(InvalidInput) as refused:
+        hub.schedule.reschedule(it, approved.posts[0].id, past)
+    assert str(refused.value).startswith("05 Jan 2026, 10:00 IST has passed")
+    assert bengali(refused.value).startswith("৫ জানু ২০২৬, ১০:০০ IST পেরিয়ে গেছে"), bengali(refused.value)

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from hub.audit import AuditLog
-from hub.clock import as_utc, format_local, utc_now
+from hub.clock import as_utc, utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, NotFound
 from hub.i18n import N_, Message, Moment, Verbatim
@@ -200,7 +200,7 @@ class ScheduleService:
                     "{time} has passed: choose a time from now on "
                     "(the current minute publishes at once)."
                 ),
-                time=format_local(at, zone),
+                time=Moment(at, zone),
             )
         at = max(at, now)
         with self._store.transaction() as cur:
@@ -230,7 +230,7 @@ class ScheduleService:
                         "ahead; {time} is not. Choose another time, or turn "
                         "Facebook's scheduling off for this post."
                     ),
-                    time=format_local(at, zone),
+                    time=Moment(at, zone),
                 )
             changed = cur.execute(
                 "UPDATE posts SET status = 'scheduled', scheduled_at = ?, native_scheduling = ?,"

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from hub.audit import AuditLog
-from hub.clock import as_utc, format_local, utc_now
+from hub.clock import as_utc, utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput, PermissionDenied
 from hub.i18n import N_, Joined, Message, Moment, Verbatim, bullets
@@ -535,7 +535,7 @@ class ReviewService:
                             " from now on (the current minute publishes at once)."
                         ),
                         platform_name=_platform_label(platform),
-                        when=format_local(at, zone),
+                        when=Moment(at, zone),
                     )
                 )
                 continue
@@ -561,7 +561,7 @@ class ReviewService:
                             " days ahead; {when} is not. Choose another time, or leave"
                             " Facebook's scheduling off and the hub publishes it at that time."
                         ),
-                        when=format_local(facebook_at, zone),
+                        when=Moment(facebook_at, zone),
                     )
                 )
         if problems:

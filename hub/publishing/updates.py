@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from hub.audit import AuditLog
-from hub.clock import format_local, utc_now
+from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import HubError, InvalidInput, NotFound
 from hub.i18n import N_, Joined, Message, Moment, bullets, stored_sentence
@@ -381,7 +381,7 @@ def submission_problems(
                         "The wished publication time {when} has passed: choose a time in the"
                         " future."
                     ),
-                    when=format_local(update.wished_at, zone),
+                    when=Moment(update.wished_at, zone),
                 )
             )
     if Platform.X in update.platforms:
