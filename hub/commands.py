@@ -24,8 +24,9 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hub.errors import InvalidInput
 from hub.i18n import N_, Message
-from hub.ward_lists import WARD_COUNT
+from hub.ward_lists import wards_of
 
 # The most wards one message may add or stop (a range like 1-144 is refused: too broad).
 MAX_WARDS_PER_COMMAND = 20
@@ -63,7 +64,6 @@ _FILLER = {
 # "SUBSCRIBE BOROUGH 7", "যোগ বরো ৭": every ward of a borough the city has set up.
 _BOROUGH_WORDS = {"borough", "boroughs", "boro", "বরো"}
 _DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
-_RANGE = re.compile(r"^(\d{1,3})\s*[-–]\s*(\d{1,3})$")
 _NUMBER = re.compile(r"^\d{1,3}$")
 
 
@@ -160,7 +160,6 @@ def _with_arguments(
         if token in _BOROUGH_WORDS:
             borough_named = looked_like_wards = True
             continue
-        span = _RANGE.match(token)
         if borough_named:
             borough_named = False
             if not _NUMBER.match(token):
@@ -173,20 +172,14 @@ def _with_arguments(
             if int(token) not in boroughs:
                 return _help(N_("there is no borough {number}"), number=int(token))
             wards.extend(boroughs[int(token)])
-        elif span:
+            continue
+        try:
+            found = wards_of(token)
+        except InvalidInput as exc:
+            return SubscriptionCommand("help", problem=exc.as_message())
+        if found is not None:
             looked_like_wards = True
-            low, high = int(span[1]), int(span[2])
-            if not (1 <= low <= high <= WARD_COUNT):
-                return _help(N_("{wards} is not a range of Kolkata's wards (1-144)"), wards=token)
-            wards.extend(range(low, high + 1))
-        elif _NUMBER.match(token):
-            looked_like_wards = True
-            number = int(token)
-            if not 1 <= number <= WARD_COUNT:
-                return _help(
-                    N_("there is no ward {number} (Kolkata's wards are 1-144)"), number=number
-                )
-            wards.append(number)
+            wards.extend(found)
         else:
             # Words that are neither wards nor a department: a sentence that starts with a
             # command word ("stop the leak in ward 65") is a message, not a command.

@@ -20,6 +20,8 @@ from hub.i18n import N_, Message
 # Kolkata Municipal Corporation has 144 wards, numbered 1 to 144.
 WARD_COUNT = 144
 _TO_LATIN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+_SPAN = re.compile(r"(\d{1,3})\s*[-–]\s*(\d{1,3})")
+_NUMBER = re.compile(r"\d{1,3}")
 # "borough 7", "Borough No. 7", "boro 7", "বরো ৭", "বরো নং ৭" (digits already Latin here); the
 # word stands alone, so "Boroughs" in a sentence or "borough7" are read as well.
 _BOROUGH = re.compile(
@@ -46,26 +48,32 @@ def parse_wards(
     for part in re.split(r"[,\s]+", _BOROUGH.sub(borough_wards, normal)):
         if not part:
             continue
-        span = re.fullmatch(r"(\d{1,3})-(\d{1,3})", part)
-        if span:
-            low, high = int(span[1]), int(span[2])
-            if not 1 <= low <= high <= WARD_COUNT:
-                raise InvalidInput(
-                    N_("{part} is not a range of Kolkata's wards (1-144)."), part=part
-                )
-            wards.extend(range(low, high + 1))
-        elif part.isdigit():
-            number = int(part)
-            if not 1 <= number <= WARD_COUNT:
-                raise InvalidInput(
-                    N_("There is no ward {number}: Kolkata's wards are 1-144."), number=number
-                )
-            wards.append(number)
-        else:
+        found = wards_of(part)
+        if found is None:
             raise InvalidInput(
                 N_("'{part}' is not a ward: write numbers, e.g. 60-65, 88."), part=part[:20]
             )
+        wards.extend(found)
     return tuple(sorted(set(wards)))
+
+
+def wards_of(part: str) -> tuple[int, ...] | None:
+    """One ward or range as written with Latin digits ('65', '60-65', '60–65'), or None when
+    `part` is neither; raises `InvalidInput` for numbers that are not Kolkata's wards."""
+    span = _SPAN.fullmatch(part)
+    if span:
+        low, high = int(span[1]), int(span[2])
+        if not 1 <= low <= high <= WARD_COUNT:
+            raise InvalidInput(N_("{part} is not a range of Kolkata's wards (1-144)."), part=part)
+        return tuple(range(low, high + 1))
+    if _NUMBER.fullmatch(part):
+        number = int(part)
+        if not 1 <= number <= WARD_COUNT:
+            raise InvalidInput(
+                N_("There is no ward {number}: Kolkata's wards are 1-144."), number=number
+            )
+        return (number,)
+    return None
 
 
 def _borough(number: str | None, boroughs: Mapping[int, tuple[int, ...]]) -> tuple[int, ...]:
@@ -138,4 +146,11 @@ def borough_lines(boroughs: Mapping[int, tuple[int, ...]]) -> list[Message]:
     ]
 
 
-__all__ = ["WARD_COUNT", "borough_lines", "boroughs_from", "parse_wards", "ward_ranges"]
+__all__ = [
+    "WARD_COUNT",
+    "borough_lines",
+    "boroughs_from",
+    "parse_wards",
+    "ward_ranges",
+    "wards_of",
+]

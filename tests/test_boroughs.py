@@ -147,4 +147,4 @@ def test_a_citizen_follows_a_borough_by_whatsapp_and_is_answered_in_their_langua
     # What the hub could not read is said in the citizen's language, digits too.
     wa.citizen_sends(OUTSIDE, "Amit", text="যোগ ৯৯৯")
     desk.settle()
-    assert "(৯৯৯ নম্বর ওয়ার্ড নেই (কলকাতার ওয়ার্ড ১-১৪৪))" in answers_to(desk, OUTSIDE)[-1]
+    assert "(৯৯৯ নম্বর ওয়ার্ড নেই: কলকাতার ওয়ার্ড ১-১৪৪।)" in answers_to(desk, OUTSIDE)[-1]
