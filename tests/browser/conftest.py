@@ -6,10 +6,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
 from live_hub import CHROMIUM, CHROMIUM_FLAGS
+
+# How long an expectation waits for the page: Playwright's 5 s is too short on a CI machine
+# whose two cores also run the hub and the sandbox, where the city map's WebGL canvas (drawn
+# in software here) once took longer than that to appear. A page that never shows it still
+# fails, later.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="module")
