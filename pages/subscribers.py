@@ -7,7 +7,7 @@ import streamlit as st
 from hub.errors import HubError
 from hub.i18n import LANGUAGES
 from hub.notices.subscriptions import ROLES
-from ui import session
+from ui import forms, session
 from ui.i18n import _, format_number
 
 actor = session.require_actor()
@@ -52,15 +52,25 @@ if counts:
         height=240,
     )
 
-with st.form("subscriber_add", clear_on_submit=True):
+# Each field has a key: a refused entry keeps what was typed (ui.forms).
+FIELDS = ("phone", "name", "wards", "role", "language", "consent")
+KEYS = {field: f"subscriber_add_{field}" for field in FIELDS}
+forms.show_finished("subscriber_add")
+with st.form("subscriber_add"):
     st.markdown(_("**Add a named recipient**"))
     first, second = st.columns(2)
-    phone = first.text_input(_("WhatsApp number"), placeholder="98300 12345")
-    name = second.text_input(_("Name or office"), placeholder=_("Councillor, ward 65"))
-    wards_text = first.text_input(_("Wards"), placeholder="65, 66")
-    role = second.selectbox(_("Role"), ROLES, index=1, format_func=role_label)
-    language = first.selectbox(_("Language"), ["bn", "en"], format_func=LANGUAGES.get)
-    consent = second.text_input(_("Consent recorded in"), placeholder=_("paper form 2026/114"))
+    phone = first.text_input(_("WhatsApp number"), placeholder="98300 12345", key=KEYS["phone"])
+    name = second.text_input(
+        _("Name or office"), placeholder=_("Councillor, ward 65"), key=KEYS["name"]
+    )
+    wards_text = first.text_input(_("Wards"), placeholder="65, 66", key=KEYS["wards"])
+    role = second.selectbox(_("Role"), ROLES, index=1, format_func=role_label, key=KEYS["role"])
+    language = first.selectbox(
+        _("Language"), ["bn", "en"], format_func=LANGUAGES.get, key=KEYS["language"]
+    )
+    consent = second.text_input(
+        _("Consent recorded in"), placeholder=_("paper form 2026/114"), key=KEYS["consent"]
+    )
     added = st.form_submit_button(_("Add"))
 if added:
     try:
@@ -76,8 +86,7 @@ if added:
     except HubError as exc:
         session.show_error(exc)
     else:
-        st.success(_("Added."))
-        st.rerun()
+        forms.finish("subscriber_add", KEYS.values(), _("Added."))
 
 st.subheader(_("Latest subscribers"))
 st.dataframe(

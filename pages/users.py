@@ -4,7 +4,7 @@ import streamlit as st
 
 from hub.errors import HubError
 from hub.permissions import Role
-from ui import session
+from ui import forms, session
 from ui.i18n import _, format_local
 
 actor = session.require_actor()
@@ -47,7 +47,12 @@ codes = [""] + [d.code for d in hub.departments.all_departments()]
 roles = list(Role)
 
 st.subheader(_("Add a user"))
-with st.form("users_add", clear_on_submit=True):
+# A refused user keeps what was typed until it is added (ui.forms).
+ADD_KEYS = [
+    f"users_add_{f}" for f in ("username", "name", "role", "department", "email", "password")
+]
+forms.show_finished("users_add")
+with st.form("users_add"):
     left, right = st.columns(2)
     username = left.text_input(_("Username (lower case)"), key="users_add_username")
     name = right.text_input(_("Full name"), key="users_add_name")
@@ -72,8 +77,9 @@ if added:
     except HubError as exc:
         session.show_error(exc)
     else:
-        st.success(_("User {username} added.").format(username=user.username))
-        st.rerun()
+        forms.finish(
+            "users_add", ADD_KEYS, _("User {username} added.").format(username=user.username)
+        )
 
 st.subheader(_("Change a user"))
 names = [u.username for u in users]
