@@ -405,39 +405,50 @@ class WhatsAppSandbox:
             self._sent_by_type[row[2]] += 1
             due = len(self._outgoing) >= 200 or time.monotonic() - self._outgoing_since > 0.05
         if due:
-            self.flush_outgoing()
+            self.flush_outgoing(wait=False)
 
     def sent_count(self, kind: str) -> int:
         """How many messages of `kind` (``template``, ``text``...) were sent since start."""
         with self._lock:
             return self._sent_by_type[kind]
 
-    def flush_outgoing(self) -> int:
-        """Write the sent messages kept in memory; returns how many."""
-        with self._flush_lock:
-            with self._lock:
-                rows, self._outgoing = self._outgoing, []
-            if not rows:
-                return 0
-            columns = list(zip(*rows, strict=True))
-            with self.app.cursor() as cur:
-                cur.execute(
-                    "INSERT INTO wa_messages SELECT unnest($ids), 'out', $number, unnest($to),"
-                    " unnest($kinds), unnest($texts), unnest($payloads), unnest($contexts),"
-                    " unnest($callbacks), unnest($ats)",
-                    {
-                        "ids": list(columns[0]),
-                        "number": self.phone_number_id,
-                        "to": list(columns[1]),
-                        "kinds": list(columns[2]),
-                        "texts": list(columns[3]),
-                        "payloads": list(columns[4]),
-                        "contexts": list(columns[5]),
-                        "callbacks": list(columns[6]),
-                        "ats": list(columns[7]),
-                    },
-                )
-            return len(rows)
+    def flush_outgoing(self, *, wait: bool = True) -> int:
+        """Write the sent messages kept in memory; returns how many.
+
+        ``wait=False`` (a send's own flush) leaves it to a flush already under way: while one
+        is, every send past the 200th would otherwise queue behind the lock, each answer held
+        for a database write, and the sandbox (not the hub) set the pace of a large send."""
+        if not self._flush_lock.acquire(blocking=wait):
+            return 0
+        try:
+            return self._flush_rows()
+        finally:
+            self._flush_lock.release()
+
+    def _flush_rows(self) -> int:
+        with self._lock:
+            rows, self._outgoing = self._outgoing, []
+        if not rows:
+            return 0
+        columns = list(zip(*rows, strict=True))
+        with self.app.cursor() as cur:
+            cur.execute(
+                "INSERT INTO wa_messages SELECT unnest($ids), 'out', $number, unnest($to),"
+                " unnest($kinds), unnest($texts), unnest($payloads), unnest($contexts),"
+                " unnest($callbacks), unnest($ats)",
+                {
+                    "ids": list(columns[0]),
+                    "number": self.phone_number_id,
+                    "to": list(columns[1]),
+                    "kinds": list(columns[2]),
+                    "texts": list(columns[3]),
+                    "payloads": list(columns[4]),
+                    "contexts": list(columns[5]),
+                    "callbacks": list(columns[6]),
+                    "ats": list(columns[7]),
+                },
+            )
+        return len(rows)
 
     def remove_template(self, name: str, language: str) -> None:
         """Withdraw an approved template in one language (its sends then answer 132001)."""

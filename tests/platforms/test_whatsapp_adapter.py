@@ -161,6 +161,21 @@ def test_the_throughput_limit_is_the_sandbox_own(sandbox, adapter):
         hasty.send_message(text_to(CITIZEN, "three"))
 
 
+def test_a_send_is_answered_while_the_sandbox_writes_earlier_ones(sandbox):
+    # The sandbox writes sent messages to its file 200 at a time. While one such write is
+    # under way (here: held), sends past the 200th are still answered at once; they used to
+    # wait for the write, and a large send went at the sandbox's pace, not the platform's.
+    sandbox.whatsapp.citizen_sends(CITIZEN, text="hi", deliver=False)
+    sandbox.whatsapp.throughput_per_second = 10_000
+    quick = sandbox_adapter(sandbox, timeout=3, messages_per_second=10_000)
+    with sandbox.whatsapp._flush_lock:
+        for number in range(250):
+            quick.send_message(text_to(CITIZEN, f"message {number}", key=f"key-{number}"))
+    # Nothing is lost: every send is in the file once a reader asks.
+    sent = [m["text"] for m in sandbox.whatsapp.sent_messages() if m["wa_id"] == CITIZEN]
+    assert sorted(sent) == sorted(f"message {number}" for number in range(250))
+
+
 def paced_adapter(sandbox, per_second: float, *, pace_share: float) -> WhatsAppAdapter:
     """The sandbox's number at `per_second` messages a second, of which `pace_share` used."""
     return sandbox_adapter(
