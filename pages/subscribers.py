@@ -53,9 +53,15 @@ if counts:
     )
 
 # Each field has a key: a refused entry keeps what was typed (ui.forms).
-FIELDS = ("phone", "name", "wards", "role", "language", "consent")
-KEYS = {field: f"subscriber_add_{field}" for field in FIELDS}
-forms.show_finished("subscriber_add")
+KEYS = {
+    field: f"subscriber_add_{field}"
+    for field in ("phone", "name", "wards", "role", "language", "consent")
+}
+forms.prepare(
+    "subscriber_add",
+    {KEYS["role"]: "councillor", KEYS["language"]: "bn"}
+    | {KEYS[field]: "" for field in ("phone", "name", "wards", "consent")},
+)
 with st.form("subscriber_add"):
     st.markdown(_("**Add a named recipient**"))
     first, second = st.columns(2)
@@ -64,7 +70,7 @@ with st.form("subscriber_add"):
         _("Name or office"), placeholder=_("Councillor, ward 65"), key=KEYS["name"]
     )
     wards_text = first.text_input(_("Wards"), placeholder="65, 66", key=KEYS["wards"])
-    role = second.selectbox(_("Role"), ROLES, index=1, format_func=role_label, key=KEYS["role"])
+    role = second.selectbox(_("Role"), ROLES, format_func=role_label, key=KEYS["role"])
     language = first.selectbox(
         _("Language"), ["bn", "en"], format_func=LANGUAGES.get, key=KEYS["language"]
     )
@@ -86,7 +92,7 @@ if added:
     except HubError as exc:
         session.show_error(exc)
     else:
-        forms.finish("subscriber_add", KEYS.values(), _("Added."))
+        forms.finish("subscriber_add", _("Added."))
 
 st.subheader(_("Latest subscribers"))
 st.dataframe(

@@ -48,10 +48,11 @@ roles = list(Role)
 
 st.subheader(_("Add a user"))
 # A refused user keeps what was typed until it is added (ui.forms).
-ADD_KEYS = [
-    f"users_add_{f}" for f in ("username", "name", "role", "department", "email", "password")
-]
-forms.show_finished("users_add")
+forms.prepare(
+    "users_add",
+    {"users_add_role": roles[0], "users_add_department": codes[0]}
+    | {f"users_add_{field}": "" for field in ("username", "name", "email", "password")},
+)
 with st.form("users_add"):
     left, right = st.columns(2)
     username = left.text_input(_("Username (lower case)"), key="users_add_username")
@@ -77,9 +78,7 @@ if added:
     except HubError as exc:
         session.show_error(exc)
     else:
-        forms.finish(
-            "users_add", ADD_KEYS, _("User {username} added.").format(username=user.username)
-        )
+        forms.finish("users_add", _("User {username} added.").format(username=user.username))
 
 st.subheader(_("Change a user"))
 names = [u.username for u in users]

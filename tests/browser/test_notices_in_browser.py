@@ -4,7 +4,8 @@ approves it (also to be posted: it reaches the calendar as a Facebook and an X p
 notice goes out and its funnel shows it sent; the citizen's phone has it —
 in headless Chromium against a real `hub serve`. The officer names the wards as a borough
 (one the test sets up). Bad input (an unknown ward, an unknown borough) gets a clear message
-and nothing is submitted.
+and nothing is submitted. IT adds a councillor by name: refused (an unknown borough), the form
+keeps what was typed; accepted, it is empty again.
 
 Screenshots: test-artifacts/browser/notices-*.png.
 """
@@ -100,5 +101,39 @@ def test_subscribe_write_review_and_send_a_notice(hub_url, browser):
         open_page(page, "Subscribers")
         expect(page.get_by_text("Wards with subscribers")).to_be_visible()
         shot(page, "notices-5-subscribers")
+    finally:
+        page.close()
+
+
+def test_a_refused_named_recipient_keeps_what_was_typed(hub_url, browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 1200})
+    page.set_default_timeout(30_000)
+    try:
+        log_in(page, hub_url, "it.team")
+        open_page(page, "Subscribers")
+        form = page.get_by_test_id("stForm")
+        typed = {
+            "WhatsApp number": "98300 12345",
+            "Name or office": "কাউন্সিলর, বরো ৭",
+            "Wards": "borough 8",
+            "Consent recorded in": "paper form 2026/114",
+        }
+        for label, value in typed.items():
+            form.get_by_label(label).fill(value)
+        form.get_by_role("button", name="Add").click()
+        expect(page.get_by_text("There is no borough 8")).to_be_visible()
+        for label, value in typed.items():
+            expect(form.get_by_label(label)).to_have_value(value)
+        shot(page, "notices-7-recipient-refused")
+
+        form.get_by_label("Wards").fill("borough 7, 88")
+        form.get_by_role("button", name="Add").click()
+        expect(page.get_by_text("Added.")).to_be_visible()
+        # The browser shows the form empty again, ready for the next one.
+        for label in typed:
+            expect(form.get_by_label(label)).to_have_value("")
+        # The list (a canvas table: its cells are in the page, not visible as text).
+        expect(page.get_by_text("…2345")).to_be_attached()
+        shot(page, "notices-8-recipient-added")
     finally:
         page.close()
