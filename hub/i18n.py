@@ -120,6 +120,20 @@ def format_duration(minutes: float | None, language: str) -> str:
     return digits(sign + text, language)
 
 
+def format_time_left(minutes: int | None, language: str) -> str:
+    """A ticket's clock as people read it: ``3 h 05 min left``, ``overdue 40 d 06 h``, ``—``
+    (never a negative number of minutes)."""
+    if minutes is None:
+        return "—"
+    if minutes < 0:
+        return translate(N_("overdue {duration}"), language).format(
+            duration=format_duration(-minutes, language)
+        )
+    return translate(N_("{duration} left"), language).format(
+        duration=format_duration(minutes, language)
+    )
+
+
 class Message(str):
     """A sentence for people that is also its English: a catalogue template and its values.
 

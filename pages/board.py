@@ -14,7 +14,7 @@ from hub.tickets.labels import CATEGORY_LABELS, TARGET_LABELS, status_label
 from hub.tickets.lifecycle import OPEN_STATUSES, STATUSES
 from hub.ward_lists import WARD_COUNT
 from ui import session
-from ui.i18n import _, digits, format_duration, format_local, format_number, pgettext
+from ui.i18n import _, digits, format_local, format_number, format_time_left, pgettext
 
 PAGE_SIZE = 50
 
@@ -34,15 +34,6 @@ def choice_name(value: str) -> str:
 def ward_name(ward: int | None) -> str:
     """A ward as a filter choice: its number, or "Any ward" for None."""
     return _("Any ward") if ward is None else _("Ward {number}").format(number=digits(str(ward)))
-
-
-def time_left(minutes: int | None) -> str:
-    """A ticket's clock as people read it: ``3 h 05 min left``, ``overdue 40 d 06 h``, ``—``."""
-    if minutes is None:
-        return "—"
-    if minutes < 0:
-        return _("overdue {duration}").format(duration=format_duration(-minutes))
-    return _("{duration} left").format(duration=format_duration(minutes))
 
 
 flash = st.session_state.pop("board_flash", None)
@@ -135,7 +126,7 @@ st.dataframe(
     [
         {
             _("Reference"): row.reference,
-            _("Time left"): time_left(row.minutes_left),
+            _("Time left"): format_time_left(row.minutes_left),
             text_column: row.text,
             _("Author"): row.author_name,
             _("Dept"): row.department_code or choice_name(IT_QUEUE),

@@ -5,7 +5,7 @@ import streamlit as st
 from hub.errors import HubError
 from hub.tickets.labels import ESCALATION_LABELS, status_label
 from ui import session
-from ui.i18n import _, format_local, format_number, pgettext
+from ui.i18n import _, digits, format_local, format_number, format_time_left, pgettext
 
 actor = session.require_actor()
 hub = session.get_hub()
@@ -33,8 +33,8 @@ st.dataframe(
                 ESCALATION_LABELS.get(row.escalation_reason or "", row.escalation_reason or "")
             ),
             _("Status"): _(status_label(row.status)),
-            _("Minutes left"): row.minutes_left,
-            _("Ward"): row.ward,
+            _("Time left"): format_time_left(row.minutes_left),
+            _("Ward"): digits(str(row.ward)) if row.ward else "—",
             _("Text"): row.text,
             _("Opened"): format_local(row.opened_at, zone, with_zone=False),
         }

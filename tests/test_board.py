@@ -163,9 +163,10 @@ def test_search_takes_the_query_literally(hub, actors):
 
 
 def test_the_clock_reads_as_time_left_or_overdue_never_a_negative_number():
-    from hub.tickets.board import time_left_label
+    from hub.i18n import format_time_left
 
-    assert time_left_label(185) == "3 h 05 min left"
-    assert time_left_label(-(40 * 24 * 60 + 6 * 60 + 18)) == "overdue 40 d 06 h"
-    assert time_left_label(-45) == "overdue 45 min"
-    assert time_left_label(None) == "—"
+    assert format_time_left(185, "en") == "3 h 05 min left"
+    assert format_time_left(-(40 * 24 * 60 + 6 * 60 + 18), "en") == "overdue 40 d 06 h"
+    assert format_time_left(-45, "en") == "overdue 45 min"
+    assert format_time_left(None, "en") == "—"
+    assert format_time_left(-45, "bn") == "সময় পেরিয়েছে ৪৫ মিনিট"

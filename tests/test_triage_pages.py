@@ -3,6 +3,7 @@ the escalations page, and citizens' hostile text shown as plain text only."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,14 @@ def test_escalations_page_for_the_commissioner(board_hub, actors):
     hub.tickets.check_targets(now=_far_future())
     at = page("escalations.py", actors["commissioner"]).run()
     assert not at.exception
-    assert len(at.dataframe[0].value) == 4
+    table = at.dataframe[0].value
+    assert len(table) == 4
+    # Each ticket's clock as people read it, never a negative count of minutes.
+    # (Escalated as if a month from now; by today's clock they still have hours.)
+    shown = list(table["Time left"])
+    assert all(re.fullmatch(r"\d+ h \d\d min left", left) for left in shown), shown
+    assert "Minutes left" not in table.columns
+    assert all(ward == "—" or ward.isdigit() for ward in table["Ward"])
 
 
 def _all():

@@ -51,6 +51,11 @@ def format_duration(minutes: float | None) -> str:
     return i18n.format_duration(minutes, current_language())
 
 
+def format_time_left(minutes: int | None) -> str:
+    """A ticket's clock as the session's language writes it (``overdue 40 d 06 h``)."""
+    return i18n.format_time_left(minutes, current_language())
+
+
 def format_number(value: float | int) -> str:
     """A number as the session's language writes it."""
     return i18n.format_number(value, current_language())

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.audit import AuditLog
-from hub.clock import format_duration, utc_now
+from hub.clock import utc_now
 from hub.config import Settings
 from hub.errors import InvalidInput
 from hub.i18n import N_
@@ -373,15 +373,6 @@ def _literal_pattern(text: str) -> tuple[str, str]:
 def _escape_like(text: str) -> str:
     """`text` with LIKE's wildcards taken literally (a citizen may search for "50%")."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def time_left_label(minutes: int | None) -> str:
-    """A ticket's clock as people read it: ``3 h 05 min left``, ``overdue 40 d 06 h``, ``—``."""
-    if minutes is None:
-        return "—"
-    if minutes < 0:
-        return f"overdue {format_duration(-minutes)}"
-    return f"{format_duration(minutes)} left"
 
 
 def ward_choice(ward: int | None) -> str:
