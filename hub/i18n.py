@@ -101,8 +101,16 @@ def _babel_locale(language: str) -> str:
     return "bn" if language == "bn" else "en"
 
 
-def format_duration(minutes: float | None, language: str) -> str:
-    """Minutes as people read them: ``2 h 05 min`` or ``২ ঘ ০৫ মি``; None → ``—``."""
+def pgettext(context: str, message: str, language: str) -> str:
+    """`message` in `language` as meant in `context` (a short form, a button's word)."""
+    return translations(language).pgettext(context, message)
+
+
+def format_duration(minutes: float | None, language: str, *, short: bool = False) -> str:
+    """Minutes as people read them: ``2 h 05 min`` or ``২ ঘণ্টা ০৫ মিনিট``; None → ``—``.
+
+    ``short`` abbreviates the words where the language's are long (``৯ ঘ ১৮ মি``), for a
+    figure in large type: the dashboard's headline card cut the full Bengali off."""
     if minutes is None:
         return "—"
     total = round(minutes)
@@ -110,13 +118,26 @@ def format_duration(minutes: float | None, language: str) -> str:
     days, rest = divmod(abs(total), 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        text = translate(N_("{days} d {hours} h"), language).format(days=days, hours=f"{hours:02d}")
-    elif hours:
-        text = translate(N_("{hours} h {minutes} min"), language).format(
-            hours=hours, minutes=f"{mins:02d}"
+        template = (
+            pgettext("short", "{days} d {hours} h", language)
+            if short
+            else translate(N_("{days} d {hours} h"), language)
         )
+        text = template.format(days=days, hours=f"{hours:02d}")
+    elif hours:
+        template = (
+            pgettext("short", "{hours} h {minutes} min", language)
+            if short
+            else translate(N_("{hours} h {minutes} min"), language)
+        )
+        text = template.format(hours=hours, minutes=f"{mins:02d}")
     else:
-        text = translate(N_("{minutes} min"), language).format(minutes=mins)
+        template = (
+            pgettext("short", "{minutes} min", language)
+            if short
+            else translate(N_("{minutes} min"), language)
+        )
+        text = template.format(minutes=mins)
     return digits(sign + text, language)
 
 

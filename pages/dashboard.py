@@ -185,7 +185,7 @@ top[0].metric(
 )
 top[1].metric(
     _("Median first response"),
-    format_duration(overview.first_response_median),
+    format_duration(overview.first_response_median, short=True),
     help=_("90th percentile {duration}").format(
         duration=format_duration(overview.first_response_p90)
     ),

@@ -170,6 +170,10 @@ def test_durations_in_both_languages():
     assert i18n.format_duration(125, "bn") == "২ ঘণ্টা ০৫ মিনিট"
     assert i18n.format_duration(-(40 * 24 * 60 + 6 * 60), "en") == "-40 d 06 h"
     assert i18n.format_duration(None, "bn") == "—"
+    # Short, for a figure in large type (the dashboard's headline card cut the full words off).
+    assert i18n.format_duration(558, "bn", short=True) == "৯ ঘ ১৮ মি"
+    assert i18n.format_duration(3000, "bn", short=True) == "২ দিন ০২ ঘ"
+    assert i18n.format_duration(558, "en", short=True) == "9 h 18 min"
 
 
 def test_an_unknown_language_translates_nothing():

@@ -46,9 +46,9 @@ def format_local(moment: datetime | None, zone: ZoneInfo, *, with_zone: bool = T
     return i18n.format_moment(moment, zone, current_language(), with_zone=with_zone)
 
 
-def format_duration(minutes: float | None) -> str:
-    """Minutes as the session's language writes them (``2 h 05 min``)."""
-    return i18n.format_duration(minutes, current_language())
+def format_duration(minutes: float | None, *, short: bool = False) -> str:
+    """Minutes as the session's language writes them (``2 h 05 min``; `short`: abbreviated)."""
+    return i18n.format_duration(minutes, current_language(), short=short)
 
 
 def format_time_left(minutes: int | None) -> str:
