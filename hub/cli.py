@@ -20,11 +20,11 @@ from pathlib import Path
 
 from hub import bootstrap
 from hub.backup import read_ops_token, restore
-from hub.clock import format_duration
 from hub.config import Settings, load_settings
 from hub.demo import DEMO_PASSWORD, ensure_demo_accounts, import_departments_if_empty
 from hub.demo_history import seed_demo_history
 from hub.errors import ConfigurationError, HubError, InvalidInput, StoreLockedError
+from hub.i18n import format_duration
 from hub.permissions import Actor, Role
 from hub.rollup import state_report, state_report_html
 
@@ -267,10 +267,8 @@ def cmd_state_report(args: argparse.Namespace) -> int:
             if r.first_response_within_target is None
             else (f"{r.first_response_within_target * 100:.0f} %")
         )
-        print(
-            f"{r.municipality:<14}{r.tickets:>10,}{format_duration(r.first_response_median):>14}"
-            f"{share:>9}{r.open:>8,}"
-        )
+        median = format_duration(r.first_response_median, "en")
+        print(f"{r.municipality:<14}{r.tickets:>10,}{median:>14}{share:>9}{r.open:>8,}")
     if args.html:
         Path(args.html).write_text(state_report_html(rows), encoding="utf-8")
         print(f"written to {args.html}")

@@ -25,19 +25,3 @@ def format_local(moment: datetime | None, zone: ZoneInfo, *, with_zone: bool = T
     local = as_utc(moment).astimezone(zone)
     text = local.strftime("%d %b %Y, %H:%M")
     return f"{text} {local.tzname()}" if with_zone else text
-
-
-def format_duration(minutes: float | None) -> str:
-    """Minutes as people read them: ``45 min``, ``2 h 05 min``, ``3 d 04 h``; None → ``—``."""
-    if minutes is None:
-        return "—"
-    total = round(minutes)
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    days, rest = divmod(total, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{sign}{days} d {hours:02d} h"
-    if hours:
-        return f"{sign}{hours} h {mins:02d} min"
-    return f"{sign}{mins} min"

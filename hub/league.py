@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hub.i18n import N_
-from hub.metrics import DepartmentRow, Overview, format_duration
+from hub.i18n import N_, format_duration
+from hub.metrics import DepartmentRow, Overview
 
 COUNT, DURATION, SHARE, TARGET_HOURS = "count", "duration", "share", "target_hours"
 
@@ -31,7 +31,7 @@ def percent_cell(share: float | None) -> float | None:
 
 def duration_cells(value: float | None) -> tuple[str, float | None]:
     """The two cells of a duration: as people read it, and in minutes to sort on."""
-    return format_duration(value), minutes_cell(value)
+    return format_duration(value, "en"), minutes_cell(value)
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class LeagueFigure:
         """Its cell on the dashboard: durations as text, shares 0-100, targets with a unit."""
         value = self.value(row)
         if self.kind == DURATION:
-            return format_duration(value)
+            return format_duration(value, "en")
         if self.kind == SHARE:
             return None if value is None else value * 100
         if self.kind == TARGET_HOURS:

@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.audit import AuditLog
-from hub.clock import as_utc, format_duration, utc_now
+from hub.clock import as_utc, utc_now
 from hub.errors import InvalidInput
 from hub.i18n import N_
 from hub.permissions import Action, Actor, Role
@@ -54,7 +54,6 @@ __all__ = [
     "WardRow",
     "WardShade",
     "WeekRow",
-    "format_duration",
 ]
 
 # Backlog buckets by age in hours: [0, 4), [4, 24), [24, 72), [72, 168), [168, ...).

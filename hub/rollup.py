@@ -26,10 +26,9 @@ import duckdb
 import pyarrow as pa
 
 from hub.audit import AuditLog
-from hub.clock import format_duration
 from hub.config import Settings
 from hub.errors import InvalidInput
-from hub.i18n import N_
+from hub.i18n import N_, format_duration
 from hub.league import LEAGUE_FIGURES
 from hub.metrics import MetricsFilters, MetricsService
 from hub.permissions import Actor
@@ -216,7 +215,7 @@ def _figure_row(department: str | None, figures: Any) -> tuple[str, dict[str, An
 
 
 def _minutes(value: float | None) -> str:
-    return format_duration(value)
+    return format_duration(value, "en")
 
 
 def _share(value: float | None) -> str:

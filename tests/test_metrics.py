@@ -29,12 +29,12 @@ import pytest
 from triage_fixtures import add_interaction
 
 from hub.errors import PermissionDenied
+from hub.i18n import format_duration
 from hub.metrics import (
     IT_QUEUE,
     DepartmentRow,
     MetricsFilters,
     MetricsService,
-    format_duration,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -444,7 +444,7 @@ def test_publishing_worked_by_hand(metrics, actors, updates):
     ],
 )
 def test_format_duration(minutes, text):
-    assert format_duration(minutes) == text
+    assert format_duration(minutes, "en") == text
 
 
 def test_inactive_department_with_tickets_is_not_dropped(metrics, hub, actors, tickets):
